@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// Installs everything the project needs on a fresh machine that has only Node 20 and npm:
+//   1. the pinned pnpm (into .tools/, through npm),
+//   2. the Debian packages the test suite drives for real (chromium, dovecot-imapd) when they are
+//      missing and we are root on a Debian-like system (skipped with --no-system),
+//   3. the workspace's Node packages (pnpm install, frozen lockfile).
+// Output goes to stderr; a failure exits non-zero with one line saying what failed.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensurePnpm, root } from './lib/pnpm-path.mjs';
+
+const args = new Set(process.argv.slice(2));
+const log = (m) => process.stderr.write(`[setup] ${m}\n`);
+
+export const DEBIAN_PACKAGES = [
+  { pkg: 'chromium', check: '/usr/bin/chromium', why: 'scraping server (rendered pages, screenshots)' },
+  { pkg: 'dovecot-imapd', check: '/usr/sbin/dovecot', why: 'email server tests (real IMAP store)' },
+];
+
+function systemPackages() {
+  const missing = DEBIAN_PACKAGES.filter((p) => !existsSync(p.check));
+  if (missing.length === 0) return;
+  const names = missing.map((p) => p.pkg);
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot || !existsSync('/usr/bin/apt-get')) {
+    log(`missing Debian packages ${names.join(', ')} (${missing.map((p) => p.why).join('; ')}); ` +
+      `install them with: sudo apt-get install -y --no-install-recommends ${names.join(' ')}`);
+    return;
+  }
+  log(`installing Debian packages: ${names.join(', ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const opts = { stdio: ['ignore', 2, 2], env };
+  let r = spawnSync('apt-get', ['update', '-qq'], opts);
+  if (r.status !== 0) log('apt-get update failed; trying the install anyway');
+  r = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...names], opts);
+  if (r.status !== 0) {
+    log(`apt-get install ${names.join(' ')} failed`);
+    process.exit(1);
+  }
+}
+
+function nodePackages() {
+  const pnpm = ensurePnpm();
+  const frozen = existsSync(join(root, 'pnpm-lock.yaml')) ? ['--frozen-lockfile'] : [];
+  log('installing Node packages (pnpm install)');
+  const r = spawnSync(process.execPath, [pnpm, 'install', ...frozen, '--reporter=append-only'], {
+    cwd: root,
+    stdio: ['ignore', 2, 2],
+  });
+  if (r.status !== 0) {
+    log('pnpm install failed');
+    process.exit(1);
+  }
+}
+
+if (!args.has('--no-system')) systemPackages();
+if (!args.has('--no-node')) nodePackages();

@@ -1,0 +1,25 @@
+// One build recipe for every server bin: a single ESM file with a shebang, core and pure-JS
+// dependencies inlined (fewer files to resolve at start-up), packages that carry files of their own
+// (wasm, browsers, native addons) kept external and listed in the package's "dependencies".
+export function serverBuild({ entry = { index: 'src/index.ts' }, external = [] } = {}) {
+  return {
+    entry,
+    format: ['esm'],
+    platform: 'node',
+    target: 'node20',
+    outDir: 'dist',
+    clean: true,
+    bundle: true,
+    splitting: false,
+    sourcemap: false,
+    minify: false,
+    treeshake: true,
+    shims: false,
+    dts: false,
+    noExternal: [/.*/],
+    external,
+    banner: {
+      js: "#!/usr/bin/env node\nimport { createRequire as __bizmcpCreateRequire } from 'node:module';\nconst require = __bizmcpCreateRequire(import.meta.url);",
+    },
+  };
+}
