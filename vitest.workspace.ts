@@ -16,6 +16,7 @@ const pkg = (name: string, extra: { testTimeout?: number; fileParallelism?: bool
   });
 
 export const projects = [
+  defineProject({ test: { name: 'repo', root: '.', include: ['test/**/*.test.ts'], environment: 'node', testTimeout: 60_000 } }),
   pkg('core'),
   pkg('filesystem'),
   pkg('database', { testTimeout: 60_000, fileParallelism: false }),

@@ -10,7 +10,7 @@ export function serverBuild({ entry = { index: 'src/index.ts' }, external = [] }
     outDir: 'dist',
     clean: true,
     bundle: true,
-    splitting: false,
+    splitting: true, // dynamic imports (http transport, redis, heavy SDKs) become chunks loaded on first use
     sourcemap: false,
     minify: false,
     treeshake: true,

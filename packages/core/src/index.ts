@@ -1,0 +1,13 @@
+export * from './errors.js';
+export * from './tool.js';
+export * from './config.js';
+export * from './limits.js';
+export * from './logging.js';
+export * from './redact.js';
+export * from './metrics.js';
+export * from './server.js';
+export * from './stdio.js';
+export type { HttpHandle } from './http.js';
+export * from './main.js';
+export * from './text.js';
+export * from './docs.js';

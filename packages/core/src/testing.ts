@@ -1,0 +1,140 @@
+// Test helpers: a server connected to the SDK Client in-process, a built binary spawned over stdio,
+// and raw JSON-RPC lines piped into a binary.
+import { spawn } from 'node:child_process';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { ListRootsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { buildServer, type BuiltServer, type ServerDef } from './server.js';
+
+export interface InProcess<S = any> {
+  client: Client;
+  server: BuiltServer<any, S>;
+  /** Log lines the server wrote (JSON strings). */
+  logs: string[];
+  /** Calls a tool and returns the raw result (errors are results with isError). */
+  call(name: string, args?: Record<string, unknown>): Promise<CallToolResult>;
+  /** Calls a tool, fails the test when it returns isError, and returns structuredContent. */
+  ok<T = any>(name: string, args?: Record<string, unknown>): Promise<T>;
+  /** Replaces the roots the client offers and notifies the server. */
+  setRoots(uris: string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function connectInProcess<S = any>(
+  def: ServerDef<any, S>,
+  opts: { argv?: string[]; env?: NodeJS.ProcessEnv; roots?: string[]; clientName?: string } = {},
+): Promise<InProcess<S>> {
+  const logs: string[] = [];
+  const server = buildServer(def, {
+    argv: opts.argv ?? [],
+    env: { LOG_LEVEL: 'debug', ...(opts.env ?? {}) },
+    logStream: { write: (s: string) => logs.push(s) },
+  });
+  let roots = opts.roots;
+  const client = new Client({ name: opts.clientName ?? 'bizmcp-test', version: '0.0.0' }, { capabilities: roots ? { roots: { listChanged: true } } : {} });
+  if (roots) client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: (roots ?? []).map((uri) => ({ uri, name: uri })) }));
+  const [a, b] = InMemoryTransport.createLinkedPair();
+  const sdk = server.createSession();
+  await sdk.connect(a);
+  await client.connect(b);
+  if (roots) await server.runtime.clientRootsReady();
+  const call = (name: string, args: Record<string, unknown> = {}) => client.callTool({ name, arguments: args }) as Promise<CallToolResult>;
+  return {
+    client,
+    server,
+    logs,
+    call,
+    async ok(name, args = {}) {
+      const r = await call(name, args);
+      if (r.isError) throw new Error(`${name} failed: ${textOf(r)}`);
+      return r.structuredContent as any;
+    },
+    async setRoots(uris) {
+      roots = uris;
+      await client.sendRootsListChanged();
+      // Give the server the round trip to fetch and apply them.
+      await new Promise((r) => setTimeout(r, 50));
+    },
+    async close() {
+      await client.close();
+      await server.close();
+    },
+  };
+}
+
+export function textOf(r: CallToolResult | { content?: unknown }): string {
+  const content = (r as CallToolResult).content ?? [];
+  return content.filter((c): c is { type: 'text'; text: string } => c.type === 'text').map((c) => c.text).join('\n');
+}
+
+export interface Spawned {
+  client: Client;
+  stderr(): string;
+  close(): Promise<void>;
+  pid: number | undefined;
+}
+
+/** Spawns a built server binary and connects the SDK Client to it over stdio. */
+export async function spawnStdio(bin: string, opts: { args?: string[]; env?: Record<string, string>; cwd?: string } = {}): Promise<Spawned> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [bin, ...(opts.args ?? [])],
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...(opts.env ?? {}) },
+    cwd: opts.cwd,
+    stderr: 'pipe',
+  });
+  let err = '';
+  transport.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const client = new Client({ name: 'bizmcp-e2e', version: '0.0.0' });
+  await client.connect(transport);
+  return { client, stderr: () => err, close: () => client.close(), pid: transport.pid ?? undefined };
+}
+
+export interface RawRun {
+  /** Each stdout line parsed as JSON (a non-JSON line fails the helper: stdout must be protocol only). */
+  messages: any[];
+  stdout: string;
+  stderr: string;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** Pipes `input` into a binary's stdin, closes stdin, and waits for it to exit. */
+export function rawStdio(bin: string, input: string, opts: { args?: string[]; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<RawRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...(opts.args ?? [])], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...(opts.env ?? {}) },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${bin} did not exit within ${opts.timeoutMs ?? 20000} ms; stderr: ${err.slice(-2000)}`));
+    }, opts.timeoutMs ?? 20000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const lines = out.split('\n').filter((l) => l.trim() !== '');
+      try {
+        resolve({ messages: lines.map((l) => JSON.parse(l)), stdout: out, stderr: err, code, signal });
+      } catch {
+        reject(new Error(`stdout carried a line that is not JSON: ${out.slice(0, 500)}`));
+      }
+    });
+    child.stdin.end(input);
+  });
+}
+
+/** JSON-RPC lines for a quick session: initialize, initialized, then the given requests. */
+export function jsonLines(requests: { method: string; params?: unknown }[], protocolVersion = '2025-06-18'): string {
+  const lines = [
+    { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion, capabilities: {}, clientInfo: { name: 'raw', version: '0' } } },
+    { jsonrpc: '2.0', method: 'notifications/initialized' },
+    ...requests.map((r, i) => ({ jsonrpc: '2.0', id: i + 1, ...r })),
+  ];
+  return lines.map((l) => JSON.stringify(l)).join('\n') + '\n';
+}
