@@ -63,11 +63,14 @@ export class RateLimiters {
   }
 
   private async create(limit: RateLimit): Promise<LimiterLike> {
-    const { RateLimiterMemory, RateLimiterRedis } = await import('rate-limiter-flexible');
+    const rlf = (await import('rate-limiter-flexible')) as typeof import('rate-limiter-flexible') & { default?: typeof import('rate-limiter-flexible') };
+    const { RateLimiterMemory, RateLimiterRedis } = rlf.RateLimiterMemory ? rlf : rlf.default!;
     const base = { points: limit.points, duration: limit.durationSec, keyPrefix: `${this.opts.prefix}:${limit.points}-${limit.durationSec}` };
     if (!this.opts.redisUrl) return new RateLimiterMemory(base);
     if (!this.redis) {
-      const { Redis } = await import('ioredis');
+      // CommonJS interop differs between the bundle and the sources: take whichever export exists.
+      const mod = (await import('ioredis')) as unknown as { Redis?: typeof import('ioredis').Redis; default: typeof import('ioredis').Redis };
+      const Redis = mod.Redis ?? mod.default;
       this.redis = new Redis(this.opts.redisUrl, {
         enableOfflineQueue: true,
         maxRetriesPerRequest: 1,
