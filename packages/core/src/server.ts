@@ -151,6 +151,9 @@ export function buildServer<C, S>(def: ServerDef<C, S>, opts: BuildOptions = {})
     listed.push(toolListing(t));
   }
 
+  // Calls in flight, so shutdown can abort them.
+  const active = new Set<CallControl>();
+
   const callTool = async (name: string, rawArgs: unknown, extra: CallExtra): Promise<CallToolResult> => {
     const p = prepared.get(name);
     if (!p) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${String(name).slice(0, 100)}`);
@@ -158,39 +161,46 @@ export function buildServer<C, S>(def: ServerDef<C, S>, opts: BuildOptions = {})
     const { tool } = p;
     let childLog: Logger | undefined;
     const getLog = () => (childLog ??= log.child({ tool: tool.name, requestId: extra.requestId }));
-    let timer: NodeJS.Timeout | undefined;
+    let control: CallControl | undefined;
     let ok = false;
     try {
       const parsed = tool.input.safeParse(rawArgs ?? {});
       if (!parsed.success) throw zodToToolError(parsed.error);
       if (p.rateLimit) await limiters.consume(`${def.name}:${tool.name}`, p.rateLimit);
+      if (shutdown.signal.aborted) throw new ToolError('The server is shutting down', { code: 'cancelled' });
 
-      const timeout = new AbortController();
-      timer = setTimeout(() => timeout.abort(new ToolError(`${tool.name} timed out after ${p.timeoutMs} ms`, { code: 'timeout', hint: `Narrow the request, or raise ${timeoutEnvName(tool.name)}.` })), p.timeoutMs);
-      const signal = AbortSignal.any([extra.signal, timeout.signal, shutdown.signal]);
+      control = new CallControl(p.timeoutMs, tool.name, extra.signal);
+      active.add(control);
+      const c = control;
       const progressToken = extra._meta?.progressToken;
       const ctx: ToolContext<S> = {
-        signal,
+        // The AbortSignal is made only for tools that ask for it: most fast calls never do.
+        get signal() {
+          return c.signal;
+        },
         get log() {
           return getLog();
         },
         state,
         toolName: tool.name,
         progress: async (done, total, message) => {
-          if (progressToken === undefined || signal.aborted) return;
+          if (progressToken === undefined || c.reason) return;
           await extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress: done, total, message } }).catch(() => {});
         },
         checkAborted: () => {
-          if (signal.aborted) throw abortError(signal, extra.signal);
+          if (c.reason) throw c.reason;
         },
       };
-      const result = await raceAbort(tool.run(parsed.data, ctx), signal, extra.signal);
+      const result = await c.race(tool.run(parsed.data, ctx));
       ok = true;
       return renderResult(tool, result);
     } catch (err) {
       return renderError(err, tool.name, getLog);
     } finally {
-      if (timer) clearTimeout(timer);
+      if (control) {
+        control.dispose();
+        active.delete(control);
+      }
       const ms = performance.now() - started;
       metrics.record(tool.name, ok, ms);
       if (childLog || log.isLevelEnabled('debug')) getLog().debug({ ms: Math.round(ms * 10) / 10, ok }, 'tool call');
@@ -291,7 +301,9 @@ export function buildServer<C, S>(def: ServerDef<C, S>, opts: BuildOptions = {})
   let closed: Promise<void> | undefined;
   const close = () =>
     (closed ??= (async () => {
-      shutdown.abort(new ToolError('The server is shutting down', { code: 'cancelled' }));
+      const reason = new ToolError('The server is shutting down', { code: 'cancelled' });
+      shutdown.abort(reason);
+      for (const c of active) c.abort(reason);
       logHub.setMcpSink(undefined);
       await Promise.allSettled([def.close?.(state), limiters.close()]);
       const summary = metrics.summary();
@@ -389,33 +401,60 @@ function renderError(err: unknown, toolName: string, getLog: () => Logger): Call
   };
 }
 
-function abortError(signal: AbortSignal, clientSignal: AbortSignal): ToolError {
-  if (clientSignal.aborted) return new ToolError('Cancelled by the client', { code: 'cancelled' });
-  const r = signal.reason;
-  if (isToolError(r)) return r;
-  return new ToolError('The operation was aborted', { code: 'cancelled' });
-}
+/**
+ * One call's cancellation: the tool's timeout, the client's cancellation and server shutdown, joined.
+ * `race` settles as soon as the work settles or the call is aborted, so a call whose work ignores
+ * its signal still answers on time. The AbortSignal for the tool is created on first access only.
+ */
+class CallControl {
+  reason: ToolError | undefined;
+  private controller: AbortController | undefined;
+  private timer: NodeJS.Timeout;
+  private reject: ((e: unknown) => void) | undefined;
+  private readonly onClientAbort = () => this.abort(new ToolError('Cancelled by the client', { code: 'cancelled' }));
 
-/** Settles as soon as the work settles or the signal fires, whichever comes first, so a call whose
- *  work ignores the signal still answers on time. */
-function raceAbort<T>(work: Promise<T>, signal: AbortSignal, clientSignal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    work.catch(() => {});
-    return Promise.reject(abortError(signal, clientSignal));
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError(signal, clientSignal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        // Work that failed because the signal fired reports the abort reason, not its own error.
-        reject(signal.aborted ? abortError(signal, clientSignal) : e);
-      },
+  constructor(
+    timeoutMs: number,
+    toolName: string,
+    private readonly clientSignal: AbortSignal,
+  ) {
+    this.timer = setTimeout(
+      () => this.abort(new ToolError(`${toolName} timed out after ${timeoutMs} ms`, { code: 'timeout', hint: `Narrow the request, or raise ${timeoutEnvName(toolName)}.` })),
+      timeoutMs,
     );
-  });
+    if (clientSignal.aborted) this.onClientAbort();
+    else clientSignal.addEventListener('abort', this.onClientAbort, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.reason) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: ToolError) {
+    if (this.reason) return;
+    this.reason = reason;
+    clearTimeout(this.timer);
+    this.controller?.abort(reason);
+    this.reject?.(reason);
+  }
+
+  race<T>(work: Promise<T>): Promise<T> {
+    if (this.reason) {
+      work.catch(() => {});
+      return Promise.reject(this.reason);
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.reject = reject;
+      work.then(resolve, (e) => reject(this.reason ?? e));
+    });
+  }
+
+  dispose() {
+    clearTimeout(this.timer);
+    this.clientSignal.removeEventListener('abort', this.onClientAbort);
+  }
 }

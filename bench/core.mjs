@@ -1,0 +1,55 @@
+// Core's overhead, side by side in one run: a bizmcp server built from core (the echo fixture,
+// bundled), a bare SDK server (unbundled, McpServer + one tool), and the reference
+// @modelcontextprotocol/server-filesystem from npm. Start-up = spawn → initialize answered.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { fmt, median, RawServer, startup, table } from './lib/harness.mjs';
+
+const require = createRequire(import.meta.url);
+const root = join(import.meta.dirname, '..');
+const node = process.execPath;
+const dir = mkdtempSync(join(tmpdir(), 'bizmcp-bench-'));
+const refBin = require.resolve('@modelcontextprotocol/server-filesystem/dist/index.js');
+
+const servers = {
+  'bizmcp (core echo)': { make: () => new RawServer(node, [join(root, 'packages/core/dist/echo-server.js')], { LOG_LEVEL: 'warn' }), tool: ['echo', { text: 'hi' }] },
+  'bare SDK': { make: () => new RawServer(node, [join(import.meta.dirname, 'fixtures/bare-sdk-server.mjs')]), tool: ['echo', { text: 'hi' }] },
+  'server-filesystem (ref)': { make: () => new RawServer(node, [refBin, dir]), tool: ['list_allowed_directories', {}] },
+};
+
+const N = Number(process.env.BENCH_CALLS ?? 3000);
+const ROUNDS = 3;
+const rows = [];
+const live = {};
+for (const [name, s] of Object.entries(servers)) {
+  const st = await startup(s.make);
+  const srv = s.make();
+  await srv.start();
+  await srv.sequential(...s.tool, 3000); // warm-up: let the JIT settle before measuring
+  await srv.pipelined(...s.tool, 3000);
+  live[name] = srv;
+  rows.push({ server: name, _st: st.ms, _rss: st.rssMb, _seq: [], _pipe: [] });
+}
+// Interleaved rounds, so background load hits every server alike; the median round is reported.
+for (let r = 0; r < ROUNDS; r++) {
+  for (const row of rows) {
+    const s = servers[row.server];
+    row._seq.push(await live[row.server].sequential(...s.tool, N));
+    row._pipe.push(await live[row.server].pipelined(...s.tool, N));
+  }
+}
+for (const row of rows) {
+  await live[row.server].stop();
+  row._seq = median(row._seq);
+  row._pipe = median(row._pipe);
+  Object.assign(row, { 'start-up ms': fmt(row._st), 'idle RSS MB': fmt(row._rss), 'seq calls/s': fmt(row._seq, 0), 'pipelined calls/s': fmt(row._pipe, 0) });
+}
+console.log(`\nCore overhead (${N} calls of a trivial tool x ${ROUNDS} interleaved rounds, median; ${new Date().toISOString().slice(0, 10)}; node ${process.version})\n`);
+console.log(table(rows, ['server', 'start-up ms', 'idle RSS MB', 'seq calls/s', 'pipelined calls/s']));
+const [ours, bare, ref] = rows;
+console.log(`\nstart-up: bizmcp / reference = ${(ours._st / ref._st).toFixed(2)}x (target <= 0.6x)`);
+console.log(`idle RSS: bizmcp / reference = ${(ours._rss / ref._rss).toFixed(2)}x`);
+console.log(`per-call time, sequential: bizmcp / bare SDK = ${(bare._seq / ours._seq).toFixed(2)}x (target <= 1.10x)`);
+console.log(`per-call time, pipelined:  bizmcp / bare SDK = ${(bare._pipe / ours._pipe).toFixed(2)}x`);
