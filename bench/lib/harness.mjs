@@ -67,6 +67,13 @@ export class RawServer {
     return kb / 1024;
   }
 
+  /** CPU time (user + system) the server process has used so far, in ms (from /proc, 10 ms ticks). */
+  cpuMs() {
+    const stat = readFileSync(`/proc/${this.child.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  }
+
   /** Peak resident set size (VmHWM) in MB. */
   peakRssMb() {
     const status = readFileSync(`/proc/${this.child.pid}/status`, 'utf8');

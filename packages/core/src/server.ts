@@ -171,27 +171,8 @@ export function buildServer<C, S>(def: ServerDef<C, S>, opts: BuildOptions = {})
 
       control = new CallControl(p.timeoutMs, tool.name, extra.signal);
       active.add(control);
-      const c = control;
-      const progressToken = extra._meta?.progressToken;
-      const ctx: ToolContext<S> = {
-        // The AbortSignal is made only for tools that ask for it: most fast calls never do.
-        get signal() {
-          return c.signal;
-        },
-        get log() {
-          return getLog();
-        },
-        state,
-        toolName: tool.name,
-        progress: async (done, total, message) => {
-          if (progressToken === undefined || c.reason) return;
-          await extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress: done, total, message } }).catch(() => {});
-        },
-        checkAborted: () => {
-          if (c.reason) throw c.reason;
-        },
-      };
-      const result = await c.race(tool.run(parsed.data, ctx));
+      const ctx = new CallContext<S>(control, state, tool.name, extra, getLog);
+      const result = await control.race(tool.run(parsed.data, ctx));
       ok = true;
       return renderResult(tool, result);
     } catch (err) {
@@ -203,7 +184,7 @@ export function buildServer<C, S>(def: ServerDef<C, S>, opts: BuildOptions = {})
       }
       const ms = performance.now() - started;
       metrics.record(tool.name, ok, ms);
-      if (childLog || log.isLevelEnabled('debug')) getLog().debug({ ms: Math.round(ms * 10) / 10, ok }, 'tool call');
+      if (childLog || log.levelVal <= 20) getLog().debug({ ms: Math.round(ms * 10) / 10, ok }, 'tool call');
     }
   };
 
@@ -399,6 +380,36 @@ function renderError(err: unknown, toolName: string, getLog: () => Logger): Call
     isError: true,
     content: [{ type: 'text', text: `Internal error in ${toolName} (${name}, error id ${id}). The details are in the server's log.` }],
   };
+}
+
+/** What a tool's `run` receives. A class, so creating one per call is cheap; the AbortSignal and
+ *  the child logger are made on first use. */
+class CallContext<S> implements ToolContext<S> {
+  constructor(
+    private readonly control: CallControl,
+    readonly state: S,
+    readonly toolName: string,
+    private readonly extra: CallExtra,
+    private readonly getLog: () => Logger,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.control.signal;
+  }
+
+  get log(): Logger {
+    return this.getLog();
+  }
+
+  async progress(done: number, total?: number, message?: string): Promise<void> {
+    const progressToken = this.extra._meta?.progressToken;
+    if (progressToken === undefined || this.control.reason) return;
+    await this.extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress: done, total, message } }).catch(() => {});
+  }
+
+  checkAborted(): void {
+    if (this.control.reason) throw this.control.reason;
+  }
 }
 
 /**

@@ -68,7 +68,7 @@ export class RobustStdioTransport implements Transport {
 
   private handleLine(raw: string) {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (line.trim() === '') return;
+    if (line.length === 0 || (line.length < 64 && line.trim() === '')) return;
     let value: unknown;
     try {
       value = JSON.parse(line);
