@@ -11,3 +11,4 @@ export type { HttpHandle } from './http.js';
 export * from './main.js';
 export * from './text.js';
 export * from './docs.js';
+export * from './sandbox.js';
