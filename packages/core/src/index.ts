@@ -12,3 +12,4 @@ export * from './main.js';
 export * from './text.js';
 export * from './docs.js';
 export * from './sandbox.js';
+export * from './net.js';
