@@ -38,6 +38,18 @@ export interface Resolved {
   stat?: Stats;
 }
 
+export interface WalkEntry {
+  /** Canonical path of the entry. */
+  path: string;
+  /** Path relative to the walk's start, with "/" separators. */
+  rel: string;
+  entry: Dirent;
+  /** 0 for the start directory's children. */
+  depth: number;
+  /** Where to open it safely (through the parent's descriptor); valid during the iteration only. */
+  via: string;
+}
+
 export type ResolveMode =
   /** Follow a final symlink (it must stay inside the roots): for reading and writing contents. */
   | 'follow'
@@ -429,6 +441,66 @@ export class Sandbox {
         await d.close();
       },
     };
+  }
+
+  /**
+   * Walks a directory tree depth-first without ever following a symbolic link (links are yielded as
+   * entries, not entered). Each subdirectory is opened through its parent's descriptor with
+   * O_NOFOLLOW, so a directory swapped for a link during the walk is skipped, never entered.
+   * `prune(rel, entry)` returning true skips an entry (and, for a directory, everything below it).
+   * Stops early when the consumer stops iterating or `signal` fires.
+   */
+  async *walk(
+    p: unknown,
+    opts: { maxDepth?: number; signal?: AbortSignal; prune?: (rel: string, entry: Dirent) => boolean } = {},
+  ): AsyncGenerator<WalkEntry> {
+    const start = await this.resolve(p, 'follow');
+    if (!start.exists) throw new ToolError(`Not found: ${this.display(start.path)}`, { code: 'not_found' });
+    if (!start.stat?.isDirectory()) throw new ToolError(`Not a directory: ${start.path}`, { code: 'invalid_argument' });
+    const top = await this.openDir(start.path);
+    const maxDepth = opts.maxDepth ?? Infinity;
+    async function* visit(via: string, real: string, rel: string, depth: number): AsyncGenerator<WalkEntry> {
+      let dir: import('node:fs').Dir;
+      try {
+        dir = await fs.opendir(via, { bufferSize: 512 });
+      } catch {
+        return; // unreadable directory: skipped
+      }
+      try {
+        for await (const entry of dir) {
+          if (opts.signal?.aborted) return;
+          const childRel = rel ? `${rel}/${entry.name}` : entry.name;
+          if (opts.prune?.(childRel, entry)) continue;
+          const childReal = path.join(real, entry.name);
+          yield { path: childReal, rel: childRel, entry, depth, via: path.join(via, entry.name) };
+          if (entry.isDirectory() && depth + 1 < maxDepth) {
+            let h: FileHandle | undefined;
+            try {
+              h = await fs.open(path.join(via, entry.name), C.O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+            } catch {
+              continue; // replaced by a link or gone: not entered
+            }
+            try {
+              yield* visit(HAS_PROC ? `/proc/self/fd/${h.fd}` : childReal, childReal, childRel, depth + 1);
+            } finally {
+              await h.close();
+            }
+          }
+        }
+      } finally {
+        await dir.close().catch(() => {});
+      }
+    }
+    try {
+      yield* visit(top.via, start.path, '', 0);
+    } finally {
+      await top.close();
+    }
+  }
+
+  /** Opens a file found by `walk` (through its parent's descriptor, no link followed). */
+  async openWalked(e: WalkEntry): Promise<FileHandle> {
+    return fs.open(e.via, C.O_RDONLY | O_NOFOLLOW);
   }
 
   /** stat of the target (follow) or of the entry itself. */

@@ -1,0 +1,53 @@
+// bizmcp-filesystem: files inside allowed directories, with the reference server's tools and more.
+import { ConfigError, defineServer, Sandbox, SandboxConfigError } from '@bizmcp/core';
+import { fileResource } from './resources.js';
+import type { FsConfig, FsState } from './state.js';
+import { listTools } from './tools/list.js';
+import { readTools } from './tools/read.js';
+import { searchTools } from './tools/search.js';
+import { writeTools } from './tools/write.js';
+
+const MB = 1024 * 1024;
+
+function bytes(name: string, raw: string | undefined, dflt: number): number {
+  if (raw === undefined || raw === '') return dflt;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${name} must be a positive number of bytes, got "${raw}"`);
+  return n;
+}
+
+export default defineServer<FsConfig, FsState>({
+  name: 'filesystem',
+  version: '0.1.0',
+  title: 'bizmcp filesystem',
+  description: 'Read, write, edit and search files inside allowed directories. No path escapes them: not through "..", symbolic links, hard links or races.',
+  instructions:
+    'Files are only reachable inside the allowed directories: call list_allowed_directories first. Prefer read_text_file with head/tail/offset for large files, search_file_contents to find text, and edit_file (with dryRun first) for changes.',
+  positionals: { name: 'directory', description: 'A directory the tools may use (repeatable).' },
+  env: {
+    ALLOWED_PATHS: { description: 'Comma-separated directories the tools may use (added to the positional arguments). With none, the client\'s MCP roots are used.', example: '/Users/me/projects,/Users/me/data' },
+    FS_MAX_READ_BYTES: { description: 'Largest text read in one call, in bytes (larger files are read in windows).', default: String(10 * MB) },
+    FS_MAX_MEDIA_BYTES: { description: 'Largest image or audio file read_media_file returns, in bytes.', default: String(10 * MB) },
+  },
+  parseConfig: (args) => ({
+    roots: [...args.positionals, ...(args.env.ALLOWED_PATHS ?? '').split(',')].map((s) => s.trim()).filter(Boolean),
+    maxReadBytes: bytes('FS_MAX_READ_BYTES', args.env.FS_MAX_READ_BYTES, 10 * MB),
+    maxMediaBytes: bytes('FS_MAX_MEDIA_BYTES', args.env.FS_MAX_MEDIA_BYTES, 10 * MB),
+  }),
+  tools: [...readTools, ...listTools, ...searchTools, ...writeTools],
+  resources: [fileResource],
+  setup(config, rt) {
+    let sandbox: Sandbox;
+    try {
+      sandbox = Sandbox.create(config.roots);
+    } catch (e) {
+      if (e instanceof SandboxConfigError) throw new ConfigError(e.message);
+      throw e;
+    }
+    sandbox.followClientRoots(rt);
+    if (!sandbox.hasRoots()) {
+      rt.log.warn('no allowed directory given (arguments or ALLOWED_PATHS): waiting for the client\'s MCP roots; tools fail until there are some');
+    }
+    return { sandbox, config };
+  },
+});
