@@ -104,19 +104,20 @@ export const readMultipleFiles = tool({
     'Read up to 50 text files at once. Each file is reported on its own: one failure (missing, outside the allowed directories, binary, too large) does not fail the others. Each file is capped like read_text_file (use it with offset/limit for the rest).',
   input: z.object({ paths: z.array(pathArg).min(1).max(50) }),
   output: z.object({
-    files: z.array(z.object({ path: z.string(), ok: z.boolean(), content: z.string().optional(), size: z.number().optional(), truncated: z.boolean().optional(), error: z.string().optional() })),
+    files: z.array(z.object({ index: z.number().describe('Position in paths'), path: z.string(), ok: z.boolean(), content: z.string().optional(), size: z.number().optional(), truncated: z.boolean().optional(), error: z.string().optional() })),
   }),
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   text: (r) => r.files.map((f) => (f.ok ? `=== ${f.path}${f.truncated ? ' (truncated)' : ''}\n${f.content}` : `=== ${f.path}\nError: ${f.error}`)).join('\n\n'),
   run: async ({ paths }, ctx) => {
     const files = await Promise.all(
-      paths.map(async (p) => {
+      paths.map(async (p, index) => {
         try {
           const r = await readText({ path: p }, ctx.state);
-          return { path: r.path, ok: true, content: r.content, size: r.size, truncated: r.truncated };
+          return { index, path: r.path, ok: true, content: r.content, size: r.size, truncated: r.truncated };
         } catch (e) {
           if (!isToolError(e)) throw e;
-          return { path: p, ok: false, error: e.message };
+          // a refused path is not echoed back (it may name something outside the roots)
+          return { index, path: e.code === 'access_denied' ? `(paths[${index}])` : p, ok: false, error: e.message };
         }
       }),
     );
