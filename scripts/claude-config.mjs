@@ -14,6 +14,6 @@ for (const [name, s] of Object.entries(cfg.servers)) {
   if (only && !only.includes(name)) continue;
   const env = {};
   for (const [k, v] of Object.entries(s.env)) if (v.example !== undefined) env[k] = v.example;
-  mcpServers[`bizmcp-${name}`] = { command: process.execPath, args: [join(root, s.entry), ...s.args], ...(Object.keys(env).length ? { env } : {}) };
+  mcpServers[`bizmcp-${name}`] = { command: process.execPath, args: [join(root, s.entry), ...s.args.filter((a) => !a.startsWith('<'))], ...(Object.keys(env).length ? { env } : {}) };
 }
 process.stdout.write(JSON.stringify({ mcpServers }, null, 2) + '\n');

@@ -29,8 +29,8 @@ function describeArgs(t: ToolDef): string[] {
     const type = schemaType(p);
     const extras: string[] = [];
     if (p.default !== undefined) extras.push(`default \`${JSON.stringify(p.default)}\``);
-    if (p.maximum !== undefined) extras.push(`max ${p.maximum}`);
-    if (p.minimum !== undefined && p.minimum !== 0) extras.push(`min ${p.minimum}`);
+    if (p.maximum !== undefined && p.maximum < Number.MAX_SAFE_INTEGER) extras.push(`max ${p.maximum}`);
+    if (p.minimum !== undefined && p.minimum !== 0 && p.minimum > -Number.MAX_SAFE_INTEGER) extras.push(`min ${p.minimum}`);
     if (p.maxLength !== undefined) extras.push(`max length ${p.maxLength}`);
     if (p.maxItems !== undefined) extras.push(`max ${p.maxItems} items`);
     const desc = [p.description ?? '', extras.length ? `(${extras.join(', ')})` : ''].filter(Boolean).join(' ');
