@@ -2,7 +2,6 @@
 // windows), binary sniffing, media types, whitespace-tolerant edits, and glob matching.
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import picomatch from 'picomatch';
 import { ToolError } from '@bizmcp/core';
 
 const CHUNK = 64 * 1024;
@@ -192,8 +191,10 @@ function notUnique(i: number): ToolError {
  * A matcher for glob patterns. A pattern without "/" matches a name at any depth (like
  * `find -name`); one with "/" matches the path relative to the search root.
  */
-export function globMatcher(patterns: string[], opts: { nocase?: boolean } = {}): (rel: string) => boolean {
+export async function globMatcher(patterns: string[], opts: { nocase?: boolean } = {}): Promise<(rel: string) => boolean> {
   if (!patterns.length) return () => false;
+  // loaded on first use: most sessions never search
+  const picomatch = (await import('picomatch')).default;
   const matchers = patterns.map((p) => {
     const m = picomatch(p, { dot: true, nocase: opts.nocase });
     return p.includes('/') ? (rel: string) => m(rel) : (rel: string) => m(rel.slice(rel.lastIndexOf('/') + 1));

@@ -117,7 +117,7 @@ export const directoryTree = tool({
     return `${r.path}\n${lines.join('\n')}${r.truncated ? `\n[truncated at ${r.entries} entries]` : ''}`;
   },
   run: async ({ path: p, excludePatterns, maxDepth, maxEntries }, ctx) => {
-    const exclude = globMatcher(excludePatterns);
+    const exclude = await globMatcher(excludePatterns);
     const root: TreeNode[] = [];
     const dirs = new Map<string, TreeNode[]>([['', root]]);
     let count = 0;

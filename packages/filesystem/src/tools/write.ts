@@ -1,7 +1,6 @@
 // Tools that change files: write, edit, create directories, move, copy, delete.
 // Every path goes through core's sandbox; nothing here checks paths on its own.
 import { z } from 'zod';
-import { createTwoFilesPatch } from 'diff';
 import { ToolError } from '@bizmcp/core';
 import { applyEdits, looksBinary } from '../files.js';
 import { tool } from '../state.js';
@@ -47,6 +46,7 @@ export const editFile = tool({
     if (looksBinary(data)) throw new ToolError(`Binary file: ${real}`, { code: 'invalid_argument' });
     const before = data.toString('utf8');
     const after = applyEdits(before, edits);
+    const { createTwoFilesPatch } = await import('diff'); // loaded on first edit
     const diff = createTwoFilesPatch(real, real, before, after, 'original', 'modified');
     if (!dryRun && after !== before) await sb.writeFile(real, after, { overwrite: true, mode: stat.mode & 0o777 });
     return { path: real, diff, applied: !dryRun, edits: edits.length };
