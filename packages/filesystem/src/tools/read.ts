@@ -142,6 +142,7 @@ export const getFileInfo = tool({
     target: z.string().optional(),
   }),
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  text: (r) => Object.entries(r).map(([k, v]) => `${k}: ${v}`).join('\n'),
   run: async ({ path: p }, ctx) => {
     const { path, stat } = await ctx.state.sandbox.stat(p, 'entry');
     let target: string | undefined;
