@@ -20,9 +20,6 @@ export const projects = [
   pkg('core'),
   pkg('filesystem'),
   pkg('database', { testTimeout: 60_000, fileParallelism: false }),
-  pkg('http-api'),
-  pkg('scraping', { testTimeout: 60_000 }),
-  pkg('email', { testTimeout: 60_000, fileParallelism: false }),
 ];
 
 export default projects;

@@ -1,25 +1,34 @@
 #!/usr/bin/env node
 // Installs everything the project needs on a fresh machine that has only Node 20 and npm:
 //   1. the pinned pnpm (into .tools/, through npm),
-//   2. the Debian packages the test suite drives for real (chromium, dovecot-imapd) when they are
-//      missing and we are root on a Debian-like system (skipped with --no-system),
+//   2. the Debian packages the test suite drives for real (declared by each package, e.g. chromium
+//      or dovecot-imapd) when they are missing and we are root on a Debian-like system (skipped
+//      with --no-system),
 //   3. the workspace's Node packages (pnpm install, frozen lockfile).
 // Output goes to stderr; a failure exits non-zero with one line saying what failed.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensurePnpm, root } from './lib/pnpm-path.mjs';
 
 const args = new Set(process.argv.slice(2));
 const log = (m) => process.stderr.write(`[setup] ${m}\n`);
 
-export const DEBIAN_PACKAGES = [
-  { pkg: 'chromium', check: '/usr/bin/chromium', why: 'scraping server (rendered pages, screenshots)' },
-  { pkg: 'dovecot-imapd', check: '/usr/sbin/dovecot', why: 'email server tests (real IMAP store)' },
-];
+// Debian packages a package's tests drive for real are declared in its package.json:
+//   "bizmcp": { "debianPackages": [{ "pkg": "chromium", "check": "/usr/bin/chromium", "why": "…" }] }
+function declaredDebianPackages() {
+  const out = [];
+  for (const dir of readdirSync(join(root, 'packages'))) {
+    const file = join(root, 'packages', dir, 'package.json');
+    if (!existsSync(file)) continue;
+    const pkg = JSON.parse(readFileSync(file, 'utf8'));
+    for (const d of pkg.bizmcp?.debianPackages ?? []) if (!out.some((o) => o.pkg === d.pkg)) out.push(d);
+  }
+  return out;
+}
 
 function systemPackages() {
-  const missing = DEBIAN_PACKAGES.filter((p) => !existsSync(p.check));
+  const missing = declaredDebianPackages().filter((p) => !existsSync(p.check));
   if (missing.length === 0) return;
   const names = missing.map((p) => p.pkg);
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
