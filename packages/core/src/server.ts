@@ -366,7 +366,7 @@ function renderError(err: unknown, toolName: string, getLog: () => Logger): Call
   if (isToolError(err)) {
     const lines = [err.message];
     if (err.hint) lines.push(`Hint: ${err.hint}`);
-    if (err.code !== 'invalid_argument' && err.code !== 'not_found') getLog().info({ code: err.code, msg: err.message }, 'tool error');
+    if (err.code !== 'invalid_argument' && err.code !== 'not_found') getLog().info({ code: err.code, reason: err.message }, 'tool error');
     return {
       isError: true,
       content: [{ type: 'text', text: redactString(lines.join('\n')) }],

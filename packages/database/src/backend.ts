@@ -1,0 +1,281 @@
+// Connections: PostgreSQL through a `pg` pool, or an embedded PGlite database running in a worker
+// thread (so a runaway query can be stopped by terminating the worker: PGlite ignores
+// statement_timeout). Both run every statement with the extended protocol, and every read inside
+// `BEGIN READ ONLY … ROLLBACK` with per-transaction timeouts (layers 2 and 3 of the read-only
+// stack).
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '@bizmcp/core';
+import { ToolError } from '@bizmcp/core';
+
+export interface Field {
+  name: string;
+  dataTypeID: number;
+}
+
+export interface Result {
+  fields: Field[];
+  rows: Record<string, unknown>[];
+  affectedRows?: number;
+}
+
+export interface Session {
+  /** Runs one statement with the extended protocol. */
+  query(sql: string, params?: unknown[]): Promise<Result>;
+}
+
+export interface TxOptions {
+  timeoutMs: number;
+  signal: AbortSignal;
+}
+
+export interface Backend {
+  kind: 'postgres' | 'pglite';
+  /** Read-only transaction, always rolled back. */
+  read<T>(fn: (s: Session) => Promise<T>, opts: TxOptions): Promise<T>;
+  /** Read-write transaction: committed when `fn` succeeds, rolled back otherwise. */
+  write<T>(fn: (s: Session) => Promise<T>, opts: TxOptions): Promise<T>;
+  close(): Promise<void>;
+}
+
+const cancelled = (signal: AbortSignal) => {
+  const r = signal.reason;
+  return r instanceof ToolError ? r : new ToolError('Cancelled', { code: 'cancelled' });
+};
+
+function pgError(e: unknown): unknown {
+  const err = e as { message?: string; code?: string; position?: string; severity?: string };
+  if (err && typeof err.code === 'string' && /^[0-9A-Z]{5}$/.test(err.code)) {
+    const code = err.code === '25006' ? 'read_only' : err.code === '57014' ? 'timeout' : err.code.startsWith('42') || err.code.startsWith('22') ? 'invalid_argument' : 'remote_error';
+    return new ToolError(`PostgreSQL error ${err.code}: ${err.message}`, { code, details: { sqlstate: err.code, ...(err.position ? { position: Number(err.position) } : {}) } });
+  }
+  return e;
+}
+
+// ------------------------------------------------------------------------------ PostgreSQL
+
+export async function createPostgres(url: string, log: Logger): Promise<Backend> {
+  const pg = (await import('pg')).default;
+  // bigint, numeric stay strings (pg's default); dates are parsed to Date and rendered ISO later
+  const pool = new pg.Pool({ connectionString: url, application_name: 'bizmcp', max: 5, idleTimeoutMillis: 10_000, connectionTimeoutMillis: 10_000 });
+  pool.on('error', (err) => log.warn({ err: err.message }, 'idle PostgreSQL connection failed'));
+
+  const run = async <T>(mode: 'read' | 'write', fn: (s: Session) => Promise<T>, opts: TxOptions): Promise<T> => {
+    if (opts.signal.aborted) throw cancelled(opts.signal);
+    let client: import('pg').PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (e) {
+      throw new ToolError(`Cannot connect to PostgreSQL: ${(e as Error).message}`, { code: 'unavailable', hint: 'Check DATABASE_URL and that the server is running.' });
+    }
+    const pid = (client as unknown as { processID: number }).processID;
+    let broken = false;
+    // Cancellation and timeouts stop the query inside PostgreSQL, from a second connection.
+    const onAbort = () => {
+      broken = true;
+      pool.query('SELECT pg_cancel_backend($1)', [pid]).catch((err: Error) => log.warn({ err: err.message, pid }, 'pg_cancel_backend failed'));
+    };
+    opts.signal.addEventListener('abort', onAbort, { once: true });
+    const session: Session = {
+      query: async (sql, params = []) => {
+        try {
+          const r = await client.query({ text: sql, values: params, queryMode: 'extended' } as import('pg').QueryConfig);
+          return { fields: r.fields.map((f) => ({ name: f.name, dataTypeID: f.dataTypeID })), rows: r.rows, affectedRows: r.rowCount ?? undefined };
+        } catch (e) {
+          broken = true;
+          if (opts.signal.aborted) throw cancelled(opts.signal);
+          throw pgError(e);
+        }
+      },
+    };
+    try {
+      const ms = Math.max(1, Math.floor(opts.timeoutMs));
+      await session.query(mode === 'read' ? 'BEGIN TRANSACTION READ ONLY' : 'BEGIN');
+      await session.query(`SET LOCAL statement_timeout = ${ms}`);
+      await session.query(`SET LOCAL lock_timeout = ${Math.min(ms, 5000)}`);
+      await session.query(`SET LOCAL idle_in_transaction_session_timeout = ${ms + 5000}`);
+      const out = await fn(session);
+      if (mode === 'write') await session.query('COMMIT');
+      return out;
+    } finally {
+      opts.signal.removeEventListener('abort', onAbort);
+      if (!broken) {
+        try {
+          await client.query('ROLLBACK');
+        } catch {
+          broken = true;
+        }
+      }
+      // A connection that saw an error (or a cancellation) is discarded, never reused.
+      client.release(broken ? true : undefined);
+    }
+  };
+
+  return {
+    kind: 'postgres',
+    read: (fn, opts) => run('read', fn, opts),
+    write: (fn, opts) => run('write', fn, opts),
+    close: () => pool.end(),
+  };
+}
+
+/** Start-up check: warns on stderr when the role can read files, run programs or signal backends. */
+export async function warnAboutPrivileges(backend: Backend, log: Logger): Promise<void> {
+  try {
+    const r = await backend.read(
+      (s) =>
+        s.query(
+          `SELECT current_user AS role, r.rolsuper AS superuser,
+                  ARRAY(SELECT b.rolname FROM pg_auth_members m JOIN pg_roles b ON b.oid = m.roleid
+                        WHERE pg_has_role(current_user, b.oid, 'member')
+                          AND b.rolname IN ('pg_read_server_files','pg_write_server_files','pg_execute_server_program','pg_signal_backend')) AS risky
+             FROM pg_roles r WHERE r.rolname = current_user`,
+        ),
+      { timeoutMs: 5000, signal: new AbortController().signal },
+    );
+    const row = r.rows[0] as { role: string; superuser: boolean; risky: string[] } | undefined;
+    if (!row) return;
+    if (row.superuser || row.risky.length) {
+      log.warn(
+        { role: row.role, superuser: row.superuser, memberOf: row.risky },
+        `the database role "${row.role}" ${row.superuser ? 'is a superuser' : `is a member of ${row.risky.join(', ')}`}: the read-only guard still holds, but use a least-privilege role (docs/servers/database.md)`,
+      );
+    }
+  } catch (e) {
+    log.warn({ err: (e as Error).message }, 'could not check the role\'s privileges');
+  }
+}
+
+// ------------------------------------------------------------------------------ PGlite
+
+// The worker: opens PGlite on the data directory and runs one statement per message. Kept as a
+// string so it works the same from the sources (tests) and from the bundle.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+(async () => {
+  const { PGlite } = await import(workerData.pgliteUrl);
+  const db = await PGlite.create(workerData.dataDir);
+  parentPort.postMessage({ ready: true });
+  parentPort.on('message', async (m) => {
+    if (m.close) { await db.close(); parentPort.postMessage({ closed: true }); return; }
+    try {
+      const r = await db.query(m.sql, m.params);
+      parentPort.postMessage({ id: m.id, fields: r.fields, rows: r.rows, affectedRows: r.affectedRows });
+    } catch (e) {
+      parentPort.postMessage({ id: m.id, error: { message: e.message, code: e.code, position: e.position } });
+    }
+  });
+})().catch((e) => parentPort.postMessage({ fatal: String(e && e.stack || e) }));
+`;
+
+export function createPglite(dataDir: string, log: Logger): Backend {
+  let worker: Worker | undefined;
+  let ready: Promise<void> | undefined;
+  let nextId = 1;
+  const waiting = new Map<number, { resolve(r: Result): void; reject(e: unknown): void }>();
+  // PGlite has one connection: transactions are serialised.
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const start = () => {
+    const pgliteUrl = pathToFileURL(createRequire(import.meta.url).resolve('@electric-sql/pglite')).href;
+    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { pgliteUrl, dataDir } });
+    worker = w;
+    ready = new Promise<void>((resolve, reject) => {
+      w.on('message', (m: { ready?: boolean; fatal?: string; id?: number; error?: { message: string; code?: string }; fields?: Field[]; rows?: Record<string, unknown>[]; affectedRows?: number }) => {
+        if (m.ready) return resolve();
+        if (m.fatal) {
+          log.error({ err: m.fatal }, 'PGlite failed to open');
+          return reject(new ToolError(`The embedded database could not be opened: ${m.fatal.split('\n')[0]}`, { code: 'unavailable' }));
+        }
+        const p = m.id !== undefined ? waiting.get(m.id) : undefined;
+        if (!p) return;
+        waiting.delete(m.id!);
+        if (m.error) p.reject(pgError(m.error));
+        else p.resolve({ fields: m.fields ?? [], rows: m.rows ?? [], affectedRows: m.affectedRows });
+      });
+      w.on('error', (e) => {
+        log.error({ err: e }, 'PGlite worker error');
+        reject(e);
+      });
+      w.on('exit', () => {
+        if (worker === w) worker = undefined;
+        for (const [, p] of waiting) p.reject(new ToolError('The embedded database stopped', { code: 'unavailable' }));
+        waiting.clear();
+      });
+    });
+    ready.catch(() => {});
+  };
+
+  const send = (sql: string, params: unknown[]): Promise<Result> =>
+    new Promise((resolve, reject) => {
+      const id = nextId++;
+      waiting.set(id, { resolve, reject });
+      worker!.postMessage({ id, sql, params });
+    });
+
+  const run = <T>(mode: 'read' | 'write', fn: (s: Session) => Promise<T>, opts: TxOptions): Promise<T> => {
+    const job = queue.then(async () => {
+      if (!worker) start();
+      await ready;
+      if (opts.signal.aborted) throw cancelled(opts.signal);
+      const w = worker!;
+      // The only way to stop a statement inside PGlite: terminate the worker (it reopens on the
+      // next call; a read-only transaction leaves nothing to recover).
+      let stopped = false;
+      const stop = () => {
+        stopped = true;
+        log.warn({ mode }, 'stopping the embedded database worker (cancelled or timed out)');
+        void w.terminate();
+      };
+      const timer = setTimeout(stop, opts.timeoutMs);
+      opts.signal.addEventListener('abort', stop, { once: true });
+      const session: Session = {
+        query: async (sql, params = []) => {
+          try {
+            return await send(sql, params);
+          } catch (e) {
+            if (stopped) throw opts.signal.aborted ? cancelled(opts.signal) : new ToolError(`The query took longer than ${opts.timeoutMs} ms and was stopped`, { code: 'timeout' });
+            throw e;
+          }
+        },
+      };
+      try {
+        await session.query(mode === 'read' ? 'BEGIN TRANSACTION READ ONLY' : 'BEGIN');
+        const out = await fn(session);
+        if (mode === 'write') await session.query('COMMIT');
+        return out;
+      } finally {
+        clearTimeout(timer);
+        opts.signal.removeEventListener('abort', stop);
+        if (!stopped && worker === w) await send('ROLLBACK', []).catch(() => {});
+      }
+    });
+    queue = job.catch(() => {});
+    return job;
+  };
+
+  return {
+    kind: 'pglite',
+    read: (fn, opts) => run('read', fn, opts),
+    write: (fn, opts) => run('write', fn, opts),
+    close: async () => {
+      const w = worker;
+      worker = undefined;
+      if (!w) return;
+      await Promise.race([
+        new Promise<void>((resolve) => {
+          w.once('message', () => resolve());
+          w.postMessage({ close: true });
+        }),
+        new Promise((r) => setTimeout(r, 1500)),
+      ]);
+      await w.terminate();
+    },
+    /** Opens the database now (in the background at start-up). */
+    warm: () => {
+      if (!worker) start();
+      return ready!;
+    },
+  } as Backend & { warm(): Promise<void> };
+}

@@ -1,0 +1,182 @@
+// Layer 1 of the read-only stack: the statement is parsed by the real PostgreSQL parser
+// (libpg-query, WASM) and accepted only when it is exactly one statement of a read-only kind with
+// no data-modifying part, no locking clause, no SELECT INTO, and no call to a function with side
+// effects or file/network access. The other layers (extended protocol, READ ONLY transaction that
+// is always rolled back, timeouts) hold even if this one were fooled.
+import { ToolError } from '@bizmcp/core';
+
+type Parser = { parseSync(sql: string): { stmts: { stmt: Record<string, unknown>; stmt_location?: number; stmt_len?: number }[] } };
+let parser: Promise<Parser> | undefined;
+
+/** Loads the WASM parser once (lazily: it is not needed to answer `initialize`). */
+export function loadParser(): Promise<Parser> {
+  parser ??= (async () => {
+    const mod = (await import('libpg-query')) as unknown as Parser & { loadModule(): Promise<void> };
+    await mod.loadModule();
+    return mod;
+  })();
+  return parser;
+}
+
+/** Statement kinds accepted as read-only (top level). */
+const READ_KINDS = new Set(['SelectStmt', 'VariableShowStmt', 'ExplainStmt']);
+
+/** Nodes that never appear in an accepted statement, at any depth. */
+const FORBIDDEN_NODES = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt', 'IntoClause', 'LockingClause']);
+
+/**
+ * Functions refused anywhere in a statement: file and network access, backend signalling,
+ * configuration, locks, notifications, sequences, transaction ids, dynamic SQL, sleeping.
+ * Names are matched without schema and case-insensitively; entries ending in "*" are prefixes.
+ */
+export const DENIED_FUNCTIONS = [
+  'pg_read_file', 'pg_read_binary_file', 'pg_stat_file', 'pg_ls_*', 'pg_file_*', 'pg_logdir_ls',
+  'lo_*', 'loread', 'lowrite',
+  'dblink*', 'postgres_fdw*',
+  'pg_terminate_backend', 'pg_cancel_backend', 'pg_reload_conf', 'pg_rotate_logfile', 'pg_promote',
+  'pg_create_restore_point', 'pg_switch_wal', 'pg_backup_*', 'pg_start_backup', 'pg_stop_backup',
+  'pg_log_backend_memory_contexts', 'pg_replication_*', 'pg_create_*_replication_slot', 'pg_drop_replication_slot',
+  'pg_logical_*', 'pg_wal_replay_*', 'pg_import_system_collations', 'pg_stat_reset*',
+  'pg_advisory_*', 'pg_try_advisory_*',
+  'set_config', 'pg_notify',
+  'nextval', 'setval',
+  'txid_current', 'txid_current_if_assigned', 'pg_current_xact_id', 'pg_current_xact_id_if_assigned',
+  'pg_sleep', 'pg_sleep_for', 'pg_sleep_until',
+  'query_to_xml', 'query_to_xmlschema', 'query_to_xml_and_xmlschema', 'cursor_to_xml', 'cursor_to_xmlschema',
+  'pg_execute_server_program', 'current_setting_set',
+];
+
+const exact = new Set(DENIED_FUNCTIONS.filter((f) => !f.includes('*')));
+const patterns = DENIED_FUNCTIONS.filter((f) => f.includes('*')).map((f) => new RegExp(`^${f.replace(/\*/g, '.*')}$`));
+export const isDeniedFunction = (name: string) => exact.has(name.toLowerCase()) || patterns.some((p) => p.test(name.toLowerCase()));
+
+export interface Checked {
+  /** The statement's own text (no trailing semicolon or comments after it). */
+  text: string;
+  kind: 'select' | 'show' | 'explain';
+  /** EXPLAIN ANALYZE was requested. */
+  analyze: boolean;
+}
+
+const refuse = (why: string) =>
+  new ToolError(`Refused: ${why}`, {
+    code: 'read_only',
+    hint: 'Only single read-only statements are allowed here: SELECT, VALUES, TABLE, WITH … SELECT, SHOW, EXPLAIN.',
+  });
+
+/** Parses `sql` and returns it when it is one read-only statement; throws a ToolError otherwise. */
+export async function checkReadOnly(sql: string, opts: { allowAnalyze?: boolean } = {}): Promise<Checked> {
+  const p = await loadParser();
+  let tree: ReturnType<Parser['parseSync']>;
+  try {
+    tree = p.parseSync(sql);
+  } catch (e) {
+    throw new ToolError(`SQL syntax error: ${(e as Error).message}`, { code: 'invalid_argument' });
+  }
+  const stmts = tree.stmts ?? [];
+  if (stmts.length === 0) throw new ToolError('The query is empty', { code: 'invalid_argument' });
+  if (stmts.length > 1) throw refuse(`${stmts.length} statements; send exactly one`);
+  const { stmt, stmt_location = 0, stmt_len = 0 } = stmts[0];
+  const kindName = Object.keys(stmt)[0];
+  if (!READ_KINDS.has(kindName)) throw refuse(`${describeKind(kindName)} is not a read-only statement`);
+
+  let analyze = false;
+  let inner: Record<string, unknown> = stmt;
+  if (kindName === 'ExplainStmt') {
+    const ex = stmt.ExplainStmt as { query: Record<string, unknown>; options?: { DefElem: { defname: string; arg?: unknown } }[] };
+    for (const o of ex.options ?? []) {
+      if (o.DefElem?.defname === 'analyze' && defIsTrue(o.DefElem.arg)) analyze = true;
+    }
+    if (analyze && !opts.allowAnalyze) throw refuse('EXPLAIN ANALYZE runs the statement; use explain_query with analyze: true');
+    inner = ex.query;
+    const innerKind = Object.keys(inner)[0];
+    if (innerKind !== 'SelectStmt') throw refuse(`EXPLAIN of ${describeKind(innerKind)}`);
+  }
+  walk(inner);
+  const text = (stmt_len ? sql.slice(stmt_location, stmt_location + stmt_len) : sql.slice(stmt_location)).trim();
+  return { text, kind: kindName === 'SelectStmt' ? 'select' : kindName === 'VariableShowStmt' ? 'show' : 'explain', analyze };
+}
+
+function defIsTrue(arg: unknown): boolean {
+  if (arg === undefined) return true; // EXPLAIN (ANALYZE) without a value means true
+  const s = JSON.stringify(arg).toLowerCase();
+  return !(s.includes('"false"') || s.includes('"off"') || s.includes('"0"') || s.includes('"ival":0') || s.includes('"boolval":false') || /"boolval":\{\}/.test(s));
+}
+
+function walk(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const n of node) walk(n);
+    return;
+  }
+  if (!node || typeof node !== 'object') return;
+  for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
+    if (FORBIDDEN_NODES.has(key)) {
+      throw refuse(key === 'LockingClause' ? 'locking clauses (FOR UPDATE/SHARE) take locks' : key === 'IntoClause' ? 'SELECT INTO creates a table' : `a data-modifying ${describeKind(key)} inside the statement`);
+    }
+    if (key === 'lockingClause' && Array.isArray(value) && value.length) throw refuse('locking clauses (FOR UPDATE/SHARE) take locks');
+    if (key === 'intoClause' && value) throw refuse('SELECT INTO creates a table');
+    if (key === 'FuncCall') {
+      const fn = value as { funcname?: { String?: { sval?: string } }[] };
+      const parts = (fn.funcname ?? []).map((x) => x.String?.sval ?? '');
+      const name = parts[parts.length - 1] ?? '';
+      if (isDeniedFunction(name)) throw refuse(`function ${parts.join('.')}() has side effects or reaches files, the network or other sessions`);
+    }
+    walk(value);
+  }
+}
+
+function describeKind(kind: string): string {
+  return kind.replace(/Stmt$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
+}
+
+const DML_KINDS = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
+/** Schema changes accepted with --allow-ddl; everything else (roles, grants, functions,
+ *  extensions, system settings, COPY, DO, transaction control) stays refused. */
+const DDL_KINDS = new Set([
+  'CreateStmt', 'AlterTableStmt', 'DropStmt', 'IndexStmt', 'ViewStmt', 'CreateTableAsStmt', 'CommentStmt',
+  'RenameStmt', 'CreateSeqStmt', 'AlterSeqStmt', 'CreateSchemaStmt', 'TruncateStmt', 'CompositeTypeStmt', 'CreateEnumStmt',
+]);
+
+export interface CheckedWrite {
+  text: string;
+  command: string;
+  ddl: boolean;
+}
+
+/** Checks a statement for execute_statement: one DML statement (or DDL when allowed). */
+export async function checkWrite(sql: string, opts: { allowDdl: boolean }): Promise<CheckedWrite> {
+  const p = await loadParser();
+  let tree: ReturnType<Parser['parseSync']>;
+  try {
+    tree = p.parseSync(sql);
+  } catch (e) {
+    throw new ToolError(`SQL syntax error: ${(e as Error).message}`, { code: 'invalid_argument' });
+  }
+  const stmts = tree.stmts ?? [];
+  if (stmts.length !== 1) throw new ToolError(stmts.length ? `Refused: ${stmts.length} statements; send exactly one` : 'The statement is empty', { code: 'invalid_argument' });
+  const { stmt, stmt_location = 0, stmt_len = 0 } = stmts[0];
+  const kind = Object.keys(stmt)[0];
+  const ddl = DDL_KINDS.has(kind);
+  if (!DML_KINDS.has(kind) && !(ddl && opts.allowDdl)) {
+    throw new ToolError(`Refused: ${describeKind(kind)} ${ddl ? 'changes the schema; the server was not started with --allow-ddl' : 'is not allowed (only INSERT, UPDATE, DELETE, MERGE)'}`, {
+      code: 'read_only',
+      hint: kind === 'SelectStmt' ? 'Use execute_query for reads.' : undefined,
+    });
+  }
+  // No locking clauses matter here, but side-effect functions are refused in writes too.
+  walkFunctions(stmt);
+  const text = (stmt_len ? sql.slice(stmt_location, stmt_location + stmt_len) : sql.slice(stmt_location)).trim();
+  return { text, command: describeKind(kind), ddl };
+}
+
+function walkFunctions(node: unknown): void {
+  if (Array.isArray(node)) return node.forEach(walkFunctions);
+  if (!node || typeof node !== 'object') return;
+  for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
+    if (key === 'FuncCall') {
+      const parts = ((value as { funcname?: { String?: { sval?: string } }[] }).funcname ?? []).map((x) => x.String?.sval ?? '');
+      if (isDeniedFunction(parts[parts.length - 1] ?? '')) throw refuse(`function ${parts.join('.')}() has side effects or reaches files, the network or other sessions`);
+    }
+    walkFunctions(value);
+  }
+}
