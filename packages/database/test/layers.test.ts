@@ -1,0 +1,114 @@
+// Each layer of the read-only stack on its own: the parser guard, the extended protocol, the
+// READ ONLY transaction, cancellation inside PostgreSQL, the privilege warning.
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPostgres, type Backend } from '../src/backend.js';
+import { checkReadOnly, checkWrite, isDeniedFunction } from '../src/guard.js';
+import { openTarget, PG_URL, requirePostgres, SEED, snapshot, type Target } from './helpers.js';
+
+const S = 'bizmcp_layers';
+const noop = { info() {}, warn() {}, error() {}, debug() {} } as never;
+const ctl = (ms = 10_000) => ({ timeoutMs: ms, signal: new AbortController().signal });
+
+describe('layer 1: the parser guard', () => {
+  it('accepts read-only statements and returns the statement text', async () => {
+    expect(await checkReadOnly('SELECT 1;')).toMatchObject({ text: 'SELECT 1', kind: 'select' });
+    expect((await checkReadOnly('  VALUES (1), (2)  ')).kind).toBe('select');
+    expect((await checkReadOnly('TABLE t')).kind).toBe('select');
+    expect((await checkReadOnly('WITH x AS (SELECT 1) SELECT * FROM x')).kind).toBe('select');
+    expect((await checkReadOnly('SHOW work_mem')).kind).toBe('show');
+    expect((await checkReadOnly('EXPLAIN SELECT 1')).kind).toBe('explain');
+    await expect(checkReadOnly('EXPLAIN ANALYZE SELECT 1')).rejects.toThrow(/EXPLAIN ANALYZE/);
+    expect((await checkReadOnly('EXPLAIN ANALYZE SELECT 1', { allowAnalyze: true })).analyze).toBe(true);
+    expect((await checkReadOnly('EXPLAIN (ANALYZE false) SELECT 1')).analyze).toBe(false);
+  });
+
+  it('refuses by kind, depth and function, with reasons', async () => {
+    await expect(checkReadOnly('SELECT 1; SELECT 2')).rejects.toThrow(/2 statements/);
+    await expect(checkReadOnly('DELETE FROM t')).rejects.toThrow(/DELETE is not a read-only statement/);
+    await expect(checkReadOnly('WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d')).rejects.toThrow(/data-modifying/);
+    await expect(checkReadOnly('SELECT * FROM t FOR UPDATE')).rejects.toThrow(/locking/);
+    await expect(checkReadOnly('SELECT * INTO x FROM t')).rejects.toThrow(/SELECT INTO/);
+    await expect(checkReadOnly('SELECT upper(pg_catalog.PG_READ_FILE(\'x\'))')).rejects.toThrow(/pg_catalog.pg_read_file/);
+    await expect(checkReadOnly('SELEC 1')).rejects.toThrow(/syntax error/);
+    await expect(checkReadOnly('   ')).rejects.toThrow(/empty/);
+    for (const f of ['lo_unlink', 'dblink_connect', 'pg_advisory_xact_lock', 'pg_ls_waldir', 'set_config', 'nextval']) expect(isDeniedFunction(f), f).toBe(true);
+    for (const f of ['count', 'lower', 'pg_size_pretty', 'currval', 'now']) expect(isDeniedFunction(f), f).toBe(false);
+  });
+
+  it('execute_statement accepts DML only, DDL with the flag', async () => {
+    expect((await checkWrite('INSERT INTO t VALUES (1) RETURNING *', { allowDdl: false })).command).toBe('INSERT');
+    await expect(checkWrite('CREATE TABLE x (a int)', { allowDdl: false })).rejects.toThrow(/--allow-ddl/);
+    expect((await checkWrite('CREATE TABLE x (a int)', { allowDdl: true })).ddl).toBe(true);
+    for (const sql of ['COMMIT', 'COPY t FROM PROGRAM \'x\'', 'DO $$ BEGIN END $$', 'CREATE ROLE r', 'GRANT ALL ON t TO public', 'SET ROLE x', 'INSERT INTO t VALUES (1); DROP TABLE t', "INSERT INTO t SELECT pg_read_file('x')"]) {
+      await expect(checkWrite(sql, { allowDdl: true }), sql).rejects.toThrow();
+    }
+  });
+});
+
+describe('layers 2-5 on PostgreSQL (guard bypassed on purpose)', () => {
+  let admin: pg.Client;
+  let backend: Backend;
+  let t: Target;
+  beforeAll(async () => {
+    await requirePostgres();
+    admin = new pg.Client({ connectionString: PG_URL });
+    await admin.connect();
+    await admin.query(SEED(S));
+    backend = await createPostgres(PG_URL, noop);
+  });
+  afterAll(async () => {
+    await backend?.close();
+    await t?.close();
+    await admin?.query(`DROP SCHEMA IF EXISTS ${S} CASCADE`);
+    await admin?.end();
+  });
+  const count = async () => (await admin.query(`SELECT count(*)::int AS n FROM ${S}.accounts`)).rows[0].n;
+
+  it('layer 2: statements go with the extended protocol, so two statements are refused by PostgreSQL', async () => {
+    await expect(backend.read((s) => s.query(`SELECT 1; DELETE FROM ${S}.accounts`), ctl())).rejects.toThrow(/multiple commands|42601/);
+    expect(await count()).toBe(50);
+    // the same string through node-postgres' default (simple protocol) would have run both
+    const raw = new pg.Client({ connectionString: PG_URL });
+    await raw.connect();
+    await raw.query('BEGIN');
+    await raw.query(`SELECT 1; DELETE FROM ${S}.accounts`);
+    expect((await raw.query(`SELECT count(*)::int AS n FROM ${S}.accounts`)).rows[0].n).toBe(0);
+    await raw.query('ROLLBACK');
+    await raw.end();
+  });
+
+  it('layer 3: a READ ONLY transaction refuses writes and is rolled back', async () => {
+    await expect(backend.read((s) => s.query(`DELETE FROM ${S}.accounts`), ctl())).rejects.toMatchObject({ code: 'read_only' });
+    await expect(backend.read((s) => s.query(`SELECT set_config('transaction_read_only', 'off', true)`).then(() => s.query(`DELETE FROM ${S}.accounts`)), ctl())).rejects.toThrow();
+    expect(await count()).toBe(50);
+    // settings changed inside never outlive the transaction
+    await backend.read((s) => s.query("SELECT set_config('work_mem', '77MB', false)"), ctl());
+    const after = await backend.read((s) => s.query('SHOW work_mem'), ctl());
+    expect(after.rows[0].work_mem).not.toBe('77MB');
+  });
+
+  it('layer 3: statement_timeout is set per transaction', async () => {
+    await expect(backend.read((s) => s.query('SELECT pg_sleep(5)'), ctl(300))).rejects.toMatchObject({ code: 'timeout' });
+  });
+
+  it('layer 5: cancellation stops the query inside PostgreSQL (pg_cancel_backend)', async () => {
+    const ac = new AbortController();
+    const p = backend.read((s) => s.query('SELECT pg_sleep(30), 424242 AS marker'), { timeoutMs: 60_000, signal: ac.signal });
+    await new Promise((r) => setTimeout(r, 300));
+    const running = async () => (await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%424242 AS marker%' AND pid <> pg_backend_pid()")).rows[0].n;
+    expect(await running()).toBe(1);
+    ac.abort();
+    await expect(p).rejects.toMatchObject({ code: 'cancelled' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await running()).toBe(0);
+  });
+
+  it('layer 4: a superuser role is reported on stderr at start-up', async () => {
+    t = await openTarget('postgres', 'bizmcp_layers_warn');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(t.s.logs.join('')).toMatch(/is a superuser.*least-privilege role/);
+    const before = await snapshot(t);
+    expect(await snapshot(t)).toBe(before);
+  });
+});
