@@ -1,0 +1,59 @@
+// The built binary end to end: PGlite with the sample data over the SDK client, the PostgreSQL
+// service with raw JSON-RPC lines on stdin, configuration errors.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jsonLines, rawStdio, spawnStdio, textOf } from '@bizmcp/core/testing';
+import { PG_URL, requirePostgres } from './helpers.js';
+
+const bin = join(import.meta.dirname, '..', 'dist', 'index.js');
+const dataDir = mkdtempSync(join(tmpdir(), 'bizmcp-db-e2e-'));
+
+beforeAll(() => {
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: run the build first (npm test builds every package)`);
+});
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe('bizmcp-database binary', () => {
+  it('embedded PGlite with the sample business schema, over the SDK client', async () => {
+    const s = await spawnStdio(bin, { args: ['--sample-data'], env: { BIZMCP_DATA_DIR: dataDir } });
+    const names = (await s.client.listTools()).tools.map((t) => t.name);
+    expect(names).toEqual(['execute_query', 'list_tables', 'describe_table', 'list_schemas', 'search_objects', 'explain_query', 'sample_rows']);
+    const r = await s.client.callTool({ name: 'execute_query', arguments: { sql: 'SELECT count(*) AS n FROM customers c JOIN orders o ON o.customer_id = c.id' } }, undefined, { timeout: 60_000 });
+    expect((r.structuredContent as { rows: { n: string }[] }).rows[0].n).toBe('60');
+    const tables = await s.client.callTool({ name: 'list_tables', arguments: {} });
+    expect(textOf(tables as never)).toMatch(/public\.invoices/);
+    await s.close();
+  });
+
+  it('the PostgreSQL service with raw JSON-RPC lines on stdin', async () => {
+    await requirePostgres();
+    const run = await rawStdio(
+      bin,
+      jsonLines([
+        { method: 'tools/list' },
+        { method: 'tools/call', params: { name: 'execute_query', arguments: { sql: 'SELECT current_setting($1) AS app', params: ['application_name'] } } },
+        { method: 'tools/call', params: { name: 'execute_query', arguments: { sql: 'SELECT 1; DROP TABLE x' } } },
+      ]),
+      { env: { DATABASE_URL: PG_URL }, timeoutMs: 30_000 },
+    );
+    expect(run.code).toBe(0);
+    const byId = new Map(run.messages.map((m) => [m.id, m]));
+    expect(byId.get(1).result.tools).toHaveLength(7);
+    expect(byId.get(2).result.structuredContent.rows[0].app).toBe('bizmcp');
+    expect(byId.get(3).result.isError).toBe(true);
+    expect(run.stderr).toMatch(/is a superuser/);
+    expect(run.stderr).not.toContain('postgres@127.0.0.1'); // the URL (a secret) never reaches the logs
+  });
+
+  it('--allow-write adds execute_statement; bad configuration is one line and exit 1', async () => {
+    const run = await rawStdio(bin, jsonLines([{ method: 'tools/list' }]), { args: ['--allow-write'], env: { DATABASE_URL: PG_URL } });
+    expect(run.messages.find((m) => m.id === 1).result.tools.map((t: { name: string }) => t.name)).toContain('execute_statement');
+    const bad = await rawStdio(bin, '', { args: ['mysql://x'] });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim()).toBe('bizmcp-database: the connection string must start with postgresql://');
+    const ddl = await rawStdio(bin, '', { args: ['--allow-ddl'] });
+    expect(ddl.stderr.trim()).toBe('bizmcp-database: --allow-ddl needs --allow-write');
+  });
+});
