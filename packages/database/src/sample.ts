@@ -43,4 +43,5 @@ INSERT INTO invoices (order_id, number, issued_on, due_on, amount)
   SELECT id, 'INV-' || lpad(id::text, 5, '0'), ordered_on + 1, ordered_on + 31, total FROM orders WHERE status <> 'cancelled';
 INSERT INTO payments (invoice_id, paid_on, amount, method)
   SELECT id, issued_on + 10 + (id % 25), amount, (ARRAY['card','transfer','check'])[1 + id % 3] FROM invoices WHERE id % 4 <> 0;
+ANALYZE;
 `;
