@@ -67,6 +67,9 @@ export interface Runtime {
   onClientRoots(listener: (uris: string[]) => void | Promise<void>): void;
   /** Resolves once the client's roots (if it offers any) have been applied; `undefined` when it has none. */
   clientRootsReady(): Promise<string[] | undefined>;
+  /** Runs `fn` once the client has finished initializing (after `initialize` was answered): the
+   *  place to start slow background work without delaying the handshake. */
+  onInitialized(fn: () => void): void;
 }
 
 export interface BuiltServer<C = any, S = any> {
@@ -113,6 +116,8 @@ export function buildServer<C, S>(def: ServerDef<C, S>, opts: BuildOptions = {})
 
   const shutdown = new AbortController();
   const rootListeners: ((uris: string[]) => void | Promise<void>)[] = [];
+  const initListeners: (() => void)[] = [];
+  let initialized = false;
   let rootsApplied: Promise<void> | undefined;
   let resolveRoots: (v: string[] | undefined) => void = () => {};
   const rootsReady = new Promise<string[] | undefined>((r) => (resolveRoots = r));
@@ -125,6 +130,7 @@ export function buildServer<C, S>(def: ServerDef<C, S>, opts: BuildOptions = {})
     shutdownSignal: shutdown.signal,
     onClientRoots: (l) => void rootListeners.push(l),
     clientRootsReady: () => rootsReady,
+    onInitialized: (fn) => void initListeners.push(fn),
   };
 
   const metrics = new Metrics(def.name);
@@ -133,7 +139,8 @@ export function buildServer<C, S>(def: ServerDef<C, S>, opts: BuildOptions = {})
 
   // ---- per-tool settings, computed once ----
   const prepared = new Map<string, Prepared<S>>();
-  const listed: Tool[] = [];
+  // JSON Schemas are rendered at the first tools/list, not before `initialize` is answered.
+  let listed: Tool[] | undefined;
   for (const t of tools) {
     const envTimeout = env[timeoutEnvName(t.name)];
     const timeoutMs = envTimeout ? Number(envTimeout) : (t.timeoutMs ?? common.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS);
@@ -148,7 +155,6 @@ export function buildServer<C, S>(def: ServerDef<C, S>, opts: BuildOptions = {})
       }
     }
     prepared.set(t.name, { tool: t, timeoutMs, rateLimit });
-    listed.push(toolListing(t));
   }
 
   // Calls in flight, so shutdown can abort them.
@@ -201,7 +207,7 @@ export function buildServer<C, S>(def: ServerDef<C, S>, opts: BuildOptions = {})
         instructions: def.instructions,
       },
     );
-    sdk.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: listed }));
+    sdk.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: (listed ??= tools.map(toolListing)) }));
     sdk.setRequestHandler(CallToolRequestSchema, (req, extra) => callTool(req.params.name, req.params.arguments, extra as CallExtra));
     sdk.setRequestHandler(SetLevelRequestSchema, async (req) => {
       const level = req.params.level as McpLogLevel;
@@ -271,6 +277,16 @@ export function buildServer<C, S>(def: ServerDef<C, S>, opts: BuildOptions = {})
     };
     sdk.oninitialized = () => {
       rootsApplied = refreshRoots();
+      if (!initialized) {
+        initialized = true;
+        for (const fn of initListeners) {
+          try {
+            fn();
+          } catch (err) {
+            log.error({ err }, 'start-up work failed');
+          }
+        }
+      }
     };
     sdk.setNotificationHandler(RootsListChangedNotificationSchema, async () => {
       rootsApplied = refreshRoots();

@@ -79,9 +79,9 @@ const definition = defineServer<DbConfig, DbState>({
         if (config.sampleData) await loadSample(lite);
         return lite;
       })());
-    // Slow work starts after `initialize` has been answered: the PGlite worker and the WASM SQL
-    // parser load in the background; the first call waits for them.
-    setImmediate(() => {
+    // Slow work starts once `initialize` has been answered: the connection (or the PGlite worker)
+    // and the WASM SQL parser load in the background; a call that comes first waits for them.
+    rt.onInitialized(() => {
       if (rt.shutdownSignal.aborted) return;
       open().catch((e) => rt.log.error({ err: (e as Error).message }, 'database not available'));
       loadParser().catch(() => {});

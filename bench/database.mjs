@@ -1,0 +1,61 @@
+// bizmcp-database vs the archived @modelcontextprotocol/server-postgres, side by side in one run:
+// `SELECT * FROM big` on a 1 000 000-row table (time to the first page, peak RSS growth), and
+// start-up to `initialize` answered (with a URL; ours also with embedded PGlite).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from '../packages/database/node_modules/pg/lib/index.js';
+import { fmt, RawServer, startup, table } from './lib/harness.mjs';
+
+const require = createRequire(import.meta.url);
+const URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+const ours = join(import.meta.dirname, '..', 'packages/database/dist/index.js');
+const ref = require.resolve('@modelcontextprotocol/server-postgres/dist/index.js');
+
+const admin = new pg.Client({ connectionString: URL });
+await admin.connect();
+const have = await admin.query("SELECT to_regclass('bizmcp_bench.big') IS NOT NULL AS ok");
+if (!have.rows[0].ok) {
+  console.log('creating bizmcp_bench.big (1 000 000 rows)…');
+  await admin.query('CREATE SCHEMA IF NOT EXISTS bizmcp_bench');
+  await admin.query(`CREATE TABLE bizmcp_bench.big AS SELECT g AS id, 'customer ' || g AS name, (g % 1000) * 1.25 AS amount, now() - (g || ' minutes')::interval AS created FROM generate_series(1, 1000000) g`);
+  await admin.query('ANALYZE bizmcp_bench.big');
+}
+await admin.end();
+
+const dataDir = mkdtempSync(join(tmpdir(), 'bizmcp-bench-pglite-'));
+const make = {
+  'bizmcp (URL)': () => new RawServer(process.execPath, [ours, URL], { LOG_LEVEL: 'error' }),
+  'bizmcp (PGlite)': () => new RawServer(process.execPath, [ours], { LOG_LEVEL: 'error', BIZMCP_DATA_DIR: dataDir }),
+  'reference (URL)': () => new RawServer(process.execPath, [ref, URL]),
+};
+
+const rows = [];
+for (const [name, m] of Object.entries(make)) {
+  const st = await startup(m);
+  const row = { server: name, 'start-up ms': fmt(st.ms), 'idle RSS MB': fmt(st.rssMb), _st: st.ms };
+  if (name !== 'bizmcp (PGlite)') {
+    const s = m();
+    await s.start();
+    await s.call(name.startsWith('bizmcp') ? 'execute_query' : 'query', { sql: 'SELECT 1' }); // connect the pool
+    await new Promise((r) => setTimeout(r, 300));
+    const base = s.rssMb();
+    const t0 = performance.now();
+    const r = await s.call(name.startsWith('bizmcp') ? 'execute_query' : 'query', { sql: 'SELECT * FROM bizmcp_bench.big' }, { timeout: 600_000 });
+    const ms = performance.now() - t0;
+    const peak = s.peakRssMb();
+    const text = r.content?.[0]?.text ?? '';
+    const returned = r.structuredContent?.rowCount ?? (text.startsWith('[') ? JSON.parse(text).length : '?');
+    Object.assign(row, { 'SELECT * big: ms': fmt(ms, 0), 'rows returned': returned, 'RSS growth MB': fmt(peak - base, 0), 'response kB': fmt(JSON.stringify(r).length / 1024, 0), _ms: ms, _grow: peak - base });
+    await s.stop();
+  }
+  rows.push(row);
+}
+rmSync(dataDir, { recursive: true, force: true });
+
+console.log(`\nDatabase (${new Date().toISOString().slice(0, 10)}, ${process.version}, PostgreSQL service on 127.0.0.1, 1 000 000-row table)\n`);
+console.log(table(rows, ['server', 'start-up ms', 'idle RSS MB', 'SELECT * big: ms', 'rows returned', 'RSS growth MB', 'response kB']));
+const [url, lite, r] = rows;
+console.log(`\nfirst page: ${url._ms.toFixed(0)} ms (target < 150), RSS growth ${url._grow.toFixed(0)} MB (target < 50); the reference loads every row: ${r._ms.toFixed(0)} ms, +${r._grow.toFixed(0)} MB`);
+console.log(`start-up vs reference: URL ${(url._st / r._st).toFixed(2)}x, PGlite ${(lite._st / r._st).toFixed(2)}x (target <= 0.6)`);
