@@ -64,8 +64,8 @@ const refuse = (why: string) =>
     hint: 'Only single read-only statements are allowed here: SELECT, VALUES, TABLE, WITH … SELECT, SHOW, EXPLAIN.',
   });
 
-/** Parses `sql` and returns it when it is one read-only statement; throws a ToolError otherwise. */
-export async function checkReadOnly(sql: string, opts: { allowAnalyze?: boolean } = {}): Promise<Checked> {
+/** Parses `sql` and returns its only statement (its tree, kind and own text), or throws. */
+async function parseOne(sql: string): Promise<{ stmt: Record<string, unknown>; kind: string; text: string }> {
   const p = await loadParser();
   let tree: ReturnType<Parser['parseSync']>;
   try {
@@ -74,10 +74,17 @@ export async function checkReadOnly(sql: string, opts: { allowAnalyze?: boolean 
     throw new ToolError(`SQL syntax error: ${(e as Error).message}`, { code: 'invalid_argument' });
   }
   const stmts = tree.stmts ?? [];
-  if (stmts.length === 0) throw new ToolError('The query is empty', { code: 'invalid_argument' });
+  if (stmts.length === 0) throw new ToolError('The statement is empty', { code: 'invalid_argument' });
   if (stmts.length > 1) throw refuse(`${stmts.length} statements; send exactly one`);
   const { stmt, stmt_location = 0, stmt_len = 0 } = stmts[0];
-  const kindName = Object.keys(stmt)[0];
+  // The statement's own text: no trailing semicolon, nothing after it.
+  const text = (stmt_len ? sql.slice(stmt_location, stmt_location + stmt_len) : sql.slice(stmt_location)).trim();
+  return { stmt, kind: Object.keys(stmt)[0], text };
+}
+
+/** Parses `sql` and returns it when it is one read-only statement; throws a ToolError otherwise. */
+export async function checkReadOnly(sql: string, opts: { allowAnalyze?: boolean } = {}): Promise<Checked> {
+  const { stmt, kind: kindName, text } = await parseOne(sql);
   if (!READ_KINDS.has(kindName)) throw refuse(`${describeKind(kindName)} is not a read-only statement`);
 
   let analyze = false;
@@ -93,7 +100,6 @@ export async function checkReadOnly(sql: string, opts: { allowAnalyze?: boolean 
     if (innerKind !== 'SelectStmt') throw refuse(`EXPLAIN of ${describeKind(innerKind)}`);
   }
   walk(inner);
-  const text = (stmt_len ? sql.slice(stmt_location, stmt_location + stmt_len) : sql.slice(stmt_location)).trim();
   return { text, kind: kindName === 'SelectStmt' ? 'select' : kindName === 'VariableShowStmt' ? 'show' : 'explain', analyze };
 }
 
@@ -115,14 +121,14 @@ function walk(node: unknown): void {
     }
     if (key === 'lockingClause' && Array.isArray(value) && value.length) throw refuse('locking clauses (FOR UPDATE/SHARE) take locks');
     if (key === 'intoClause' && value) throw refuse('SELECT INTO creates a table');
-    if (key === 'FuncCall') {
-      const fn = value as { funcname?: { String?: { sval?: string } }[] };
-      const parts = (fn.funcname ?? []).map((x) => x.String?.sval ?? '');
-      const name = parts[parts.length - 1] ?? '';
-      if (isDeniedFunction(name)) throw refuse(`function ${parts.join('.')}() has side effects or reaches files, the network or other sessions`);
-    }
+    if (key === 'FuncCall') checkCall(value);
     walk(value);
   }
+}
+
+function checkCall(call: unknown): void {
+  const parts = ((call as { funcname?: { String?: { sval?: string } }[] }).funcname ?? []).map((x) => x.String?.sval ?? '');
+  if (isDeniedFunction(parts[parts.length - 1] ?? '')) throw refuse(`function ${parts.join('.')}() has side effects or reaches files, the network or other sessions`);
 }
 
 function describeKind(kind: string): string {
@@ -145,17 +151,7 @@ export interface CheckedWrite {
 
 /** Checks a statement for execute_statement: one DML statement (or DDL when allowed). */
 export async function checkWrite(sql: string, opts: { allowDdl: boolean }): Promise<CheckedWrite> {
-  const p = await loadParser();
-  let tree: ReturnType<Parser['parseSync']>;
-  try {
-    tree = p.parseSync(sql);
-  } catch (e) {
-    throw new ToolError(`SQL syntax error: ${(e as Error).message}`, { code: 'invalid_argument' });
-  }
-  const stmts = tree.stmts ?? [];
-  if (stmts.length !== 1) throw new ToolError(stmts.length ? `Refused: ${stmts.length} statements; send exactly one` : 'The statement is empty', { code: 'invalid_argument' });
-  const { stmt, stmt_location = 0, stmt_len = 0 } = stmts[0];
-  const kind = Object.keys(stmt)[0];
+  const { stmt, kind, text } = await parseOne(sql);
   const ddl = DDL_KINDS.has(kind);
   if (!DML_KINDS.has(kind) && !(ddl && opts.allowDdl)) {
     throw new ToolError(`Refused: ${describeKind(kind)} ${ddl ? 'changes the schema; the server was not started with --allow-ddl' : 'is not allowed (only INSERT, UPDATE, DELETE, MERGE)'}`, {
@@ -165,7 +161,6 @@ export async function checkWrite(sql: string, opts: { allowDdl: boolean }): Prom
   }
   // No locking clauses matter here, but side-effect functions are refused in writes too.
   walkFunctions(stmt);
-  const text = (stmt_len ? sql.slice(stmt_location, stmt_location + stmt_len) : sql.slice(stmt_location)).trim();
   return { text, command: describeKind(kind), ddl };
 }
 
@@ -173,10 +168,7 @@ function walkFunctions(node: unknown): void {
   if (Array.isArray(node)) return node.forEach(walkFunctions);
   if (!node || typeof node !== 'object') return;
   for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
-    if (key === 'FuncCall') {
-      const parts = ((value as { funcname?: { String?: { sval?: string } }[] }).funcname ?? []).map((x) => x.String?.sval ?? '');
-      if (isDeniedFunction(parts[parts.length - 1] ?? '')) throw refuse(`function ${parts.join('.')}() has side effects or reaches files, the network or other sessions`);
-    }
+    if (key === 'FuncCall') checkCall(value);
     walkFunctions(value);
   }
 }
