@@ -20,6 +20,7 @@ export const projects = [
   pkg('core'),
   pkg('filesystem'),
   pkg('database', { testTimeout: 60_000, fileParallelism: false }),
+  pkg('http-api'),
 ];
 
 export default projects;

@@ -1,0 +1,278 @@
+// The HTTP API client: the model supplies a path and a query under the operator's base URL; this
+// module confines it there, adds the credentials from the environment, sends it through core's
+// net guard (same-origin redirects only), retries 429/503 for idempotent methods, and shapes the
+// response (selected headers, JSON / text / binary summary, a byte cap with the rest kept for
+// get_response_part).
+import { createHash, randomUUID } from 'node:crypto';
+import { ConfigError, NetGuard, ToolError, type LookupAnswer } from '@bizmcp/core';
+
+export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export const IDEMPOTENT = new Set<Method>(['GET', 'HEAD', 'PUT', 'DELETE']);
+
+export interface ApiConfig {
+  baseUrl?: URL;
+  /** API_KEY, sent as a bearer token (default), in a custom header, or as a query parameter. */
+  apiKey?: string;
+  keyMode: 'bearer' | 'header' | 'query';
+  /** Header or query parameter name for the key (API_KEY_HEADER / API_KEY_QUERY). */
+  keyName?: string;
+  basic?: { user: string; password: string };
+  headers: Record<string, string>;
+  openapi?: string;
+  maxResponseBytes: number;
+  timeoutMs: number;
+  maxRetries: number;
+  /** Cap on the time one Retry-After may make us wait. */
+  maxRetryWaitMs: number;
+  /** Test seam: a resolver for the net guard (never set from the environment). */
+  lookup?: (host: string) => Promise<LookupAnswer[]>;
+}
+
+export function parseApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
+  let baseUrl: URL | undefined;
+  if (env.API_BASE_URL) {
+    try {
+      baseUrl = new URL(env.API_BASE_URL);
+    } catch {
+      throw new ConfigError(`API_BASE_URL is not a URL: "${env.API_BASE_URL}"`);
+    }
+    if (baseUrl.protocol !== 'http:' && baseUrl.protocol !== 'https:') throw new ConfigError('API_BASE_URL must be http or https');
+    if (baseUrl.username || baseUrl.password) throw new ConfigError('put credentials in API_KEY or API_BASIC_USER/API_BASIC_PASSWORD, not in API_BASE_URL');
+    baseUrl.search = '';
+    baseUrl.hash = '';
+  }
+  let headers: Record<string, string> = {};
+  if (env.API_HEADERS) {
+    try {
+      headers = JSON.parse(env.API_HEADERS);
+    } catch {
+      throw new ConfigError('API_HEADERS must be a JSON object of header names to values');
+    }
+    if (typeof headers !== 'object' || headers === null || Array.isArray(headers) || Object.values(headers).some((v) => typeof v !== 'string')) {
+      throw new ConfigError('API_HEADERS must be a JSON object of header names to string values');
+    }
+  }
+  if (env.API_KEY_HEADER && env.API_KEY_QUERY) throw new ConfigError('set API_KEY_HEADER or API_KEY_QUERY, not both');
+  const num = (name: string, dflt: number, min = 0) => {
+    const raw = env[name];
+    if (!raw) return dflt;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < min) throw new ConfigError(`${name} must be a number >= ${min}, got "${raw}"`);
+    return n;
+  };
+  return {
+    baseUrl,
+    apiKey: env.API_KEY || undefined,
+    keyMode: env.API_KEY_HEADER ? 'header' : env.API_KEY_QUERY ? 'query' : 'bearer',
+    keyName: env.API_KEY_HEADER || env.API_KEY_QUERY || undefined,
+    basic: env.API_BASIC_USER ? { user: env.API_BASIC_USER, password: env.API_BASIC_PASSWORD ?? '' } : undefined,
+    headers,
+    openapi: env.OPENAPI_SPEC || undefined,
+    maxResponseBytes: num('API_MAX_RESPONSE_BYTES', 100 * 1024, 1),
+    timeoutMs: num('API_TIMEOUT_MS', 30_000, 1),
+    maxRetries: num('API_MAX_RETRIES', 2),
+    maxRetryWaitMs: num('API_MAX_RETRY_WAIT_MS', 10_000),
+  };
+}
+
+const noBase = () =>
+  new ToolError('No API is configured', { code: 'missing_credentials', hint: 'Set API_BASE_URL (and API_KEY or API_BASIC_USER/API_BASIC_PASSWORD if the API needs them) in the server\'s environment.' });
+
+/**
+ * Resolves an endpoint (path, optionally with a query string) under the base URL. Refuses absolute
+ * URLs, scheme-relative `//host`, backslashes, control characters, and any `.` or `..` segment,
+ * literal or percent-encoded, so the result always stays under the base path on the base origin.
+ */
+export function resolveEndpoint(base: URL, endpoint: string, query: Record<string, unknown> = {}, extraQuery: Record<string, string> = {}): URL {
+  const bad = (why: string) => new ToolError(`endpoint refused: ${why}`, { code: 'access_denied', hint: `Pass a path under ${base.pathname} such as /items/42, with query parameters in \`query\`.` });
+  if (/^[a-z][a-z0-9+.-]*:/i.test(endpoint)) throw bad('absolute URLs are not allowed; the host is fixed by API_BASE_URL');
+  if (endpoint.startsWith('//')) throw bad('scheme-relative URLs are not allowed');
+  if (/[\\\u0000-\u001f\u007f]/.test(endpoint)) throw bad('backslashes and control characters are not allowed');
+  if (endpoint.includes('#')) throw bad('fragments are not allowed');
+  const [rawPath, rawQuery = ''] = endpoint.split(/\?(.*)/s, 2);
+  const segments = rawPath.split('/').filter((s) => s !== '');
+  for (const seg of segments) {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(seg);
+    } catch {
+      throw bad('malformed percent-encoding');
+    }
+    if (decoded === '.' || decoded === '..' || /[/\\]/.test(decoded) || /%2e|%2f|%5c/i.test(decoded)) throw bad('dot segments and encoded slashes are not allowed');
+  }
+  const basePath = base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`;
+  const url = new URL(base.origin);
+  url.pathname = basePath + segments.join('/') + (rawPath.endsWith('/') && segments.length ? '/' : '');
+  if (url.origin !== base.origin || !(url.pathname + '/').startsWith(basePath)) throw bad('it leaves the base URL');
+  const params = new URLSearchParams(rawQuery);
+  for (const [k, v] of Object.entries(query)) {
+    if (v === undefined || v === null) continue;
+    if (Array.isArray(v)) for (const x of v) params.append(k, String(x));
+    else params.append(k, typeof v === 'object' ? JSON.stringify(v) : String(v));
+  }
+  for (const [k, v] of Object.entries(extraQuery)) params.set(k, v);
+  url.search = params.toString();
+  return url;
+}
+
+const KEPT_HEADERS = /^(content-type|content-length|content-encoding|location|link|retry-after|etag|last-modified|x-request-id|x-total-count|x-next-page|x-ratelimit-.*|ratelimit(-.*)?|www-authenticate)$/i;
+
+export interface ApiResponse {
+  status: number;
+  ok: boolean;
+  url: string;
+  headers: Record<string, string>;
+  contentType?: string;
+  /** Parsed JSON, or text; absent for binary bodies and HEAD. */
+  body?: unknown;
+  /** For binary bodies: a summary, never the bytes. */
+  binary?: { bytes: number; sha256: string };
+  bytes: number;
+  truncated: boolean;
+  /** When truncated: read the rest with get_response_part. */
+  responseId?: string;
+  nextOffset?: number;
+  retries: number;
+}
+
+/** Keeps recent large bodies so get_response_part can page through them (bounded). */
+export class ResponseStore {
+  private items = new Map<string, { text: string; contentType?: string }>();
+  constructor(private readonly max = 10) {}
+  put(text: string, contentType?: string): string {
+    const id = randomUUID().slice(0, 12);
+    this.items.set(id, { text, contentType });
+    while (this.items.size > this.max) this.items.delete(this.items.keys().next().value as string);
+    return id;
+  }
+  get(id: string) {
+    return this.items.get(id);
+  }
+}
+
+const isText = (ct: string) => /^(text\/|application\/(.*[+/])?(json|xml|javascript|x-www-form-urlencoded|yaml|x-yaml|graphql|csv|problem\+json)\b)/i.test(ct) || ct === '';
+
+export class ApiClient {
+  readonly guard: NetGuard;
+  readonly store = new ResponseStore();
+
+  constructor(readonly config: ApiConfig) {
+    this.guard = new NetGuard({
+      allowedOrigins: config.baseUrl ? [config.baseUrl.origin] : [],
+      maxBytes: 10 * 1024 * 1024,
+      timeoutMs: config.timeoutMs,
+      userAgent: 'bizmcp-http-api/0.1',
+      lookup: config.lookup,
+    });
+  }
+
+  base(): URL {
+    if (!this.config.baseUrl) throw noBase();
+    return this.config.baseUrl;
+  }
+
+  async request(method: Method, endpoint: string, opts: { query?: Record<string, unknown>; body?: unknown; headers?: Record<string, string>; signal: AbortSignal }): Promise<ApiResponse> {
+    const c = this.config;
+    const url = resolveEndpoint(this.base(), endpoint, opts.query, c.apiKey && c.keyMode === 'query' ? { [c.keyName!]: c.apiKey } : {});
+    const headers: Record<string, string> = { accept: 'application/json, text/*;q=0.9, */*;q=0.5', ...c.headers, ...(opts.headers ?? {}) };
+    for (const h of Object.keys(opts.headers ?? {})) {
+      if (/^(authorization|cookie|host|proxy-authorization|content-length|transfer-encoding)$/i.test(h)) throw new ToolError(`headers.${h}: this header is set by the server, not by the caller`, { code: 'invalid_argument' });
+    }
+    if (c.apiKey && c.keyMode === 'bearer') headers.authorization = `Bearer ${c.apiKey}`;
+    else if (c.basic) headers.authorization = `Basic ${Buffer.from(`${c.basic.user}:${c.basic.password}`).toString('base64')}`;
+    if (c.apiKey && c.keyMode === 'header') headers[c.keyName!] = c.apiKey;
+    let body: string | Buffer | undefined;
+    if (opts.body !== undefined && method !== 'GET' && method !== 'HEAD') {
+      if (typeof opts.body === 'string') body = opts.body;
+      else {
+        body = JSON.stringify(opts.body);
+        if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+      }
+    }
+    let retries = 0;
+    for (;;) {
+      const res = await this.guard.fetch(url, { method, headers, body, signal: opts.signal, redirect: 'same-origin' });
+      if ((res.status === 429 || res.status === 503) && IDEMPOTENT.has(method) && retries < c.maxRetries) {
+        const wait = retryAfterMs(res.headers['retry-after'], retries);
+        if (wait <= c.maxRetryWaitMs) {
+          retries++;
+          await sleep(wait, opts.signal);
+          continue;
+        }
+      }
+      return this.shape(res, method, retries);
+    }
+  }
+
+  private shape(res: Awaited<ReturnType<NetGuard['fetch']>>, method: Method, retries: number): ApiResponse {
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(res.headers)) if (KEPT_HEADERS.test(k)) headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
+    const contentType = headers['content-type']?.split(';')[0].trim().toLowerCase();
+    const out: ApiResponse = { status: res.status, ok: res.status >= 200 && res.status < 300, url: res.url, headers, contentType, bytes: res.bytes, truncated: false, retries };
+    if (method === 'HEAD' || res.bytes === 0) return out;
+    if (!isText(contentType ?? '')) {
+      out.binary = { bytes: res.bytes, sha256: createHash('sha256').update(res.body).digest('hex') };
+      out.truncated = res.truncated;
+      return out;
+    }
+    const text = res.body.toString('utf8');
+    const cap = this.config.maxResponseBytes;
+    if (Buffer.byteLength(text) <= cap && !res.truncated) {
+      if (contentType && /json/.test(contentType)) {
+        try {
+          out.body = JSON.parse(text);
+          return out;
+        } catch {
+          /* not valid JSON after all: returned as text */
+        }
+      }
+      out.body = text;
+      return out;
+    }
+    // Too big for one answer: the first part now, the rest kept for get_response_part.
+    const first = sliceChars(text, 0, cap);
+    out.body = first;
+    out.truncated = true;
+    out.responseId = this.store.put(text, contentType);
+    out.nextOffset = first.length;
+    return out;
+  }
+}
+
+/** Characters [offset, offset + maxBytes bytes) without splitting a character. */
+export function sliceChars(text: string, offset: number, maxBytes: number): string {
+  let bytes = 0;
+  let end = offset;
+  while (end < text.length) {
+    const code = text.codePointAt(end)!;
+    const len = code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+    if (bytes + len > maxBytes) break;
+    bytes += len;
+    end += code >= 0x10000 ? 2 : 1;
+  }
+  return text.slice(offset, end);
+}
+
+function retryAfterMs(h: string | string[] | undefined, attempt: number): number {
+  const v = Array.isArray(h) ? h[0] : h;
+  if (v) {
+    if (/^\d+$/.test(v.trim())) return Number(v) * 1000;
+    const at = Date.parse(v);
+    if (!Number.isNaN(at)) return Math.max(0, at - Date.now());
+  }
+  return 500 * 2 ** attempt;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        reject(signal.reason ?? new ToolError('Cancelled', { code: 'cancelled' }));
+      },
+      { once: true },
+    );
+  });
+}
