@@ -57,6 +57,8 @@ export interface FetchInit {
   maxRedirects?: number;
   /** Decode gzip/deflate/br bodies (default true). */
   decompress?: boolean;
+  /** Called before following each redirect; throw (a ToolError) to refuse it. */
+  checkRedirect?(to: URL): void;
 }
 
 export interface GuardedResponse {
@@ -205,6 +207,7 @@ export class NetGuard {
           if (init.redirect === 'same-origin' && next.origin !== firstOrigin) {
             throw new ToolError(`Redirect to another origin refused: ${stripCredentials(next)}`, { code: 'access_denied', hint: 'Only same-origin redirects are followed.' });
           }
+          init.checkRedirect?.(next);
           if (next.origin !== url.origin) headers = dropCredentials(headers);
           if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) {
             method = method === 'HEAD' ? 'HEAD' : 'GET';

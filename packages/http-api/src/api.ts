@@ -166,6 +166,15 @@ export class ApiClient {
     });
   }
 
+  /** Redirects are followed only when they stay on the base origin and under the base path. */
+  private checkRedirect(to: URL): void {
+    const base = this.base();
+    const basePath = base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`;
+    if (to.origin !== base.origin || !(to.pathname + '/').startsWith(basePath)) {
+      throw new ToolError(`Redirect refused: it leaves ${base.origin}${basePath}`, { code: 'access_denied', hint: 'Only redirects under API_BASE_URL are followed.' });
+    }
+  }
+
   base(): URL {
     if (!this.config.baseUrl) throw noBase();
     return this.config.baseUrl;
@@ -191,7 +200,7 @@ export class ApiClient {
     }
     let retries = 0;
     for (;;) {
-      const res = await this.guard.fetch(url, { method, headers, body, signal: opts.signal, redirect: 'same-origin' });
+      const res = await this.guard.fetch(url, { method, headers, body, signal: opts.signal, redirect: 'same-origin', checkRedirect: (to) => this.checkRedirect(to) });
       if ((res.status === 429 || res.status === 503) && IDEMPOTENT.has(method) && retries < c.maxRetries) {
         const wait = retryAfterMs(res.headers['retry-after'], retries);
         if (wait <= c.maxRetryWaitMs) {
