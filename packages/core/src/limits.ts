@@ -6,6 +6,7 @@
 // over (insurance) and the failure is logged.
 import type { Logger } from 'pino';
 import { ToolError } from './errors.js';
+import { cjsExports } from './interop.js';
 
 export interface RateLimit {
   /** Calls allowed per window. */
@@ -63,14 +64,11 @@ export class RateLimiters {
   }
 
   private async create(limit: RateLimit): Promise<LimiterLike> {
-    const rlf = (await import('rate-limiter-flexible')) as typeof import('rate-limiter-flexible') & { default?: typeof import('rate-limiter-flexible') };
-    const { RateLimiterMemory, RateLimiterRedis } = rlf.RateLimiterMemory ? rlf : rlf.default!;
+    const { RateLimiterMemory, RateLimiterRedis } = cjsExports(await import('rate-limiter-flexible'), 'RateLimiterMemory');
     const base = { points: limit.points, duration: limit.durationSec, keyPrefix: `${this.opts.prefix}:${limit.points}-${limit.durationSec}` };
     if (!this.opts.redisUrl) return new RateLimiterMemory(base);
     if (!this.redis) {
-      // CommonJS interop differs between the bundle and the sources: take whichever export exists.
-      const mod = (await import('ioredis')) as unknown as { Redis?: typeof import('ioredis').Redis; default: typeof import('ioredis').Redis };
-      const Redis = mod.Redis ?? mod.default;
+      const { Redis } = cjsExports(await import('ioredis'), 'Redis');
       this.redis = new Redis(this.opts.redisUrl, {
         enableOfflineQueue: true,
         maxRetriesPerRequest: 1,

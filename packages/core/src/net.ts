@@ -21,6 +21,7 @@ import * as zlib from 'node:zlib';
 import ipaddr from 'ipaddr.js';
 import type { Dispatcher } from 'undici';
 import { ToolError } from './errors.js';
+import { cjsExports } from './interop.js';
 import { redactString } from './redact.js';
 
 export interface LookupAnswer {
@@ -172,7 +173,7 @@ export class NetGuard {
 
   /** Like fetch, but hands the (decompressed) body over as a stream. */
   async stream(input: string | URL, init: FetchInit = {}): Promise<StreamResponse> {
-    const undici = (this.undici ??= await import('undici'));
+    const undici = (this.undici ??= cjsExports(await import('undici'), 'Agent'));
     const timeoutMs = init.timeoutMs ?? this.opts.timeoutMs;
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(new ToolError(`The request took longer than ${timeoutMs} ms`, { code: 'timeout' })), timeoutMs);
