@@ -31,10 +31,14 @@ export function createHttpApiServer(overrides: Partial<ApiConfig> = {}) {
     },
     parseConfig: (args) => ({ ...parseApiConfig(args.env), ...overrides }),
     tools: (config) => (config.openapi ? [...methodTools, ...openapiTools] : methodTools),
-    setup(config) {
+    setup(config, rt) {
       if (config.basic) registerSecret(Buffer.from(`${config.basic.user}:${config.basic.password}`).toString('base64'));
       const client = new ApiClient(config);
-      return { config, client, openapi: config.openapi ? new OpenApi(config.openapi, client) : undefined };
+      const openapi = config.openapi ? new OpenApi(config.openapi, client) : undefined;
+      // The document is fetched once, right after the handshake; a failure is logged and retried
+      // at the first call that needs it.
+      if (openapi) rt.onInitialized(() => void openapi.load(rt.shutdownSignal).catch((e) => rt.log.warn({ err: (e as Error).message }, 'OPENAPI_SPEC could not be loaded')));
+      return { config, client, openapi };
     },
     close: async (state) => state.client.guard.close(),
   });
