@@ -21,6 +21,7 @@ export const projects = [
   pkg('filesystem'),
   pkg('database', { testTimeout: 60_000, fileParallelism: false }),
   pkg('http-api'),
+  pkg('scraping'),
 ];
 
 export default projects;

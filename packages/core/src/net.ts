@@ -228,6 +228,9 @@ export class NetGuard {
             out = res.body.pipe(dec);
           }
         }
+        // A body the caller stops reading (or cancels) may still emit an abort error: never unhandled.
+        res.body.on('error', () => {});
+        if (out !== res.body) out.on('error', () => {});
         let cancelled = false;
         const cancel = () => {
           if (cancelled) return;

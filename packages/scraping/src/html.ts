@@ -1,0 +1,249 @@
+// HTML to what a model needs: metadata, the main content (readability-style), markdown or text,
+// links, and structured data (selector maps, JSON-LD, OpenGraph, microdata). All text returned is
+// stripped of invisible characters used to hide instructions.
+import { stripInvisible, ToolError } from '@bizmcp/core';
+import type { CheerioAPI, Cheerio } from 'cheerio';
+import type { AnyNode, Element } from 'domhandler';
+
+let cheerio: typeof import('cheerio') | undefined;
+let turndown: InstanceType<typeof import('turndown')> | undefined;
+
+/** Runs HTML work, turning a stack overflow on absurdly nested markup into a clear error. */
+export async function safely<T>(fn: () => Promise<T> | T): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof RangeError) throw new ToolError('The page is nested too deeply to process', { code: 'invalid_argument', hint: 'Try a selector that targets a shallower part of the page.' });
+    throw e;
+  }
+}
+
+export async function load(html: string): Promise<CheerioAPI> {
+  cheerio ??= await import('cheerio');
+  return cheerio.load(html);
+}
+
+const NOISE = 'script, style, noscript, template, iframe, svg, canvas, link, meta, object, embed';
+const BLOCKS = 'p, div, li, h1, h2, h3, h4, h5, h6, tr, section, article, main, ul, ol, table, blockquote, pre, dd, dt, figcaption, header, footer, nav, aside, hr';
+const CHROME = 'nav, header, footer, aside, form, [role=navigation], [role=banner], [role=contentinfo], [aria-hidden=true], .cookie, .cookies, .advert, .ads, .sidebar, .menu';
+
+export interface Metadata {
+  title?: string;
+  description?: string;
+  canonical?: string;
+  lang?: string;
+}
+
+export function metadata($: CheerioAPI, base: string): Metadata {
+  const abs = (h?: string) => {
+    try {
+      return h ? new URL(h, base).href : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const clean = (s?: string) => (s ? stripInvisible(s).replace(/\s+/g, ' ').trim() || undefined : undefined);
+  return {
+    title: clean($('title').first().text()) ?? clean($('meta[property="og:title"]').attr('content')),
+    description: clean($('meta[name="description"]').attr('content')) ?? clean($('meta[property="og:description"]').attr('content')),
+    canonical: abs($('link[rel="canonical"]').attr('href')),
+    lang: $('html').attr('lang') || undefined,
+  };
+}
+
+/** The element most likely to hold the page's main content. */
+function mainContent($: CheerioAPI): Cheerio<AnyNode> {
+  const explicit = $('main, article, [role=main]').first();
+  if (explicit.length && explicit.text().trim().length > 200) return explicit;
+  let best: Cheerio<Element> | undefined;
+  let bestScore = 0;
+  $('div, section, td').each((_i, el) => {
+    const node = $(el);
+    const text = node.children('p').text();
+    const score = text.length + node.children('p').length * 50;
+    if (score > bestScore) {
+      bestScore = score;
+      best = node;
+    }
+  });
+  return best && bestScore > 200 ? best : $('body').length ? $('body') : $.root();
+}
+
+export type Format = 'markdown' | 'text' | 'html';
+
+/** Renders the page (or its main content, or a selector's matches) in the requested format. */
+export async function render($: CheerioAPI, base: string, opts: { format: Format; mainOnly: boolean; selector?: string }): Promise<string> {
+  $(NOISE).remove();
+  let root: Cheerio<AnyNode>;
+  if (opts.selector) {
+    try {
+      root = $(opts.selector);
+    } catch (e) {
+      throw new ToolError(`selector: ${(e as Error).message}`, { code: 'invalid_argument' });
+    }
+    if (!root.length) throw new ToolError(`selector matched nothing: ${opts.selector}`, { code: 'not_found' });
+  } else if (opts.mainOnly) {
+    $(CHROME).remove();
+    root = mainContent($);
+  } else root = $('body').length ? $('body') : $.root();
+  // absolute links and images, so the model can follow them
+  root.find('a[href]').each((_i, a) => {
+    try {
+      $(a).attr('href', new URL($(a).attr('href')!, base).href);
+    } catch {
+      /* keep as is */
+    }
+  });
+  root.find('img[src]').each((_i, img) => {
+    try {
+      $(img).attr('src', new URL($(img).attr('src')!, base).href);
+    } catch {
+      /* keep as is */
+    }
+  });
+  const html = root.toArray().map((n) => $.html(n)).join('\n');
+  let out: string;
+  if (opts.format === 'html') out = html;
+  else if (opts.format === 'text') {
+    // block elements end lines, so "<li>One</li><li>Two</li>" reads as two lines, not "OneTwo"
+    root.find('br').replaceWith('\n');
+    root.find(BLOCKS).each((_i, el) => void $(el).append('\n'));
+    out = root.toArray().map((n) => $(n).text()).join('\n').replace(/[ \t]+/g, ' ').replace(/ *\n */g, '\n').replace(/\n{3,}/g, '\n\n').trim();
+  }
+  else {
+    if (!turndown) {
+      const Turndown = (await import('turndown')).default;
+      turndown = new Turndown({ headingStyle: 'atx', codeBlockStyle: 'fenced', bulletListMarker: '-' });
+      turndown.remove(['script', 'style', 'noscript']);
+    }
+    try {
+      out = turndown.turndown(html).replace(/\n{3,}/g, '\n\n').trim();
+    } catch (e) {
+      if (e instanceof RangeError) throw new ToolError('The page is nested too deeply to convert to markdown', { code: 'invalid_argument', hint: 'Use format: "text" or a selector.' });
+      throw e;
+    }
+  }
+  return stripInvisible(out);
+}
+
+export interface Link {
+  url: string;
+  text: string;
+  sameOrigin: boolean;
+}
+
+export function links($: CheerioAPI, base: string, max = 500): Link[] {
+  const origin = new URL(base).origin;
+  const seen = new Set<string>();
+  const out: Link[] = [];
+  $('a[href]').each((_i, a) => {
+    if (out.length >= max) return false;
+    let u: URL;
+    try {
+      u = new URL($(a).attr('href')!, base);
+    } catch {
+      return;
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return;
+    u.hash = '';
+    if (seen.has(u.href)) return;
+    seen.add(u.href);
+    out.push({ url: u.href, text: stripInvisible($(a).text()).replace(/\s+/g, ' ').trim().slice(0, 200), sameOrigin: u.origin === origin });
+  });
+  return out;
+}
+
+// ---- structured data ----
+
+export interface FieldSpec {
+  selector: string;
+  attribute?: string;
+  multiple?: boolean;
+  /** For lists of items: fields read inside each match of `selector`. */
+  fields?: Record<string, FieldSpec>;
+}
+
+export function extractFields($: CheerioAPI, scope: Cheerio<AnyNode> | undefined, spec: Record<string, FieldSpec>, base: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, f] of Object.entries(spec)) {
+    let found: Cheerio<Element>;
+    try {
+      found = (scope ? scope.find(f.selector) : $(f.selector)) as Cheerio<Element>;
+    } catch (e) {
+      throw new ToolError(`fields.${name}.selector: ${(e as Error).message}`, { code: 'invalid_argument' });
+    }
+    const value = (el: Element): unknown => {
+      if (f.fields) return extractFields($, $(el), f.fields, base);
+      const node = $(el);
+      let v = f.attribute ? node.attr(f.attribute) : node.text();
+      if (v && f.attribute && /^(href|src)$/i.test(f.attribute)) {
+        try {
+          v = new URL(v, base).href;
+        } catch {
+          /* keep */
+        }
+      }
+      return v === undefined ? null : stripInvisible(v).replace(/\s+/g, ' ').trim();
+    };
+    out[name] = f.multiple || f.fields ? found.toArray().slice(0, 1000).map(value) : found.length ? value(found.get(0)!) : null;
+  }
+  return out;
+}
+
+export function jsonLd($: CheerioAPI): unknown[] {
+  const out: unknown[] = [];
+  $('script[type="application/ld+json"]').each((_i, s) => {
+    try {
+      const v = JSON.parse($(s).text());
+      if (Array.isArray(v)) out.push(...v);
+      else out.push(v);
+    } catch {
+      /* broken JSON-LD is skipped */
+    }
+  });
+  return JSON.parse(stripInvisible(JSON.stringify(out)));
+}
+
+export function openGraph($: CheerioAPI): Record<string, string> {
+  const out: Record<string, string> = {};
+  $('meta[property^="og:"], meta[name^="twitter:"], meta[property^="article:"], meta[property^="product:"]').each((_i, m) => {
+    const key = $(m).attr('property') ?? $(m).attr('name');
+    const value = $(m).attr('content');
+    if (key && value && !(key in out)) out[key] = stripInvisible(value);
+  });
+  return out;
+}
+
+/** schema.org microdata: itemscope/itemtype/itemprop, nested items kept nested, URLs absolute. */
+export function microdata($: CheerioAPI, base: string): unknown[] {
+  const abs = (v: string) => {
+    try {
+      return new URL(v, base).href;
+    } catch {
+      return v;
+    }
+  };
+  const read = (scope: Cheerio<Element>): Record<string, unknown> => {
+    const item: Record<string, unknown> = {};
+    const type = scope.attr('itemtype');
+    if (type) item['@type'] = type;
+    scope.find('[itemprop]').each((_i, el) => {
+      const node = $(el);
+      // only properties whose nearest item scope is this one
+      if (node.parentsUntil(scope as never, '[itemscope]').length) return;
+      const name = node.attr('itemprop')!;
+      const link = node.attr('href') ?? node.attr('src');
+      const value = node.is('[itemscope]')
+        ? read(node)
+        : stripInvisible((node.attr('content') ?? (link !== undefined ? abs(link) : undefined) ?? node.attr('datetime') ?? node.text()).replace(/\s+/g, ' ').trim());
+      const prev = item[name];
+      item[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+    });
+    return item;
+  };
+  return $('[itemscope]')
+    .filter((_i, el) => !$(el).is('[itemprop]'))
+    .toArray()
+    .slice(0, 100)
+    .map((el) => read($(el)));
+}

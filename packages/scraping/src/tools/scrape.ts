@@ -1,0 +1,241 @@
+// Static scraping: one page to markdown/text/html, structured extraction, and site maps/crawls.
+import { z } from 'zod';
+import { pageText, stripInvisible, ToolError } from '@bizmcp/core';
+import { extractFields, jsonLd, links, load, metadata, microdata, openGraph, render, safely, type FieldSpec } from '../html.js';
+import { tool, type ScrapeState } from '../state.js';
+
+const url = z.string().min(1).max(4000).describe('http(s) URL of a public page');
+const format = z.enum(['markdown', 'text', 'html']).default('markdown');
+
+async function fetchHtml(state: ScrapeState, target: string, signal: AbortSignal) {
+  const page = await state.fetcher.get(target, signal);
+  if (page.status >= 400) throw new ToolError(`HTTP ${page.status} from ${page.url}`, { code: 'remote_error', details: { status: page.status } });
+  const isHtml = /html|xml/.test(page.contentType) || page.contentType === '';
+  return { page, isHtml, html: page.body.toString('utf8') };
+}
+
+export const scrapeUrl = tool({
+  name: 'scrape_url',
+  title: 'Scrape a web page',
+  description:
+    'Fetch a public web page (no JavaScript) and return it as markdown (default), plain text or cleaned HTML, with its title, description and canonical URL. main_content: true keeps the article and drops navigation, headers, footers and sidebars; selector keeps only the matches of a CSS selector. Long pages are paged: max_length characters per call (default 20 000), continue with start_index = nextStartIndex. include_links lists the page\'s links. robots.txt is honoured; private and local addresses are refused. Hidden Unicode characters are removed from the text. Non-HTML text (JSON, CSV, plain text) is returned as is.',
+  input: z.object({
+    url,
+    format,
+    main_content: z.boolean().default(false),
+    selector: z.string().max(500).optional(),
+    start_index: z.number().int().min(0).default(0),
+    max_length: z.number().int().min(100).max(200_000).default(20_000),
+    include_links: z.boolean().default(false),
+  }),
+  output: z.object({
+    url: z.string(),
+    status: z.number(),
+    contentType: z.string(),
+    title: z.string().optional(),
+    description: z.string().optional(),
+    canonical: z.string().optional(),
+    content: z.string(),
+    totalLength: z.number(),
+    startIndex: z.number(),
+    truncated: z.boolean(),
+    nextStartIndex: z.number().optional(),
+    links: z.array(z.object({ url: z.string(), text: z.string(), sameOrigin: z.boolean() })).optional(),
+  }),
+  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: true },
+  text: (r) => `${r.title ? `# ${r.title}\n` : ''}${r.url}\n\n${r.content}${r.truncated ? `\n\n[truncated: ${r.totalLength - (r.nextStartIndex ?? 0)} more characters; call again with start_index ${r.nextStartIndex}]` : ''}${r.links ? `\n\nLinks:\n${r.links.map((l) => `- ${l.text || '(no text)'}: ${l.url}`).join('\n')}` : ''}`,
+  run: async (args, ctx) => {
+    const { page, isHtml, html } = await fetchHtml(ctx.state, args.url, ctx.signal);
+    if (!isHtml) {
+      if (!/^(text\/|application\/(json|xml|javascript|x-yaml|yaml|csv))/.test(page.contentType)) {
+        throw new ToolError(`Not a text page: ${page.contentType} (${page.body.length} bytes)`, { code: 'invalid_argument', hint: 'Use download_file for binary files.' });
+      }
+      const p = pageText(stripInvisible(html), args.start_index, args.max_length);
+      return { url: page.url, status: page.status, contentType: page.contentType, content: p.text, totalLength: p.totalLength, startIndex: p.startIndex, truncated: p.truncated || page.truncated, ...(p.nextStartIndex !== undefined ? { nextStartIndex: p.nextStartIndex } : {}) };
+    }
+    const { meta, found, content } = await safely(async () => {
+      const $ = await load(html);
+      return {
+        meta: metadata($, page.url),
+        found: args.include_links ? links($, page.url) : undefined,
+        content: await render($, page.url, { format: args.format, mainOnly: args.main_content, selector: args.selector }),
+      };
+    });
+    const p = pageText(content, args.start_index, args.max_length);
+    return {
+      url: page.url,
+      status: page.status,
+      contentType: page.contentType,
+      ...meta,
+      content: p.text,
+      totalLength: p.totalLength,
+      startIndex: p.startIndex,
+      truncated: p.truncated,
+      ...(p.nextStartIndex !== undefined ? { nextStartIndex: p.nextStartIndex } : {}),
+      ...(found ? { links: found } : {}),
+    };
+  },
+});
+
+const fieldSpec: z.ZodType<FieldSpec> = z.lazy(() =>
+  z.object({
+    selector: z.string().min(1).max(500),
+    attribute: z.string().max(100).optional().describe('Read this attribute instead of the text (href and src become absolute URLs)'),
+    multiple: z.boolean().optional().describe('Every match, as a list'),
+    fields: z.record(z.string(), fieldSpec).optional().describe('For lists of items: fields read inside each match'),
+  }),
+);
+
+export const extractStructuredData = tool({
+  name: 'extract_structured_data',
+  title: 'Extract structured data',
+  description:
+    'Extract data from a page as JSON: `fields` maps names to CSS selectors (with attribute, multiple, and nested fields for lists of items, e.g. products → {name, price, url}); the page\'s JSON-LD, OpenGraph/Twitter meta tags and schema.org microdata are returned too (include flags). Works on static HTML (no JavaScript). Missing matches are null.',
+  input: z.object({
+    url,
+    fields: z.record(z.string(), fieldSpec).default({}),
+    include_json_ld: z.boolean().default(true),
+    include_open_graph: z.boolean().default(true),
+    include_microdata: z.boolean().default(true),
+  }),
+  output: z.object({
+    url: z.string(),
+    title: z.string().optional(),
+    fields: z.record(z.string(), z.unknown()),
+    jsonLd: z.array(z.unknown()).optional(),
+    openGraph: z.record(z.string(), z.string()).optional(),
+    microdata: z.array(z.unknown()).optional(),
+  }),
+  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: true },
+  run: async (args, ctx) => {
+    const { page, html } = await fetchHtml(ctx.state, args.url, ctx.signal);
+    return safely(async () => {
+      const $ = await load(html);
+      return {
+        url: page.url,
+        title: metadata($, page.url).title,
+        fields: extractFields($, undefined, args.fields, page.url),
+        ...(args.include_json_ld ? { jsonLd: jsonLd($) } : {}),
+        ...(args.include_open_graph ? { openGraph: openGraph($) } : {}),
+        ...(args.include_microdata ? { microdata: microdata($, page.url) } : {}),
+      };
+    });
+  },
+});
+
+interface Visit {
+  url: string;
+  depth: number;
+}
+
+async function* walkSite(state: ScrapeState, start: string, opts: { maxDepth: number; maxPages: number; signal: AbortSignal; include?: RegExp }) {
+  const origin = new URL(start).origin;
+  const queue: Visit[] = [{ url: new URL(start).href, depth: 0 }];
+  const seen = new Set([queue[0].url]);
+  let fetched = 0;
+  while (queue.length && fetched < opts.maxPages) {
+    if (opts.signal.aborted) return;
+    const v = queue.shift()!;
+    let page;
+    try {
+      page = await fetchHtml(state, v.url, opts.signal);
+    } catch (e) {
+      if (!(e instanceof ToolError) || opts.signal.aborted) throw e;
+      yield { ...v, error: e.message };
+      continue;
+    }
+    fetched++;
+    const $ = page.isHtml ? await safely(() => load(page.html)).catch(() => undefined) : undefined;
+    const found = $ ? await safely(() => links($, page.page.url)).catch(() => []) : [];
+    yield { ...v, $, page, links: found, fetched };
+    if (v.depth >= opts.maxDepth) continue;
+    for (const l of found) {
+      if (!l.sameOrigin || new URL(l.url).origin !== origin || seen.has(l.url)) continue;
+      if (opts.include && !opts.include.test(l.url)) continue;
+      seen.add(l.url);
+      queue.push({ url: l.url, depth: v.depth + 1 });
+    }
+  }
+}
+
+export const mapSite = tool({
+  name: 'map_site',
+  title: 'Map a site',
+  description:
+    'List the pages of one site (same origin only) by following links from a start URL, breadth first, with depth and page caps (defaults 2 and 50, max 500). robots.txt is honoured and requests to the host are spaced by the politeness delay. Returns each page\'s URL, depth, title and status. Sends progress notifications.',
+  input: z.object({ url, max_depth: z.number().int().min(0).max(10).default(2), max_pages: z.number().int().min(1).max(500).default(50) }),
+  output: z.object({ pages: z.array(z.object({ url: z.string(), depth: z.number(), title: z.string().optional(), error: z.string().optional() })), truncated: z.boolean() }),
+  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: true },
+  timeoutMs: 300_000,
+  text: (r) => r.pages.map((p) => `${'  '.repeat(p.depth)}${p.url}${p.title ? ` — ${p.title}` : ''}${p.error ? ` (${p.error})` : ''}`).join('\n') + (r.truncated ? '\n[page cap reached]' : ''),
+  run: async ({ url: start, max_depth, max_pages }, ctx) => {
+    const pages: { url: string; depth: number; title?: string; error?: string }[] = [];
+    let last = 0;
+    for await (const v of walkSite(ctx.state, start, { maxDepth: max_depth, maxPages: max_pages, signal: ctx.signal })) {
+      if ('error' in v && v.error) pages.push({ url: v.url, depth: v.depth, error: v.error });
+      else if ('page' in v && v.page) {
+        pages.push({ url: v.page.page.url, depth: v.depth, title: v.$ ? metadata(v.$, v.page.page.url).title : undefined });
+        last = v.fetched;
+        await ctx.progress(last, max_pages, v.page.page.url);
+      }
+    }
+    ctx.checkAborted();
+    return { pages, truncated: last >= max_pages };
+  },
+});
+
+export const crawl = tool({
+  name: 'crawl',
+  title: 'Crawl a site',
+  description:
+    'Scrape several pages of one site: like map_site (same origin, breadth first, robots.txt, politeness delay), but returns each page\'s content as markdown or text (main content by default), each cut at max_length_per_page characters (default 5 000). Caps: depth (default 1), pages (default 10, max 100). Optional url_pattern (a regular expression) limits which links are followed. Sends progress notifications and stops when cancelled.',
+  input: z.object({
+    url,
+    max_depth: z.number().int().min(0).max(5).default(1),
+    max_pages: z.number().int().min(1).max(100).default(10),
+    format: z.enum(['markdown', 'text']).default('markdown'),
+    main_content: z.boolean().default(true),
+    max_length_per_page: z.number().int().min(100).max(50_000).default(5000),
+    url_pattern: z.string().max(500).optional(),
+  }),
+  output: z.object({ pages: z.array(z.object({ url: z.string(), depth: z.number(), title: z.string().optional(), content: z.string().optional(), truncated: z.boolean().optional(), error: z.string().optional() })), truncated: z.boolean() }),
+  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: true },
+  timeoutMs: 300_000,
+  text: (r) => r.pages.map((p) => `## ${p.title ?? p.url}\n${p.url}\n\n${p.error ? `Error: ${p.error}` : p.content}`).join('\n\n') + (r.truncated ? '\n\n[page cap reached]' : ''),
+  run: async (args, ctx) => {
+    let include: RegExp | undefined;
+    if (args.url_pattern) {
+      try {
+        include = new RegExp(args.url_pattern);
+      } catch (e) {
+        throw new ToolError(`url_pattern: ${(e as Error).message}`, { code: 'invalid_argument' });
+      }
+    }
+    const pages: { url: string; depth: number; title?: string; content?: string; truncated?: boolean; error?: string }[] = [];
+    let fetched = 0;
+    for await (const v of walkSite(ctx.state, args.url, { maxDepth: args.max_depth, maxPages: args.max_pages, signal: ctx.signal, include })) {
+      if ('error' in v && v.error) {
+        pages.push({ url: v.url, depth: v.depth, error: v.error });
+        continue;
+      }
+      if (!('page' in v) || !v.page) continue;
+      fetched = v.fetched;
+      const title = v.$ ? metadata(v.$, v.page.page.url).title : undefined;
+      let content: string;
+      try {
+        content = v.$ ? await safely(() => render(v.$!, v.page.page.url, { format: args.format, mainOnly: args.main_content })) : stripInvisible(v.page.html);
+      } catch (e) {
+        if (!(e instanceof ToolError)) throw e;
+        pages.push({ url: v.page.page.url, depth: v.depth, error: e.message });
+        continue;
+      }
+      const p = pageText(content, 0, args.max_length_per_page);
+      pages.push({ url: v.page.page.url, depth: v.depth, title, content: p.text, truncated: p.truncated });
+      await ctx.progress(fetched, args.max_pages, v.page.page.url);
+    }
+    ctx.checkAborted();
+    return { pages, truncated: fetched >= args.max_pages };
+  },
+});
+
+export const scrapeTools = [scrapeUrl, extractStructuredData, mapSite, crawl];
