@@ -22,6 +22,7 @@ export const projects = [
   pkg('database', { testTimeout: 60_000, fileParallelism: false }),
   pkg('http-api'),
   pkg('scraping'),
+  pkg('email', { testTimeout: 60_000 }),
 ];
 
 export default projects;
