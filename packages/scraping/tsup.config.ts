@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
 import { serverBuild } from '../../scripts/tsup-preset.mjs';
 
-export default defineConfig(serverBuild());
+// playwright-core carries files of its own (driver, protocol): installed, not bundled.
+export default defineConfig(serverBuild({ external: ['playwright-core'] }));

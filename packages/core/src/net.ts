@@ -191,13 +191,24 @@ export class NetGuard {
       for (;;) {
         if (signal.aborted) throw signal.reason;
         const { url, address } = await this.checkUrl(current);
-        const res = await undici.request(url, {
-          method: method as Dispatcher.HttpMethod,
-          headers,
-          body,
-          signal,
-          dispatcher: this.dispatcher(undici, url.hostname, address),
-        } as Parameters<typeof undici.request>[1]);
+        const send = () =>
+          undici.request(url, {
+            method: method as Dispatcher.HttpMethod,
+            headers,
+            body,
+            signal,
+            dispatcher: this.dispatcher(undici, url.hostname, address),
+          } as Parameters<typeof undici.request>[1]);
+        let res: Awaited<ReturnType<typeof send>>;
+        try {
+          res = await send();
+        } catch (e) {
+          // A kept-alive connection the server closed at the same moment: retry once, only for
+          // methods that are safe to repeat.
+          const code = (e as { code?: string }).code;
+          if (signal.aborted || !(method === 'GET' || method === 'HEAD') || !(code === 'ECONNRESET' || code === 'UND_ERR_SOCKET')) throw e;
+          res = await send();
+        }
         const status = res.statusCode;
         const location = res.headers.location;
         if (REDIRECT_CODES.has(status) && location && init.redirect !== 'manual') {

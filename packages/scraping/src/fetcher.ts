@@ -14,6 +14,8 @@ export interface ScrapeConfig {
   timeoutMs: number;
   downloadDir?: string;
   maxDownloadBytes: number;
+  chromiumPath: string;
+  maxBrowserPages: number;
   /** Test seams (never set from the environment). */
   lookup?: (host: string) => Promise<LookupAnswer[]>;
   allowedNetworks?: string[];

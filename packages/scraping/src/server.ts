@@ -3,7 +3,9 @@
 import { ConfigError, defineServer, Sandbox, SandboxConfigError } from '@bizmcp/core';
 import { Fetcher, type ScrapeConfig } from './fetcher.js';
 import type { ScrapeState } from './state.js';
+import { BrowserPool } from './browser.js';
 import { downloadFile } from './tools/download.js';
+import { dynamicTools } from './tools/dynamic.js';
 import { scrapeTools } from './tools/scrape.js';
 
 const DEFAULT_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36 bizmcp-scraping/0.1';
@@ -31,6 +33,8 @@ export function createScrapingServer(overrides: Partial<ScrapeConfig> = {}) {
       SCRAPING_MAX_PAGE_BYTES: { description: 'Largest page read (after decompression).', default: String(10 * 1024 * 1024) },
       SCRAPING_MAX_DOWNLOAD_BYTES: { description: 'Largest file download_file saves.', default: String(50 * 1024 * 1024) },
       SCRAPING_TIMEOUT_MS: { description: 'Timeout of one page fetch.', default: '30000' },
+      CHROMIUM_PATH: { description: 'Chromium executable for rendered pages and screenshots (Debian: apt-get install chromium).', default: '/usr/bin/chromium' },
+      SCRAPING_MAX_BROWSER_PAGES: { description: 'Rendered pages open at the same time.', default: '4' },
     },
     options: {
       'ignore-robots': { type: 'boolean', description: 'Do not read or honour robots.txt.' },
@@ -46,10 +50,12 @@ export function createScrapingServer(overrides: Partial<ScrapeConfig> = {}) {
       maxDownloadBytes: num(args.env, 'SCRAPING_MAX_DOWNLOAD_BYTES', 50 * 1024 * 1024, 1),
       timeoutMs: num(args.env, 'SCRAPING_TIMEOUT_MS', 30_000, 1),
       downloadDir: args.env.SCRAPING_DOWNLOAD_DIR || undefined,
+      chromiumPath: args.env.CHROMIUM_PATH || '/usr/bin/chromium',
+      maxBrowserPages: num(args.env, 'SCRAPING_MAX_BROWSER_PAGES', 4, 1),
       ...overrides,
     }),
-    tools: [...scrapeTools, downloadFile],
-    setup(config) {
+    tools: [...scrapeTools, ...dynamicTools, downloadFile],
+    setup(config, rt) {
       let downloads: Sandbox | undefined;
       if (config.downloadDir) {
         try {
@@ -59,9 +65,14 @@ export function createScrapingServer(overrides: Partial<ScrapeConfig> = {}) {
           throw e;
         }
       }
-      return { config, fetcher: new Fetcher(config), downloads };
+      const fetcher = new Fetcher(config);
+      // the browser starts at the first rendered page, not before
+      const browser = new BrowserPool(fetcher, { executablePath: config.chromiumPath, maxPages: config.maxBrowserPages, log: rt.log });
+      return { config, fetcher, downloads, browser };
     },
-    close: async (state) => state.fetcher.guard.close(),
+    close: async (state) => {
+      await Promise.allSettled([state.browser?.close(), state.fetcher.guard.close()]);
+    },
   });
 }
 

@@ -1,4 +1,5 @@
 import { toolsFor, type Sandbox } from '@bizmcp/core';
+import type { BrowserPool } from './browser.js';
 import type { Fetcher, ScrapeConfig } from './fetcher.js';
 
 export interface ScrapeState {
@@ -6,6 +7,7 @@ export interface ScrapeState {
   fetcher: Fetcher;
   /** The download directory, when SCRAPING_DOWNLOAD_DIR is set. */
   downloads?: Sandbox;
+  browser?: BrowserPool;
 }
 
 export const tool = toolsFor<ScrapeState>();

@@ -41,6 +41,14 @@ const pages: Record<string, () => { status?: number; type?: string; body: string
   }),
   '/hidden': () => ({ body: layout('Hidden', `<main><p>Visible text\u200B with zero\u200Dwidth and tag chars \u{E0049}\u{E0067}\u{E006E}\u{E006F}\u{E0072}\u{E0065} and bidi \u202Ereversed\u202C end.</p></main>`) }),
   '/broken': () => ({ body: '<html><head><title>Broken</title><body><div><p>Unclosed paragraph<div>nested <b>bold<p>still here</div></span></table></body>' }),
+  '/app': () => ({ body: '<html><head><title>App</title></head><body><div id="root">loading…</div><script>setTimeout(() => { document.getElementById("root").innerHTML = "<h1>Rendered by JS</h1><p class=\'dyn\'>dynamic content</p>"; }, 150);</script></body></html>' }),
+  '/scroll': () => ({
+    body: `<html><head><title>Feed</title></head><body style="margin:0"><ul id="feed"></ul><script>
+      let n = 0; const feed = document.getElementById('feed');
+      function more() { for (let i = 0; i < 10 && n < 50; i++) { const li = document.createElement('li'); li.style.height = '120px'; li.textContent = 'item ' + (++n); feed.appendChild(li); } }
+      more(); window.addEventListener('scroll', () => { if (window.innerHeight + window.scrollY >= document.body.scrollHeight - 5) setTimeout(more, 50); });
+    </script></body></html>`,
+  }),
   '/data.json': () => ({ type: 'application/json', body: '{"ok":true,"items":[1,2,3]}' }),
   '/image.png': () => ({ type: 'image/png', body: Buffer.alloc(3000, 1) }),
   '/report.pdf': () => ({ type: 'application/pdf', body: Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(20_000, 2)]) }),
@@ -64,6 +72,20 @@ export async function startSite(): Promise<Site> {
     hits.push(req.url!);
     const u = new URL(req.url!, 'http://x');
     if (u.pathname === '/slow') return setTimeout(() => res.end('late'), 5000);
+    if (u.pathname === '/ssrf') {
+      // a page whose scripts try to reach private addresses: none of it may arrive
+      res.writeHead(200, { 'content-type': 'text/html' });
+      return res.end(`<html><body><h1>SSRF page</h1><div id="out">waiting</div><script>
+        const o = 'http://127.0.0.1:${oraclePort}';
+        Promise.allSettled([
+          fetch(o + '/fetch'), fetch('http://169.254.169.254/latest/meta-data/'),
+          fetch('http://localhost:${oraclePort}/fetch2'), fetch('http://internal.example:${oraclePort}/byname'),
+          new Promise((r) => { const i = new Image(); i.onload = i.onerror = r; i.src = o + '/img'; }),
+          new Promise((r) => { try { const w = new WebSocket('ws://127.0.0.1:${oraclePort}/ws'); w.onerror = w.onclose = r; } catch (e) { r(); } }),
+          new Promise((r) => { const x = new XMLHttpRequest(); x.onloadend = r; x.open('GET', o + '/xhr'); x.send(); }),
+        ]).then(() => { document.getElementById('out').textContent = 'done'; });
+      </script><iframe src="http://127.0.0.1:${oraclePort}/frame"></iframe></body></html>`);
+    }
     if (u.pathname === '/redirect') {
       res.writeHead(302, { location: u.searchParams.get('to')! });
       return res.end();

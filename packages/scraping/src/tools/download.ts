@@ -1,5 +1,6 @@
 // Downloads into the download directory (core's sandbox), streamed with a size cap.
 import { createHash } from 'node:crypto';
+import { dirname } from 'node:path';
 import { z } from 'zod';
 import { ToolError } from '@bizmcp/core';
 import { tool } from '../state.js';
@@ -34,6 +35,7 @@ export const downloadFile = tool({
       }
       const declared = Number(res.headers['content-length'] ?? NaN);
       if (declared > cap) throw new ToolError(`Too large: ${declared} bytes (limit ${cap})`, { code: 'too_large' });
+      if (dirname(args.filename) !== '.') await downloads.mkdir(dirname(args.filename), { recursive: true });
       const out = await downloads.openWrite(args.filename, { overwrite: args.overwrite });
       const hash = createHash('sha256');
       let bytes = 0;

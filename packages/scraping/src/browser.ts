@@ -1,0 +1,148 @@
+// Rendered pages: one headless Chromium (Debian's, through playwright-core; never a downloaded
+// browser), launched at the first dynamic call and reused, a fresh context per call, a cap on
+// concurrent pages, closed on shutdown. Every request the page makes (documents, scripts, images,
+// fetch/XHR, redirects) is intercepted and fetched by core's net guard, then fulfilled: the same
+// address checks and DNS pinning as static fetches. Service workers, downloads, WebSockets,
+// file: URLs and data: navigations are blocked.
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { ToolError, type Logger } from '@bizmcp/core';
+import type { Fetcher } from './fetcher.js';
+
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', '--disable-features=Translate,MediaRouter'];
+
+export interface RenderOptions {
+  url: string;
+  waitFor?: { selector?: string; state?: 'load' | 'domcontentloaded' | 'networkidle' };
+  scrolls: number;
+  timeoutMs: number;
+  viewport: { width: number; height: number };
+  signal: AbortSignal;
+}
+
+export class BrowserPool {
+  private browser: Promise<Browser> | undefined;
+  private active = 0;
+  private waiters: (() => void)[] = [];
+  /** A switch Chromium ignores, put on its command line so this pool's processes can be found. */
+  readonly marker = `--bizmcp-instance=${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  private closed = false;
+
+  constructor(
+    private readonly fetcher: Fetcher,
+    private readonly opts: { executablePath: string; maxPages: number; log: Logger },
+  ) {}
+
+  private launch(): Promise<Browser> {
+    this.browser ??= (async () => {
+      const { chromium } = await import('playwright-core');
+      try {
+        // a fresh temporary profile per launch (Playwright's default), contexts separate per call
+        const b = await chromium.launch({ executablePath: this.opts.executablePath, headless: true, args: [...CHROMIUM_ARGS, this.marker], timeout: 30_000 });
+        b.on('disconnected', () => {
+          this.browser = undefined;
+        });
+        return b;
+      } catch (e) {
+        this.browser = undefined;
+        throw new ToolError(`Cannot start Chromium at ${this.opts.executablePath}: ${(e as Error).message.split('\n')[0]}`, {
+          code: 'unavailable',
+          hint: 'Install it (Debian: apt-get install chromium) or set CHROMIUM_PATH.',
+        });
+      }
+    })();
+    return this.browser;
+  }
+
+  private async slot(signal: AbortSignal): Promise<() => void> {
+    while (this.active >= this.opts.maxPages) {
+      await new Promise<void>((r) => this.waiters.push(r));
+      if (signal.aborted) throw signal.reason;
+    }
+    this.active++;
+    return () => {
+      this.active--;
+      this.waiters.shift()?.();
+    };
+  }
+
+  /** Opens the URL in a fresh context, waits as asked, and hands the page to `fn`. */
+  async withPage<T>(o: RenderOptions, fn: (page: Page, blocked: string[]) => Promise<T>): Promise<T> {
+    if (this.closed) throw new ToolError('The server is shutting down', { code: 'cancelled' });
+    const { url } = await this.fetcher.guard.checkUrl(o.url);
+    await this.fetcher.checkRobots(url, o.signal);
+    const release = await this.slot(o.signal);
+    let context: BrowserContext | undefined;
+    const blocked: string[] = [];
+    try {
+      const browser = await this.launch();
+      context = await browser.newContext({
+        serviceWorkers: 'block',
+        acceptDownloads: false,
+        userAgent: this.fetcher.config.userAgent,
+        viewport: o.viewport,
+        javaScriptEnabled: true,
+      });
+      const ctx = context;
+      o.signal.addEventListener('abort', () => void ctx.close().catch(() => {}), { once: true });
+      await context.routeWebSocket(/.*/, (ws) => {
+        blocked.push(ws.url());
+        void ws.close({ code: 1008, reason: 'WebSockets are blocked by bizmcp' });
+      });
+      await context.route('**/*', async (route) => {
+        const req = route.request();
+        const target = req.url();
+        if (!/^https?:/i.test(target)) {
+          // data: images and blobs are inert; file: and data: documents are not loaded
+          if (/^(data|blob):/i.test(target) && !req.isNavigationRequest()) return route.continue();
+          blocked.push(target.slice(0, 200));
+          return route.abort('blockedbyclient');
+        }
+        try {
+          const r = await this.fetcher.guard.fetch(target, {
+            method: req.method(),
+            headers: Object.fromEntries(Object.entries(await req.allHeaders()).filter(([k]) => !/^(host|content-length|connection|accept-encoding)$/i.test(k) && !k.startsWith(':'))),
+            body: req.postDataBuffer() ?? undefined,
+            signal: o.signal,
+            maxBytes: this.fetcher.config.maxPageBytes,
+          });
+          const headers: Record<string, string> = {};
+          for (const [k, v] of Object.entries(r.headers)) if (!/^(content-encoding|content-length|transfer-encoding|connection)$/i.test(k)) headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
+          await route.fulfill({ status: r.status, headers, body: r.body });
+        } catch (e) {
+          blocked.push(target.slice(0, 200));
+          await route.abort(e instanceof ToolError && e.code === 'access_denied' ? 'blockedbyclient' : 'failed').catch(() => {});
+        }
+      });
+      const page = await context.newPage();
+      page.setDefaultTimeout(o.timeoutMs);
+      const res = await page.goto(url.href, { waitUntil: o.waitFor?.state === 'networkidle' ? 'networkidle' : (o.waitFor?.state ?? 'load'), timeout: o.timeoutMs });
+      if (res && res.status() >= 400) throw new ToolError(`HTTP ${res.status()} from ${page.url()}`, { code: 'remote_error' });
+      if (o.waitFor?.selector) await page.waitForSelector(o.waitFor.selector, { timeout: o.timeoutMs, state: 'attached' });
+      for (let i = 0; i < o.scrolls; i++) {
+        const before = await page.evaluate(() => document.body.scrollHeight);
+        await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+        await page.waitForFunction((h) => document.body.scrollHeight > h, before, { timeout: 1500 }).catch(() => {});
+      }
+      return await fn(page, blocked);
+    } catch (e) {
+      if (o.signal.aborted) throw o.signal.reason instanceof ToolError ? o.signal.reason : new ToolError('Cancelled', { code: 'cancelled' });
+      if (e instanceof ToolError) throw e;
+      const msg = (e as Error).message.split('\n')[0];
+      if (/Timeout/i.test(msg)) throw new ToolError(`The page did not finish loading within ${o.timeoutMs} ms: ${msg}`, { code: 'timeout' });
+      throw new ToolError(`Browser error: ${msg}`, { code: 'remote_error' });
+    } finally {
+      await context?.close().catch(() => {});
+      release();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const b = this.browser;
+    this.browser = undefined;
+    if (b) {
+      const browser = await b.catch(() => undefined);
+      await Promise.race([browser?.close(), new Promise((r) => setTimeout(r, 1500))]).catch(() => {});
+    }
+  }
+}
