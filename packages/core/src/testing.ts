@@ -39,6 +39,9 @@ export async function connectInProcess<S = any>(
   await sdk.connect(a);
   await client.connect(b);
   if (roots) await server.runtime.clientRootsReady();
+  // The SDK client checks structuredContent against a tool's output schema only once it has seen
+  // the schema in tools/list: list first, so every test call is validated.
+  await client.listTools();
   const call = (name: string, args: Record<string, unknown> = {}) => client.callTool({ name, arguments: args }) as Promise<CallToolResult>;
   return {
     client,
@@ -88,6 +91,7 @@ export async function spawnStdio(bin: string, opts: { args?: string[]; env?: Rec
   transport.stderr?.on('data', (d: Buffer) => (err += d.toString()));
   const client = new Client({ name: 'bizmcp-e2e', version: '0.0.0' });
   await client.connect(transport);
+  await client.listTools(); // enables output-schema validation of every call
   return { client, stderr: () => err, close: () => client.close(), pid: transport.pid ?? undefined };
 }
 

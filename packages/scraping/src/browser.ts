@@ -14,6 +14,8 @@ export interface RenderOptions {
   url: string;
   waitFor?: { selector?: string; state?: 'load' | 'domcontentloaded' | 'networkidle' };
   scrolls: number;
+  /** Extra time after loading for scripts that update the page on a timer. */
+  settleMs: number;
   timeoutMs: number;
   viewport: { width: number; height: number };
   signal: AbortSignal;
@@ -118,6 +120,7 @@ export class BrowserPool {
       const res = await page.goto(url.href, { waitUntil: o.waitFor?.state === 'networkidle' ? 'networkidle' : (o.waitFor?.state ?? 'load'), timeout: o.timeoutMs });
       if (res && res.status() >= 400) throw new ToolError(`HTTP ${res.status()} from ${page.url()}`, { code: 'remote_error' });
       if (o.waitFor?.selector) await page.waitForSelector(o.waitFor.selector, { timeout: o.timeoutMs, state: 'attached' });
+      if (o.settleMs > 0) await page.waitForTimeout(o.settleMs);
       for (let i = 0; i < o.scrolls; i++) {
         const before = await page.evaluate(() => document.body.scrollHeight);
         await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));

@@ -9,6 +9,7 @@ const waitArgs = {
   wait_for_selector: z.string().max(500).optional().describe('Wait until this CSS selector is in the page'),
   wait_until: z.enum(['load', 'domcontentloaded', 'networkidle']).default('load').describe('Load state to wait for'),
   scroll: z.number().int().min(0).max(50).default(0).describe('Scroll to the bottom this many times (lazy-loaded content)'),
+  settle_ms: z.number().int().min(0).max(10_000).default(300).describe('Extra time for scripts to finish after loading'),
   timeout_ms: z.number().int().min(1000).max(120_000).default(20_000),
 };
 
@@ -47,7 +48,7 @@ export const scrapeDynamicPage = tool({
   text: (r) => `${r.title ? `# ${r.title}\n` : ''}${r.url}\n\n${r.content}${r.truncated ? `\n\n[truncated: call again with start_index ${r.nextStartIndex}]` : ''}${r.blockedRequests.length ? `\n\n[${r.blockedRequests.length} request(s) blocked]` : ''}`,
   run: async (args, ctx) => {
     const { html, finalUrl, blocked } = await pool(ctx.state).withPage(
-      { url: args.url, waitFor: { selector: args.wait_for_selector, state: args.wait_until }, scrolls: args.scroll, timeoutMs: args.timeout_ms, viewport: { width: 1280, height: 900 }, signal: ctx.signal },
+      { url: args.url, waitFor: { selector: args.wait_for_selector, state: args.wait_until }, scrolls: args.scroll, settleMs: args.settle_ms, timeoutMs: args.timeout_ms, viewport: { width: 1280, height: 900 }, signal: ctx.signal },
       async (page, blockedList) => ({ html: await page.content(), finalUrl: page.url(), blocked: [...blockedList] }),
     );
     const { meta, content } = await safely(async () => {
@@ -79,7 +80,7 @@ export const takeScreenshot = tool({
   run: async (args, ctx) => {
     if (args.save_as && !ctx.state.downloads) throw new ToolError('save_as needs SCRAPING_DOWNLOAD_DIR', { code: 'missing_credentials', hint: 'Set SCRAPING_DOWNLOAD_DIR, or omit save_as.' });
     const shot = await pool(ctx.state).withPage(
-      { url: args.url, waitFor: { selector: args.wait_for_selector ?? args.selector, state: args.wait_until }, scrolls: args.scroll, timeoutMs: args.timeout_ms, viewport: { width: args.width, height: args.height }, signal: ctx.signal },
+      { url: args.url, waitFor: { selector: args.wait_for_selector ?? args.selector, state: args.wait_until }, scrolls: args.scroll, settleMs: args.settle_ms, timeoutMs: args.timeout_ms, viewport: { width: args.width, height: args.height }, signal: ctx.signal },
       async (page) => {
         let png: Buffer;
         if (args.selector) {

@@ -35,6 +35,7 @@ export const scrapeUrl = tool({
     title: z.string().optional(),
     description: z.string().optional(),
     canonical: z.string().optional(),
+    lang: z.string().optional(),
     content: z.string(),
     totalLength: z.number(),
     startIndex: z.number(),
