@@ -47,14 +47,22 @@ export async function smtpSend(config: EmailConfig, envelope: { from: string; to
       offset = end;
     },
   });
-  conn.on('error', () => {});
+  // Errors arrive as 'error' events (connecting) or through the callbacks (commands): the current
+  // step rejects on whichever comes first.
+  let failStep: ((e: Error) => void) | undefined;
+  conn.on('error', (e: Error) => failStep?.(e));
+  const step = <T>(fn: (done: (err?: Error | null, v?: T) => void) => void) =>
+    new Promise<T>((resolve, reject) => {
+      failStep = reject;
+      fn((err, v) => (err ? reject(err) : resolve(v as T)));
+    });
   const onAbort = () => conn.close();
   signal.addEventListener('abort', onAbort, { once: true });
   try {
-    await new Promise<void>((resolve, reject) => conn.connect((err?: Error) => (err ? reject(err) : resolve())));
+    await step<void>((done) => conn.connect(() => done()));
     if (creds.oauth2Token) {
       const token = creds.oauth2Token;
-      await new Promise<void>((resolve, reject) =>
+      await step<void>((done) =>
         conn.login(
           {
             user: creds.user,
@@ -64,15 +72,14 @@ export async function smtpSend(config: EmailConfig, envelope: { from: string; to
               buildXOAuth2Token: (tok: string) => Buffer.from(`user=${creds.user}\x01auth=Bearer ${tok}\x01\x01`).toString('base64'),
             },
           } as never,
-          (err?: Error | null) => (err ? reject(err) : resolve()),
+          (err?: Error | null) => done(err),
         ),
       );
     } else if (creds.password) {
-      await new Promise<void>((resolve, reject) => conn.login({ user: creds.user, pass: creds.password! } as never, (err?: Error | null) => (err ? reject(err) : resolve())));
+      await step<void>((done) => conn.login({ user: creds.user, pass: creds.password! } as never, (err?: Error | null) => done(err)));
     }
-    const info = await new Promise<{ accepted?: string[]; rejected?: string[]; response?: string }>((resolve, reject) =>
-      conn.send(envelope, body, (err: Error | null, i?: unknown) => (err ? reject(err) : resolve(i as never))),
-    );
+    const info = await step<{ accepted?: string[]; rejected?: string[]; response?: string }>((done) => conn.send(envelope, body, (err: Error | null, i?: unknown) => done(err, i as never)));
+    failStep = undefined;
     try {
       conn.quit();
     } catch {
