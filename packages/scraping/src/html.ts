@@ -4,9 +4,9 @@
 import { stripInvisible, ToolError } from '@bizmcp/core';
 import type { CheerioAPI, Cheerio } from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
+import { toMarkdown } from './markdown.js';
 
 let cheerio: typeof import('cheerio') | undefined;
-let turndown: InstanceType<typeof import('turndown')> | undefined;
 
 /** Runs HTML work, turning a stack overflow on absurdly nested markup into a clear error. */
 export async function safely<T>(fn: () => Promise<T> | T): Promise<T> {
@@ -86,43 +86,32 @@ export async function render($: CheerioAPI, base: string, opts: { format: Format
     $(CHROME).remove();
     root = mainContent($);
   } else root = $('body').length ? $('body') : $.root();
-  // absolute links and images, so the model can follow them
-  root.find('a[href]').each((_i, a) => {
-    try {
-      $(a).attr('href', new URL($(a).attr('href')!, base).href);
-    } catch {
-      /* keep as is */
-    }
-  });
-  root.find('img[src]').each((_i, img) => {
-    try {
-      $(img).attr('src', new URL($(img).attr('src')!, base).href);
-    } catch {
-      /* keep as is */
-    }
-  });
-  const html = root.toArray().map((n) => $.html(n)).join('\n');
   let out: string;
-  if (opts.format === 'html') out = html;
+  if (opts.format === 'html') {
+    // absolute links and images, so the model can follow them
+    root.find('a[href]').each((_i, a) => {
+      try {
+        $(a).attr('href', new URL($(a).attr('href')!, base).href);
+      } catch {
+        /* keep as is */
+      }
+    });
+    root.find('img[src]').each((_i, img) => {
+      try {
+        $(img).attr('src', new URL($(img).attr('src')!, base).href);
+      } catch {
+        /* keep as is */
+      }
+    });
+    out = root.toArray().map((n) => $.html(n)).join('\n');
+  }
   else if (opts.format === 'text') {
     // block elements end lines, so "<li>One</li><li>Two</li>" reads as two lines, not "OneTwo"
     root.find('br').replaceWith('\n');
     root.find(BLOCKS).each((_i, el) => void $(el).append('\n'));
     out = root.toArray().map((n) => $(n).text()).join('\n').replace(/[ \t]+/g, ' ').replace(/ *\n */g, '\n').replace(/\n{3,}/g, '\n\n').trim();
   }
-  else {
-    if (!turndown) {
-      const Turndown = (await import('turndown')).default;
-      turndown = new Turndown({ headingStyle: 'atx', codeBlockStyle: 'fenced', bulletListMarker: '-' });
-      turndown.remove(['script', 'style', 'noscript']);
-    }
-    try {
-      out = turndown.turndown(html).replace(/\n{3,}/g, '\n\n').trim();
-    } catch (e) {
-      if (e instanceof RangeError) throw new ToolError('The page is nested too deeply to convert to markdown', { code: 'invalid_argument', hint: 'Use format: "text" or a selector.' });
-      throw e;
-    }
-  }
+  else out = toMarkdown(root.toArray(), base);
   return stripInvisible(out);
 }
 
