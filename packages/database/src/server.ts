@@ -2,7 +2,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { ConfigError, defineServer } from '@bizmcp/core';
+import { ConfigError, defineServer, envNumber } from '@bizmcp/core';
 import { createPglite, createPostgres, warnAboutPrivileges, type Backend } from './backend.js';
 import { loadParser } from './guard.js';
 import { prompts, tableResource } from './resources.js';
@@ -12,13 +12,6 @@ import { executeQuery, executeStatement, explainQuery } from './tools/query.js';
 import { describeTableTool, listSchemas, listTablesTool, sampleRows, searchObjects } from './tools/schema.js';
 
 const readTools = [executeQuery, listTablesTool, describeTableTool, listSchemas, searchObjects, explainQuery, sampleRows];
-
-function positiveInt(name: string, raw: string | undefined, dflt: number): number {
-  if (!raw) return dflt;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${name} must be a positive integer, got "${raw}"`);
-  return n;
-}
 
 function defaultDataDir(env: NodeJS.ProcessEnv): string {
   const base = env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share');
@@ -57,8 +50,8 @@ const definition = defineServer<DbConfig, DbState>({
       allowWrite,
       allowDdl,
       sampleData: Boolean(args.flags['sample-data']),
-      maxRows: positiveInt('DB_MAX_ROWS', args.env.DB_MAX_ROWS, 1000),
-      maxBytes: positiveInt('DB_MAX_BYTES', args.env.DB_MAX_BYTES, 1024 * 1024),
+      maxRows: envNumber(args.env, 'DB_MAX_ROWS', 1000, { min: 1, integer: true }),
+      maxBytes: envNumber(args.env, 'DB_MAX_BYTES', 1024 * 1024, { min: 1, integer: true }),
     };
   },
   tools: (config) => (config.allowWrite ? [...readTools, executeStatement] : readTools),

@@ -1,5 +1,5 @@
 // bizmcp-filesystem: files inside allowed directories, with the reference server's tools and more.
-import { ConfigError, defineServer, Sandbox, SandboxConfigError } from '@bizmcp/core';
+import { ConfigError, defineServer, envNumber, Sandbox, SandboxConfigError } from '@bizmcp/core';
 import { fileResource } from './resources.js';
 import type { FsConfig, FsState } from './state.js';
 import { listTools } from './tools/list.js';
@@ -8,13 +8,6 @@ import { searchTools } from './tools/search.js';
 import { writeTools } from './tools/write.js';
 
 const MB = 1024 * 1024;
-
-function bytes(name: string, raw: string | undefined, dflt: number): number {
-  if (raw === undefined || raw === '') return dflt;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${name} must be a positive number of bytes, got "${raw}"`);
-  return n;
-}
 
 export default defineServer<FsConfig, FsState>({
   name: 'filesystem',
@@ -31,8 +24,8 @@ export default defineServer<FsConfig, FsState>({
   },
   parseConfig: (args) => ({
     roots: [...args.positionals, ...(args.env.ALLOWED_PATHS ?? '').split(',')].map((s) => s.trim()).filter(Boolean),
-    maxReadBytes: bytes('FS_MAX_READ_BYTES', args.env.FS_MAX_READ_BYTES, 10 * MB),
-    maxMediaBytes: bytes('FS_MAX_MEDIA_BYTES', args.env.FS_MAX_MEDIA_BYTES, 10 * MB),
+    maxReadBytes: envNumber(args.env, 'FS_MAX_READ_BYTES', 10 * MB, { min: 1, integer: true }),
+    maxMediaBytes: envNumber(args.env, 'FS_MAX_MEDIA_BYTES', 10 * MB, { min: 1, integer: true }),
   }),
   tools: [...readTools, ...listTools, ...searchTools, ...writeTools],
   resources: [fileResource],

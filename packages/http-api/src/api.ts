@@ -4,7 +4,7 @@
 // response (selected headers, JSON / text / binary summary, a byte cap with the rest kept for
 // get_response_part).
 import { createHash, randomUUID } from 'node:crypto';
-import { ConfigError, NetGuard, ToolError, type LookupAnswer } from '@bizmcp/core';
+import { ConfigError, envNumber, NetGuard, ToolError, type LookupAnswer } from '@bizmcp/core';
 
 export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export const IDEMPOTENT = new Set<Method>(['GET', 'HEAD', 'PUT', 'DELETE']);
@@ -53,13 +53,7 @@ export function parseApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     }
   }
   if (env.API_KEY_HEADER && env.API_KEY_QUERY) throw new ConfigError('set API_KEY_HEADER or API_KEY_QUERY, not both');
-  const num = (name: string, dflt: number, min = 0) => {
-    const raw = env[name];
-    if (!raw) return dflt;
-    const n = Number(raw);
-    if (!Number.isFinite(n) || n < min) throw new ConfigError(`${name} must be a number >= ${min}, got "${raw}"`);
-    return n;
-  };
+  const num = (name: string, dflt: number, min = 0) => envNumber(env, name, dflt, { min });
   return {
     baseUrl,
     apiKey: env.API_KEY || undefined,

@@ -1,6 +1,6 @@
 // bizmcp-scraping: public web pages as markdown, structured data, downloads and site maps, through
 // core's SSRF guard, honouring robots.txt.
-import { ConfigError, defineServer, Sandbox, SandboxConfigError } from '@bizmcp/core';
+import { ConfigError, defineServer, envNumber, Sandbox, SandboxConfigError } from '@bizmcp/core';
 import { Fetcher, type ScrapeConfig } from './fetcher.js';
 import type { ScrapeState } from './state.js';
 import { BrowserPool } from './browser.js';
@@ -10,13 +10,7 @@ import { scrapeTools } from './tools/scrape.js';
 
 const DEFAULT_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36 bizmcp-scraping/0.1';
 
-function num(env: NodeJS.ProcessEnv, name: string, dflt: number, min = 0): number {
-  const raw = env[name];
-  if (!raw) return dflt;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < min) throw new ConfigError(`${name} must be a number >= ${min}, got "${raw}"`);
-  return n;
-}
+const num = (env: NodeJS.ProcessEnv, name: string, dflt: number, min = 0) => envNumber(env, name, dflt, { min });
 
 /** The server; `overrides` is a test seam (a resolver and allowed test networks for the guard). */
 export function createScrapingServer(overrides: Partial<ScrapeConfig> = {}) {
