@@ -76,8 +76,12 @@ export class Imap {
   async withMailbox<T>(mailbox: string, opts: { readOnly: boolean; signal: AbortSignal }, fn: (c: ImapFlow) => Promise<T>): Promise<T> {
     return this.run(opts.signal, async (c) => {
       let lock;
+      // Already selected: a NOOP first lets the server report mail delivered since (dovecot syncs
+      // a selected mailbox between commands, so a SEARCH alone would miss it).
+      const wasSelected = c.mailbox && c.mailbox.path === mailbox && Boolean(c.mailbox.readOnly) === opts.readOnly;
       try {
         lock = await c.getMailboxLock(mailbox, { readOnly: opts.readOnly });
+        if (wasSelected) await c.noop();
       } catch (err) {
         throw imapError(err, undefined, undefined, mailbox);
       }

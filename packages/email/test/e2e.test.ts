@@ -25,7 +25,7 @@ describe('bizmcp-email binary', () => {
     try {
       const call = async (c: typeof alice, name: string, args: Record<string, unknown>) => {
         const r = await c.client.callTool({ name, arguments: args });
-        if (r.isError) throw new Error(`${name}: ${textOf(r)}\n${c.stderr()}`);
+        if (r.isError) throw new Error(`${name}: ${textOf(r as never)}\n${c.stderr()}`);
         return r.structuredContent as any;
       };
       const sent = await call(alice, 'send_email', { to: [BOB.user], subject: 'Binary hello', text: 'over stdio' });
@@ -41,7 +41,7 @@ describe('bizmcp-email binary', () => {
       expect(drafts.references).toEqual([sent.messageId]);
       expect(drafts.subject).toBe('Re: Binary hello');
       const inbox = await bob.client.callTool({ name: 'read_inbox', arguments: { limit: 5 } });
-      expect(textOf(inbox)).toMatch(/Binary hello/);
+      expect(textOf(inbox as never)).toMatch(/Binary hello/);
       expect(alice.stderr()).not.toContain(ALICE.password);
     } finally {
       await alice.close();

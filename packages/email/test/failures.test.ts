@@ -153,3 +153,10 @@ describe('non-UTF-8 and malformed messages', () => {
     expect(text.trim()).toBe(long.trim());
   });
 });
+
+describe('test helper', () => {
+  it('fails loudly with the install command when dovecot is missing', async () => {
+    const { startDovecot } = await import('./helpers/dovecot.js');
+    await expect(startDovecot({ users: [ALICE], bin: '/nonexistent/dovecot' })).rejects.toThrow(/dovecot is missing \(\/nonexistent\/dovecot\).*apt-get install -y --no-install-recommends dovecot-imapd/);
+  });
+});

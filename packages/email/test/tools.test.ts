@@ -177,6 +177,13 @@ describe('end to end: send, search, reply, draft, attachments', () => {
 });
 
 describe('reading', () => {
+  it('sees mail delivered while the mailbox is already selected', async () => {
+    const alice = await as(ALICE);
+    await alice.ok('read_inbox', { limit: 1 });
+    world.dovecot.deliver(ALICE.user, rawMessage({ subject: 'Arrived meanwhile' }));
+    expect((await alice.ok('search_emails', { subject: 'Arrived meanwhile' })).messages).toHaveLength(1);
+  });
+
   it('strips invisible characters from what it returns', async () => {
     const alice = await as(ALICE);
     const r = await alice.ok('search_emails', { text: 'Invoice' });

@@ -1,62 +1,12 @@
 // A small mail world for the tests: dovecot (IMAP store) + an smtp-server that authenticates the
 // same users and delivers every accepted message into the recipients' INBOX on disk, recording
 // each delivery (the oracle for "nothing was sent").
-import { SMTPServer } from 'smtp-server';
-import { startDovecot, type Dovecot, type StartOptions } from './dovecot.js';
+import { startDovecot, startSmtp, type Dovecot, type Smtp, type StartOptions } from './mail-servers.mjs';
+
+export type { Delivery, Smtp } from './mail-servers.mjs';
 
 export const ALICE = { user: 'alice@example.test', password: 'alice-pw-1' };
 export const BOB = { user: 'bob@example.test', password: 'bob-pw-2' };
-
-export interface Delivery {
-  from: string;
-  to: string[];
-  raw: Buffer;
-}
-
-export interface Smtp {
-  port: number;
-  deliveries: Delivery[];
-  /** DATA commands whose body arrived (also counts bodies never answered in hang mode). */
-  dataReceived: number;
-  /** When true, accepted bodies are never answered (the client times out after DATA). */
-  hang: boolean;
-  close(): Promise<void>;
-}
-
-export async function startSmtp(dovecot: Pick<Dovecot, 'deliver'> | undefined, users: { user: string; password: string }[]): Promise<Smtp> {
-  const state: Smtp = { port: 0, deliveries: [], dataReceived: 0, hang: false, close: async () => {} };
-  const local = new Set(users.map((u) => u.user));
-  const server = new SMTPServer({
-    secure: false,
-    disabledCommands: ['STARTTLS'],
-    allowInsecureAuth: true,
-    authMethods: ['PLAIN', 'LOGIN'],
-    logger: false,
-    banner: 'bizmcp test smtp',
-    onAuth(auth, _session, cb) {
-      const u = users.find((x) => x.user === auth.username && x.password === auth.password);
-      if (!u) return cb(new Error('Invalid username or password'));
-      cb(null, { user: u.user });
-    },
-    onData(stream, session, cb) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        state.dataReceived++;
-        if (state.hang) return; // never answer: the client's outcome is unclear
-        const raw = Buffer.concat(chunks);
-        const to = session.envelope.rcptTo.map((r) => r.address);
-        state.deliveries.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to, raw });
-        for (const r of to) if (dovecot && local.has(r)) dovecot.deliver(r, raw);
-        cb();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  state.port = (server.server.address() as { port: number }).port;
-  state.close = () => new Promise<void>((r) => server.close(() => r()));
-  return state;
-}
 
 export interface World {
   dovecot: Dovecot;
