@@ -2,7 +2,7 @@
 // tool that needs a missing setting answers with the variables to set. A setting that is present
 // but wrong (a bad port, an unknown send mode, an allow-list entry that is not an address) stops
 // the server at start: a misread safety setting must never be silently ignored.
-import { ConfigError, ToolError, type EnvSpec } from '@bizmcp/core';
+import { ConfigError, envNumber, ToolError, type EnvSpec } from '@bizmcp/core';
 import { AddressError, AllowList, parseAddrSpec } from './addresses.js';
 
 export interface Endpoint {
@@ -62,20 +62,16 @@ const bool = (env: NodeJS.ProcessEnv, name: string, dflt: boolean) => {
   throw new ConfigError(`${name} must be true or false, not "${v}"`);
 };
 
-const int = (env: NodeJS.ProcessEnv, name: string, dflt: number, min = 1, max = Number.MAX_SAFE_INTEGER) => {
-  const v = env[name];
-  if (v === undefined || v === '') return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer between ${min} and ${max}, not "${v}"`);
-  return n;
-};
+const int = (env: NodeJS.ProcessEnv, name: string, dflt: number, min = 1) => envNumber(env, name, dflt, { min, integer: true });
 
 function endpoint(env: NodeJS.ProcessEnv, kind: 'IMAP' | 'SMTP'): Endpoint | undefined {
   const host = env[`${kind}_HOST`]?.trim();
   if (!host) return undefined;
   const secure = bool(env, `${kind}_SECURE`, true);
   const dflt = kind === 'IMAP' ? (secure ? 993 : 143) : secure ? 465 : 587;
-  return { host, port: int(env, `${kind}_PORT`, dflt, 1, 65535), secure };
+  const port = int(env, `${kind}_PORT`, dflt);
+  if (port > 65535) throw new ConfigError(`${kind}_PORT must be a port number (1-65535), got "${port}"`);
+  return { host, port, secure };
 }
 
 export function parseEmailConfig(env: NodeJS.ProcessEnv): EmailConfig {
@@ -114,7 +110,7 @@ export function parseEmailConfig(env: NodeJS.ProcessEnv): EmailConfig {
     saveSent: bool(env, 'EMAIL_SAVE_SENT', true),
     draftsMailbox: env.EMAIL_DRAFTS_MAILBOX || undefined,
     sentMailbox: env.EMAIL_SENT_MAILBOX || undefined,
-    timeoutMs: int(env, 'EMAIL_TIMEOUT_MS', 20_000, 100, 600_000),
+    timeoutMs: int(env, 'EMAIL_TIMEOUT_MS', 20_000, 100),
   };
 }
 

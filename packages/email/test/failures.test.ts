@@ -73,6 +73,25 @@ describe('authentication failures and servers down', () => {
 });
 
 describe('sending', () => {
+  it('logs in to SMTP with an OAuth2 access token (XOAUTH2), and a bad token is a clear error', async () => {
+    const { startSmtp } = await import('./helpers/mail-servers.mjs');
+    const smtp = await startSmtp(world.dovecot, [{ ...ALICE, token: 'ya29.test-token' }]);
+    try {
+      const env = { ...world.env(ALICE, { EMAIL_SEND_MODE: 'send', EMAIL_SAVE_SENT: 'false', SMTP_PORT: String(smtp.port), EMAIL_OAUTH2_TOKEN: 'ya29.test-token' }) };
+      delete (env as Record<string, string>).EMAIL_PASSWORD;
+      const c = await client(env);
+      expect((await c.ok('send_email', { to: [BOB.user], subject: 'oauth', text: 't' })).status).toBe('sent');
+      expect(smtp.deliveries).toHaveLength(1);
+      const bad = await client({ ...env, EMAIL_OAUTH2_TOKEN: 'expired' });
+      const r = await bad.call('send_email', { to: [BOB.user], subject: 'oauth', text: 't' });
+      expect(textOf(r)).toMatch(/SMTP login failed.*Nothing was sent/s);
+      expect(textOf(r)).not.toContain('expired');
+      expect(smtp.deliveries).toHaveLength(1);
+    } finally {
+      await smtp.close();
+    }
+  });
+
   it('an unanswered DATA is reported as UNCLEAR and never retried', async () => {
     const c = await client(world.env(ALICE, { EMAIL_SEND_MODE: 'send', EMAIL_TIMEOUT_MS: '1500' }));
     const before = { data: world.smtp.dataReceived, delivered: world.smtp.deliveries.length, sent: world.dovecot.counts(ALICE.user).Sent ?? 0 };

@@ -48,4 +48,4 @@ export interface Smtp {
   close(): Promise<void>;
 }
 
-export declare function startSmtp(dovecot: Pick<Dovecot, 'deliver'> | undefined, users: TestUser[]): Promise<Smtp>;
+export declare function startSmtp(dovecot: Pick<Dovecot, 'deliver'> | undefined, users: (TestUser & { token?: string })[]): Promise<Smtp>;

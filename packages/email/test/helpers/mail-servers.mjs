@@ -243,12 +243,13 @@ async function startSmtp(dovecot, users) {
     secure: false,
     disabledCommands: ["STARTTLS"],
     allowInsecureAuth: true,
-    authMethods: ["PLAIN", "LOGIN"],
+    authMethods: ["PLAIN", "LOGIN", "XOAUTH2"],
     logger: false,
     banner: "bizmcp test smtp",
     onAuth(auth, _session, cb) {
-      const u = users.find((x) => x.user === auth.username && x.password === auth.password);
-      if (!u) return cb(new Error("Invalid username or password"));
+      // users may carry an OAuth2 access token (`token`) for XOAUTH2 logins
+      const u = auth.method === "XOAUTH2" ? users.find((x) => x.user === auth.username && x.token && x.token === auth.accessToken) : users.find((x) => x.user === auth.username && x.password === auth.password);
+      if (!u) return cb(auth.method === "XOAUTH2" ? null : new Error("Invalid username or password"), auth.method === "XOAUTH2" ? { data: { status: "401", schemes: "bearer", scope: "mail" } } : undefined);
       cb(null, { user: u.user });
     },
     onData(stream, session, cb) {
