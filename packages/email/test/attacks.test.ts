@@ -1,6 +1,9 @@
 // Recipient allow-list and strict address parsing, attacked. The oracle after every attempt: no
 // SMTP transaction reached the server and no mailbox of either user gained a message (drafts and
 // Sent copies included).
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectInProcess, textOf, type InProcess } from '@bizmcp/core/testing';
 import server from '../src/server.js';
@@ -17,6 +20,14 @@ beforeAll(async () => {
       d.deliver(ALICE.user, rawMessage({ subject: 'Reply-To trap', from: 'Bob <bob@example.test>', headers: ['Reply-To: Mallory <mallory@bad.test>'], messageId: '<trap@example.test>' }));
       d.deliver(ALICE.user, rawMessage({ subject: 'Reply-all trap', from: 'Bob <bob@example.test>', to: 'alice@example.test, eve@bad.test', messageId: '<trap2@example.test>' }));
       d.deliver(ALICE.user, rawMessage({ subject: 'Weird sender', from: '"x" <"evil@bad.test"@partner.test>', messageId: '<trap3@example.test>' }));
+      d.deliver(
+        ALICE.user,
+        rawMessage({
+          subject: 'Traversal attachment',
+          contentType: 'multipart/mixed; boundary="B"',
+          body: '--B\r\nContent-Type: text/plain\r\n\r\nsee file\r\n--B\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="../../../../tmp/evil\u200b.sh"\r\nContent-Transfer-Encoding: base64\r\n\r\nZWNobyBwd25lZAo=\r\n--B--\r\n',
+        }),
+      );
     },
   });
 });
@@ -88,6 +99,33 @@ describe('strict address parser', () => {
       ok = false;
     }
     expect(ok).toBe(false);
+  });
+});
+
+describe('attachments stay in the attachment directory', () => {
+  it('an attachment named with ../ lands inside; save_as outside is refused and creates nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bizmcp-email-att-'));
+    const outside = mkdtempSync(join(tmpdir(), 'bizmcp-email-out-'));
+    try {
+      const c = await connectInProcess(server, { env: world.env(ALICE, { EMAIL_ATTACHMENT_DIR: dir }) });
+      clients.push(c);
+      const uid = (await c.ok('search_emails', { subject: 'Traversal attachment' })).messages[0].uid;
+      const full = await c.ok('get_email', { uid });
+      expect(full.attachments[0].filename).toBe('../../../../tmp/evil.sh'); // shown as is (invisible characters stripped) …
+      const r = await c.ok('download_attachment', { uid, index: 0 });
+      expect(r.path).toBe(join(dir, 'evil.sh')); // … saved as one plain name inside the directory
+      expect(readFileSync(r.path, 'utf8')).toBe('echo pwned\n');
+      for (const save_as of [join(outside, 'x.sh'), '../x.sh', `../${outside.split('/').pop()}/x.sh`, '/etc/cron.d/x']) {
+        const bad = await c.call('download_attachment', { uid, index: 0, save_as });
+        expect(bad.isError, save_as).toBe(true);
+        expect(textOf(bad)).toMatch(/Access denied/);
+      }
+      expect(readdirSync(outside)).toEqual([]);
+      expect(readdirSync(dir)).toEqual(['evil.sh']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 });
 
