@@ -28,7 +28,7 @@ export default defineServer<EmailConfig, EmailState>({
         throw e;
       }
     }
-    return { config, imap: new Imap(config, rt.log), files };
+    return { config, imap: new Imap(config, rt.log), files, unclear: new Map() };
   },
   close: (state) => state.imap.close(),
 });

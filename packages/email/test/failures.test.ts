@@ -105,6 +105,16 @@ describe('sending', () => {
       await new Promise((res) => setTimeout(res, 2000));
       expect(world.smtp.dataReceived).toBe(before.data + 1); // exactly one transmission
       expect(world.dovecot.counts(ALICE.user).Sent ?? 0).toBe(before.sent);
+      // the same message again is refused until the caller confirms it checked
+      world.smtp.hang = false;
+      const again = await c.call('send_email', { to: [BOB.user], subject: 'maybe', text: 't' });
+      expect(textOf(again)).toMatch(/had an UNCLEAR outcome .* it was not sent again/);
+      expect(world.smtp.dataReceived).toBe(before.data + 1);
+      const other = await c.call('send_email', { to: [BOB.user], subject: 'something else', text: 't' });
+      expect(other.isError).toBeFalsy();
+      const confirmed = await c.ok('send_email', { to: [BOB.user], subject: 'maybe', text: 't', confirm_resend: true });
+      expect(confirmed.status).toBe('sent');
+      expect(world.smtp.dataReceived).toBe(before.data + 3);
     } finally {
       world.smtp.hang = false;
     }

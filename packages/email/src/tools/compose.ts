@@ -6,7 +6,8 @@ import { toolsFor, ToolError, type ToolContext } from '@bizmcp/core';
 import { AddressError, checkAllowed, parseAddrSpec, parseRecipients, type Address } from '../addresses.js';
 import { requireAccount } from '../config.js';
 import { addrList, buildRaw, newMessageId, quote, readAttachments, replyReferences, reSubject, showPerson, type Outgoing, type Person } from '../mail.js';
-import { smtpSend } from '../smtp.js';
+import { smtpSend, UnclearSend } from '../smtp.js';
+import { createHash } from 'node:crypto';
 import type { EmailState } from '../state.js';
 import { fetchFull } from './read.js';
 import { mailboxArg, uidArg } from './schemas.js';
@@ -21,6 +22,8 @@ const attachmentsArg = z
   .max(20)
   .optional()
   .describe('Files to attach, from the attachment directory only.');
+
+const confirmResendArg = z.boolean().default(false).describe('Only after an UNCLEAR outcome was checked: send the same message again.');
 
 const deliveryOutput = z.object({
   status: z.enum(['sent', 'draft_saved']).describe('sent: handed to the SMTP server; draft_saved: saved in Drafts for a person to review and send.'),
@@ -81,7 +84,7 @@ interface Draft {
 }
 
 /** Allow-list, then draft (APPEND to \Drafts) or send (SMTP, then a copy to \Sent). */
-async function deliver(ctx: ToolContext<EmailState>, d: Draft, asDraft: boolean): Promise<Delivery> {
+async function deliver(ctx: ToolContext<EmailState>, d: Draft, asDraft: boolean, confirmResend = false): Promise<Delivery> {
   const { config, imap } = ctx.state;
   checkAllowed(config.allow, [
     { field: 'to', list: d.to },
@@ -102,7 +105,25 @@ async function deliver(ctx: ToolContext<EmailState>, d: Draft, asDraft: boolean)
   }
   const raw = await buildRaw(msg, messageId, date, false);
   const envelope = { from, to: [...d.to, ...d.cc, ...d.bcc].map((a) => a.address) };
-  const info = await smtpSend(config, envelope, raw, ctx.signal, messageId);
+  const fp = createHash('sha256')
+    .update(JSON.stringify([[...envelope.to].map((a) => a.toLowerCase()).sort(), d.subject, d.text ?? '', d.html ?? '', d.attachments.map((a) => createHash('sha256').update(a.content).digest('hex'))]))
+    .digest('hex');
+  const earlier = ctx.state.unclear.get(fp);
+  if (earlier && Date.now() - earlier.at < 24 * 3600_000 && !confirmResend) {
+    throw new ToolError(`This same message to the same recipients had an UNCLEAR outcome ${Math.round((Date.now() - earlier.at) / 1000)} s ago (Message-ID ${earlier.messageId}); it was not sent again.`, {
+      code: 'conflict',
+      hint: 'Check the Sent mailbox or with a recipient first; if it really did not arrive, call again with confirm_resend: true.',
+      details: { outcome: 'not_sent', earlierMessageId: earlier.messageId },
+    });
+  }
+  let info;
+  try {
+    info = await smtpSend(config, envelope, raw, ctx.signal, messageId);
+  } catch (e) {
+    if (e instanceof UnclearSend) ctx.state.unclear.set(fp, { messageId, at: Date.now() });
+    throw e;
+  }
+  ctx.state.unclear.delete(fp);
   const out: Delivery = { status: 'sent', ...base, accepted: info.accepted, rejected: info.rejected };
   if (info.rejected.length) out.warnings.push(`the server refused ${info.rejected.join(', ')}; the others received it`);
   // After a send, nothing below may fail the call: the mail is gone.
@@ -138,6 +159,7 @@ export const sendEmail = tool({
     text: z.string().max(1_000_000).optional().describe('Plain-text body.'),
     html: z.string().max(2_000_000).optional().describe('HTML body (give text too for clients that show text only).'),
     attachments: attachmentsArg,
+    confirm_resend: confirmResendArg,
   }),
   output: deliveryOutput,
   annotations: SEND,
@@ -157,7 +179,7 @@ export const sendEmail = tool({
     };
     checkAllowed(ctx.state.config.allow, [{ field: 'to', list: draft.to }, { field: 'cc', list: draft.cc }, { field: 'bcc', list: draft.bcc }]);
     draft.attachments = await readAttachments(ctx.state.files, ctx.state.config, args.attachments);
-    return deliver(ctx, draft, ctx.state.config.sendMode === 'draft');
+    return deliver(ctx, draft, ctx.state.config.sendMode === 'draft', args.confirm_resend);
   },
 });
 
@@ -204,6 +226,7 @@ const replyInput = {
   cc: recipients('Extra Cc'),
   bcc: recipients('Bcc'),
   attachments: attachmentsArg,
+  confirm_resend: confirmResendArg,
 };
 
 export const replyToEmail = tool({
@@ -221,7 +244,7 @@ export const replyToEmail = tool({
     const d = await buildReply(ctx, args);
     checkAllowed(ctx.state.config.allow, [{ field: 'to', list: d.to }, { field: 'cc', list: d.cc }, { field: 'bcc', list: d.bcc }]);
     d.attachments = await readAttachments(ctx.state.files, ctx.state.config, args.attachments);
-    return deliver(ctx, d, ctx.state.config.sendMode === 'draft');
+    return deliver(ctx, d, ctx.state.config.sendMode === 'draft', args.confirm_resend);
   },
 });
 
@@ -237,6 +260,7 @@ export const forwardEmail = tool({
     bcc: recipients('Bcc'),
     text: z.string().max(1_000_000).optional().describe('Your note above the forwarded message.'),
     include_attachments: z.boolean().default(true),
+    confirm_resend: confirmResendArg,
   }),
   output: deliveryOutput,
   annotations: SEND,
@@ -273,6 +297,7 @@ export const forwardEmail = tool({
         references: p.messageId ? [p.messageId] : undefined,
       },
       ctx.state.config.sendMode === 'draft',
+      args.confirm_resend,
     );
   },
 });
