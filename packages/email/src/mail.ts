@@ -86,7 +86,7 @@ async function snippetOf(partialSource: Buffer): Promise<string> {
   try {
     const { simpleParser } = await import('mailparser');
     const parsed = await simpleParser(partialSource, { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true });
-    const text = parsed.text ?? '';
+    const { text } = await bodyText(parsed, partialSource);
     return clean(text).replace(/\s+/g, ' ').trim().slice(0, 200);
   } catch {
     return '';
@@ -109,10 +109,44 @@ export async function parseFull(source: Buffer): Promise<Full> {
   } catch (e) {
     throw new ToolError(`The message could not be parsed: ${(e as Error).message}`, { code: 'remote_error' });
   }
-  // mailparser converts the HTML part to text itself when there is no text/plain part.
-  const text = parsed.text ?? '';
-  const htmlConverted = typeof parsed.html === 'string' && !/content-type:\s*text\/plain/i.test(source.subarray(0, 256 * 1024).toString('latin1'));
+  // HTML-only mail: converted here rather than by mailparser, so that elements a reader never sees
+  // (display:none, hidden, zero-size or invisible text) are dropped: they are a favourite carrier of
+  // instructions aimed at the model.
+  const { text, htmlConverted } = await bodyText(parsed, source);
   return { parsed, text: clean(text), htmlConverted };
+}
+
+// Style declarations that hide an element. Numeric zeros are matched with what may follow them
+// ("0;", "0px", "0 !important", end of attribute) so that "font-size:0.9em" is not taken for zero.
+const hiding = (prop: string, value: string, numeric: boolean) =>
+  [`${prop}:${value}`, `${prop}: ${value}`].flatMap((d) =>
+    numeric ? [`[style*="${d};" i]`, `[style*="${d}px" i]`, `[style*="${d}pt" i]`, `[style*="${d}em" i]`, `[style*="${d} " i]`, `[style$="${d}" i]`] : [`[style*="${d}" i]`],
+  );
+const HIDDEN = [
+  '[hidden]',
+  'template',
+  'noscript',
+  ...hiding('display', 'none', false),
+  ...hiding('visibility', 'hidden', false),
+  ...hiding('color', 'transparent', false),
+  ...hiding('font-size', '0', true),
+  ...hiding('opacity', '0', true),
+  ...hiding('max-height', '0', true),
+];
+
+/** The text body: the text/plain part, or the HTML part converted without its hidden elements. */
+async function bodyText(parsed: ParsedMail, source: Buffer): Promise<{ text: string; htmlConverted: boolean }> {
+  const htmlConverted = typeof parsed.html === 'string' && !/content-type:\s*text\/plain/i.test(source.subarray(0, 256 * 1024).toString('latin1'));
+  return { text: htmlConverted ? await htmlToText(parsed.html as string) : (parsed.text ?? ''), htmlConverted };
+}
+
+async function htmlToText(html: string): Promise<string> {
+  const { convert } = await import('html-to-text');
+  return convert(html, {
+    wordwrap: false,
+    limits: { maxDepth: 500 },
+    selectors: [{ selector: 'img', format: 'skip' }, ...HIDDEN.map((selector) => ({ selector, format: 'skip' }))],
+  });
 }
 
 export const addrList = (a: AddressObject | AddressObject[] | undefined): Person[] =>
