@@ -123,14 +123,14 @@ export interface Credentials {
 }
 
 /** The login for IMAP or SMTP, or a missing_credentials error naming every variable to set. */
-export function requireAccount(config: EmailConfig, kind: 'IMAP' | 'SMTP'): { endpoint: Endpoint; creds: Credentials; address: string } {
+export function requireAccount(config: EmailConfig, kind: 'IMAP' | 'SMTP', purpose = ''): { endpoint: Endpoint; creds: Credentials; address: string } {
   const ep = kind === 'IMAP' ? config.imap : config.smtp;
   const missing: string[] = [];
   if (!config.address) missing.push('EMAIL_ADDRESS');
   if (!config.password && !config.oauth2Token) missing.push('EMAIL_PASSWORD (or EMAIL_OAUTH2_TOKEN)');
   if (!ep) missing.push(`${kind}_HOST`);
   if (missing.length || !ep || !config.address) {
-    throw new ToolError(`${kind} is not configured: set ${missing.join(', ')} in the server's environment (optionally ${kind}_PORT and ${kind}_SECURE).`, {
+    throw new ToolError(`${kind} is not configured${purpose}: set ${missing.join(', ')} in the server's environment (optionally ${kind}_PORT and ${kind}_SECURE).`, {
       code: 'missing_credentials',
       hint: 'Credentials come from the environment only (the "env" block of the client configuration). Gmail and Microsoft 365 need an app password or an OAuth2 access token; see docs/servers/email.md.',
       details: { missing },

@@ -92,7 +92,7 @@ async function deliver(ctx: ToolContext<EmailState>, d: Draft, asDraft: boolean,
     { field: 'bcc', list: d.bcc },
   ]);
   if (!asDraft && !d.to.length && !d.cc.length && !d.bcc.length) throw new ToolError('No recipients', { code: 'invalid_argument', hint: 'Give at least one address in to, cc or bcc.' });
-  const from = requireAccount(config, asDraft ? 'IMAP' : 'SMTP').address;
+  const from = requireAccount(config, asDraft ? 'IMAP' : 'SMTP', asDraft ? ' (EMAIL_SEND_MODE is draft: messages are saved to Drafts over IMAP; set EMAIL_SEND_MODE=send and SMTP_HOST to send)' : '').address;
   const msg: Outgoing = { from: config.displayName ? { name: config.displayName, address: from } : { address: from }, to: d.to.map(asPerson), cc: d.cc.map(asPerson), bcc: d.bcc.map(asPerson), subject: d.subject, text: d.text, html: d.html, attachments: d.attachments, inReplyTo: d.inReplyTo, references: d.references };
   const messageId = newMessageId(config);
   const date = new Date();
