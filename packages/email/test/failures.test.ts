@@ -63,6 +63,15 @@ describe('authentication failures and servers down', () => {
     expect(textOf(s)).toMatch(new RegExp(`Cannot reach the SMTP server 127.0.0.1:${dead}.*Nothing was sent`, 's'));
   });
 
+  it('closes the IMAP connection on shutdown (LOGOUT)', async () => {
+    const c = await connectInProcess(server, { env: world.env(BOB) });
+    await c.ok('list_mailboxes', { counts: false });
+    const before = (world.dovecot.log().match(/imap\(bob@example\.test\).*Logged out/g) ?? []).length;
+    await c.close();
+    for (let i = 0; i < 40 && (world.dovecot.log().match(/imap\(bob@example\.test\).*Logged out/g) ?? []).length === before; i++) await new Promise((r) => setTimeout(r, 50));
+    expect((world.dovecot.log().match(/imap\(bob@example\.test\).*Logged out/g) ?? []).length).toBe(before + 1);
+  });
+
   it('reconnects after the IMAP connection was dropped', async () => {
     const c = await client(world.env(ALICE));
     await c.ok('read_inbox', { limit: 1 });
