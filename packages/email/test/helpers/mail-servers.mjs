@@ -152,6 +152,9 @@ service stats {
     renameSync(tmp, join(base, "new", name));
     return name;
   };
+  // Maildir names must be unique before the ":2," flags part, across every call (two batches
+  // written within the same second must not share names): one serial for the whole world.
+  let serial = 0;
   const writeMany = (user, raws, o = {}) => {
     const base = maildir(user, o.mailbox);
     ensureMaildir(join(mailRoot, user));
@@ -159,7 +162,7 @@ service stats {
     let n = 0;
     const t = Math.floor(Date.now() / 1e3);
     for (const raw of raws) {
-      const file = join(base, "cur", `${t}.M${n}P${process.pid}.bulk:2,${o.seen ? "S" : ""}`);
+      const file = join(base, "cur", `${t}.M${serial++}P${process.pid}.bulk:2,${o.seen ? "S" : ""}`);
       writeFileSync(file, raw);
       chownTree(file);
       n++;
