@@ -20,6 +20,7 @@ import { homedir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
+import { ConfigError } from './config.js';
 import { systemErrorToToolError, ToolError } from './errors.js';
 
 const MAX_PATH_BYTES = 4096;
@@ -78,6 +79,19 @@ export class Sandbox {
    *  naming it. Synchronous so a server's `setup` can build its sandbox at start-up. */
   static create(paths: string[]): Sandbox {
     return new Sandbox(canonicalRoots(paths));
+  }
+
+  /**
+   * Sandbox.create for a server's configuration: an unusable directory becomes a ConfigError (one
+   * line on stderr, exit 1), prefixed with the setting's name when given.
+   */
+  static fromConfig(paths: string[], setting?: string): Sandbox {
+    try {
+      return Sandbox.create(paths);
+    } catch (e) {
+      if (e instanceof SandboxConfigError) throw new ConfigError(setting ? `${setting}: ${e.message}` : e.message);
+      throw e;
+    }
   }
 
   /**

@@ -1,5 +1,5 @@
 // bizmcp-email: IMAP and SMTP for every provider, drafts first, recipient allow-list, read-only mode.
-import { ConfigError, defineServer, Sandbox, SandboxConfigError } from '@bizmcp/core';
+import { defineServer, Sandbox } from '@bizmcp/core';
 import { ENV, parseEmailConfig, type EmailConfig } from './config.js';
 import { Imap } from './imap.js';
 import type { EmailState } from './state.js';
@@ -19,15 +19,7 @@ export default defineServer<EmailConfig, EmailState>({
   parseConfig: (args) => parseEmailConfig(args.env),
   tools: [...readTools, ...organizeTools, ...composeTools],
   setup(config, rt) {
-    let files: Sandbox | undefined;
-    if (config.attachmentDir) {
-      try {
-        files = Sandbox.create([config.attachmentDir]);
-      } catch (e) {
-        if (e instanceof SandboxConfigError) throw new ConfigError(`EMAIL_ATTACHMENT_DIR: ${e.message}`);
-        throw e;
-      }
-    }
+    const files = config.attachmentDir ? Sandbox.fromConfig([config.attachmentDir], 'EMAIL_ATTACHMENT_DIR') : undefined;
     return { config, imap: new Imap(config, rt.log), files, unclear: new Map() };
   },
   close: (state) => state.imap.close(),

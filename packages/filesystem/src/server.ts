@@ -1,5 +1,5 @@
 // bizmcp-filesystem: files inside allowed directories, with the reference server's tools and more.
-import { ConfigError, defineServer, envNumber, Sandbox, SandboxConfigError } from '@bizmcp/core';
+import { defineServer, envNumber, Sandbox } from '@bizmcp/core';
 import { fileResource } from './resources.js';
 import type { FsConfig, FsState } from './state.js';
 import { listTools } from './tools/list.js';
@@ -30,13 +30,7 @@ export default defineServer<FsConfig, FsState>({
   tools: [...readTools, ...listTools, ...searchTools, ...writeTools],
   resources: [fileResource],
   setup(config, rt) {
-    let sandbox: Sandbox;
-    try {
-      sandbox = Sandbox.create(config.roots);
-    } catch (e) {
-      if (e instanceof SandboxConfigError) throw new ConfigError(e.message);
-      throw e;
-    }
+    const sandbox = Sandbox.fromConfig(config.roots);
     sandbox.followClientRoots(rt);
     if (!sandbox.hasRoots()) {
       rt.log.warn('no allowed directory given (arguments or ALLOWED_PATHS): waiting for the client\'s MCP roots; tools fail until there are some');

@@ -1,6 +1,6 @@
 // bizmcp-scraping: public web pages as markdown, structured data, downloads and site maps, through
 // core's SSRF guard, honouring robots.txt.
-import { ConfigError, defineServer, envNumber, Sandbox, SandboxConfigError } from '@bizmcp/core';
+import { defineServer, envNumber, Sandbox } from '@bizmcp/core';
 import { Fetcher, type ScrapeConfig } from './fetcher.js';
 import type { ScrapeState } from './state.js';
 import { BrowserPool } from './browser.js';
@@ -50,15 +50,7 @@ export function createScrapingServer(overrides: Partial<ScrapeConfig> = {}) {
     }),
     tools: [...scrapeTools, ...dynamicTools, downloadFile],
     setup(config, rt) {
-      let downloads: Sandbox | undefined;
-      if (config.downloadDir) {
-        try {
-          downloads = Sandbox.create([config.downloadDir]);
-        } catch (e) {
-          if (e instanceof SandboxConfigError) throw new ConfigError(`SCRAPING_DOWNLOAD_DIR: ${e.message}`);
-          throw e;
-        }
-      }
+      const downloads = config.downloadDir ? Sandbox.fromConfig([config.downloadDir], 'SCRAPING_DOWNLOAD_DIR') : undefined;
       const fetcher = new Fetcher(config);
       // the browser starts at the first rendered page, not before
       const browser = new BrowserPool(fetcher, { executablePath: config.chromiumPath, maxPages: config.maxBrowserPages, log: rt.log });
