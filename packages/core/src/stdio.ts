@@ -5,7 +5,7 @@
 // - when stdin ends, every request already read is answered before `onclose` fires, so
 //   `printf '<lines>' | bizmcp-X` prints one answer per request and exits.
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Readable, Writable } from 'node:stream';
 
 const MAX_LINE_BYTES = 64 * 1024 * 1024;
@@ -76,14 +76,13 @@ export class RobustStdioTransport implements Transport {
       this.writeError(null, -32700, 'Parse error: the line is not valid JSON');
       return;
     }
-    const parsed = JSONRPCMessageSchema.safeParse(value);
-    if (!parsed.success) {
+    if (!isJsonRpcMessage(value)) {
       const id = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as { id?: unknown }).id : undefined;
       const validId = typeof id === 'string' || typeof id === 'number' ? id : null;
       this.writeError(validId, -32600, Array.isArray(value) ? 'Invalid Request: batches are not supported' : 'Invalid Request: not a JSON-RPC 2.0 message');
       return;
     }
-    const msg = parsed.data as JSONRPCMessage & { id?: Id; method?: string; params?: { requestId?: Id } };
+    const msg = value as JSONRPCMessage & { id?: Id; method?: string; params?: { requestId?: Id } };
     if (msg.method !== undefined && msg.id !== undefined) this.pending.add(msg.id);
     // A cancelled request is never answered (MCP spec): stop waiting for it.
     if (msg.method === 'notifications/cancelled' && msg.params?.requestId !== undefined) {
@@ -146,4 +145,19 @@ export class RobustStdioTransport implements Transport {
     this.stdin.pause();
     this.onclose?.();
   }
+}
+
+/**
+ * The envelope check of a JSON-RPC 2.0 message, by hand: the SDK validates each request's params
+ * against its own schema afterwards, so a full zod parse of the envelope here would only repeat
+ * work on every message.
+ */
+export function isJsonRpcMessage(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const m = v as Record<string, unknown>;
+  if (m.jsonrpc !== '2.0') return false;
+  const hasId = typeof m.id === 'string' || (typeof m.id === 'number' && Number.isInteger(m.id));
+  if (m.params !== undefined && (typeof m.params !== 'object' || m.params === null)) return false;
+  if (typeof m.method === 'string') return m.id === undefined || hasId;
+  return hasId && ('result' in m ? typeof m.result === 'object' && m.result !== null : typeof m.error === 'object' && m.error !== null);
 }
