@@ -111,6 +111,10 @@ export async function startApi(): Promise<Fixture> {
         res.writeHead(302, { location: u.searchParams.get('to')! });
         return res.end();
       }
+      if (route === '/loop') {
+        res.writeHead(302, { location: '/v1/loop' });
+        return res.end();
+      }
       if (route === '/openapi.json') return json(200, SPEC);
       if (route === '/pets' && req.method === 'POST') return json(201, { id: 7, ...JSON.parse(body) });
       if (route === '/pets') return json(200, [{ id: 7, name: 'Tom' }]);

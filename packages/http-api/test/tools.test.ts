@@ -94,6 +94,10 @@ describe('methods', () => {
     expect((await s.ok('api_get', { endpoint: '/redirect', query: { to: '/v1/items' } })).body).toHaveLength(2);
     const r = await s.call('api_get', { endpoint: '/redirect', query: { to: 'http://localhost:1/x' } });
     expect(textOf(r)).toMatch(/Redirect to another origin refused/);
+    // a same-origin loop stops at the cap
+    const loop = await s.call('api_get', { endpoint: '/loop' });
+    expect(textOf(loop)).toMatch(/Too many redirects/);
+    expect(api.hits.filter((h) => h.url === '/v1/loop').length).toBe(6);
   });
 });
 
@@ -141,6 +145,27 @@ describe('auth modes and secrecy', () => {
 });
 
 describe('OpenAPI', () => {
+  it('a 500-operation document stays 10 tools; list_endpoints pages through it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bizmcp-oas-'));
+    const file = join(dir, 'big.json');
+    const paths = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`/things${i}`, { get: { operationId: `getThing${i}`, tags: [i % 2 ? 'odd' : 'even'], responses: { '200': { description: 'ok' } } } }]));
+    writeFileSync(file, JSON.stringify({ openapi: '3.0.3', info: { title: 'Big', version: '1' }, paths }));
+    const s = await open({ OPENAPI_SPEC: file });
+    expect((await s.client.listTools()).tools).toHaveLength(10);
+    const seen: string[] = [];
+    let offset: number | undefined = 0;
+    while (offset !== undefined) {
+      const page = await s.ok('list_endpoints', { tag: 'odd', offset, limit: 100 });
+      expect(page.total).toBe(250);
+      seen.push(...page.operations.map((o: { operationId: string }) => o.operationId));
+      offset = page.nextOffset;
+    }
+    expect(seen).toHaveLength(250);
+    expect(new Set(seen).size).toBe(250);
+    expect((await s.ok('list_endpoints', { text: 'thing49' })).total).toBe(11); // getThing49 and getThing490..499
+    await s.close();
+  });
+
   for (const [name, source] of [
     ['a file (YAML)', () => {
       const dir = mkdtempSync(join(tmpdir(), 'bizmcp-oas-'));
