@@ -92,9 +92,13 @@ export async function createPostgres(url: string, log: Logger): Promise<Backend>
     try {
       const ms = Math.max(1, Math.floor(opts.timeoutMs));
       await session.query(mode === 'read' ? 'BEGIN TRANSACTION READ ONLY' : 'BEGIN');
-      await session.query(`SET LOCAL statement_timeout = ${ms}`);
-      await session.query(`SET LOCAL lock_timeout = ${Math.min(ms, 5000)}`);
-      await session.query(`SET LOCAL idle_in_transaction_session_timeout = ${ms + 5000}`);
+      // Per-transaction settings in one round trip (set_config(..., true) is SET LOCAL). String
+      // literals are read the way the guard's parser reads them (standard_conforming_strings on).
+      await session.query(
+        `SELECT set_config('statement_timeout', $1, true), set_config('lock_timeout', $2, true),
+                set_config('idle_in_transaction_session_timeout', $3, true), set_config('standard_conforming_strings', 'on', true)`,
+        [String(ms), String(Math.min(ms, 5000)), String(ms + 5000)],
+      );
       const out = await fn(session);
       if (mode === 'write') await session.query('COMMIT');
       return out;

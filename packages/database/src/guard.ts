@@ -27,7 +27,7 @@ const FORBIDDEN_NODES = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'Merg
 /**
  * Functions refused anywhere in a statement: file and network access, backend signalling,
  * configuration, locks, notifications, sequences, transaction ids, dynamic SQL, sleeping.
- * Names are matched without schema and case-insensitively; entries ending in "*" are prefixes.
+ * Names are matched without schema and case-insensitively; "*" matches any characters.
  */
 export const DENIED_FUNCTIONS = [
   'pg_read_file', 'pg_read_binary_file', 'pg_stat_file', 'pg_ls_*', 'pg_file_*', 'pg_logdir_ls',
@@ -36,13 +36,16 @@ export const DENIED_FUNCTIONS = [
   'pg_terminate_backend', 'pg_cancel_backend', 'pg_reload_conf', 'pg_rotate_logfile', 'pg_promote',
   'pg_create_restore_point', 'pg_switch_wal', 'pg_backup_*', 'pg_start_backup', 'pg_stop_backup',
   'pg_log_backend_memory_contexts', 'pg_replication_*', 'pg_create_*_replication_slot', 'pg_drop_replication_slot',
-  'pg_logical_*', 'pg_wal_replay_*', 'pg_import_system_collations', 'pg_stat_reset*',
+  'pg_logical_*', 'pg_wal_replay_*', 'pg_import_system_collations', 'pg_stat_reset*', 'pg_stat_statements_reset',
+  'pg_copy_*_replication_slot', 'pg_nextoid', 'binary_upgrade_*', 'pg_background*',
   'pg_advisory_*', 'pg_try_advisory_*',
   'set_config', 'pg_notify',
   'nextval', 'setval',
   'txid_current', 'txid_current_if_assigned', 'pg_current_xact_id', 'pg_current_xact_id_if_assigned',
   'pg_sleep', 'pg_sleep_for', 'pg_sleep_until',
+  // functions that run SQL given as a string (the guard would never see that SQL)
   'query_to_xml', 'query_to_xmlschema', 'query_to_xml_and_xmlschema', 'cursor_to_xml', 'cursor_to_xmlschema',
+  'ts_stat', 'ts_rewrite', 'crosstab*', 'connectby', 'xpath_table',
   'pg_execute_server_program', 'current_setting_set',
 ];
 

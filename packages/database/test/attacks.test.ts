@@ -5,7 +5,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { textOf } from '@bizmcp/core/testing';
-import { openTarget, PG_URL, snapshot, type Target } from './helpers.js';
+import { openTarget, PG_URL, settledSnapshot, snapshot, type Target } from './helpers.js';
 
 const S = 'bizmcp_attack';
 
@@ -69,6 +69,27 @@ const attacks = (watch: string, victimPid: number): [string, string][] => [
   ['CALL', 'CALL some_procedure()'],
   ['LISTEN', 'LISTEN ch'],
   ['pg_sleep(600)', 'SELECT pg_sleep(600)'],
+  // SQL hidden in a string, run by a function the parser cannot look into
+  ['ts_stat runs SQL from a string (reads a file)', "SELECT word FROM ts_stat('SELECT to_tsvector(pg_read_file(''/etc/hostname''))')"],
+  ['ts_rewrite runs SQL from a string', "SELECT ts_rewrite('a'::tsquery, 'SELECT ''a''::tsquery, to_tsquery(pg_read_file(''/etc/hostname''))')"],
+  ['crosstab runs SQL from a string', `SELECT * FROM crosstab('DELETE FROM ${S}.accounts RETURNING 1, 1, 1') AS t(a int, b int)`],
+  ['U& escaped function name', "SELECT U&\"pg\\005fread_file\"('/etc/hostname')"],
+  ['side-effect function in an EXISTS subquery', 'SELECT 1 WHERE EXISTS (SELECT pg_advisory_lock(4244))'],
+  ['set_config in a LATERAL subquery', `SELECT * FROM ${S}.accounts, LATERAL (SELECT set_config('transaction_read_only', 'off', true)) x`],
+  ['ROWS FROM pg_ls_dir', "SELECT * FROM ROWS FROM (pg_ls_dir('.'))"],
+  ['lo_export into the watched directory', `SELECT lo_export(lo_from_bytea(0, 'x'::bytea), '${watch}/lo.bin')`],
+  ['create a replication slot', "SELECT pg_create_physical_replication_slot('bizmcp_evil_slot')"],
+  ['copy a replication slot', "SELECT pg_copy_physical_replication_slot('a', 'bizmcp_evil_slot')"],
+  ['PREPARE TRANSACTION', "PREPARE TRANSACTION 'bizmcp_evil'"],
+  ['SET SESSION CHARACTERISTICS READ WRITE', 'SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE'],
+  ['CREATE ROLE superuser', 'CREATE ROLE bizmcp_evil SUPERUSER LOGIN'],
+  ['ALTER ROLE SET read_only off', 'ALTER ROLE CURRENT_USER SET default_transaction_read_only = off'],
+  ['GRANT', `GRANT ALL ON ${S}.accounts TO PUBLIC`],
+  ['CREATE EXTENSION dblink', 'CREATE EXTENSION IF NOT EXISTS dblink'],
+  ['CREATE FUNCTION', `CREATE FUNCTION ${S}.f() RETURNS int LANGUAGE sql AS 'SELECT 1'`],
+  ['lexer: a leading comment hides DELETE', `/* SELECT */ DELETE FROM ${S}.accounts`],
+  ["lexer: backslash before a quote", `SELECT 'a\\'; DELETE FROM ${S}.accounts; --'`],
+  ['lexer: DELETE after a -- comment ended by a newline', `SELECT 1 -- ; \n; DELETE FROM ${S}.accounts`],
 ];
 
 // Lexer tricks that really are one harmless statement once comments are read as PostgreSQL reads them.
@@ -121,13 +142,13 @@ for (const backend of ['postgres', 'pglite'] as const) {
         const r = await t.s.call('execute_query', { sql });
         expect(r.isError).toBe(true);
         expect(textOf(r)).toMatch(/timed out|took longer|canceling statement/);
-        expect(await snapshot(t)).toBe(before);
+        // the answer comes at the timeout; the cancelled backend is closed a moment later
+        expect(await settledSnapshot(t, before)).toBe(before);
         if (backend === 'postgres') {
           // the query was cancelled inside PostgreSQL, not only abandoned
-          await new Promise((res) => setTimeout(res, 300));
-          const active = await t.oracle(
-            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND state = 'active' AND (query LIKE '%generate_series(1, 100000000)%' OR query LIKE '%RECURSIVE t(n)%')",
-          );
+          // (pg_stat_activity shows the FETCH from the server-side cursor: watch the server's own
+          // connections by their application_name)
+          const active = await t.oracle("SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND application_name = $1", [t.app]);
           expect(active[0].n).toBe(0);
         }
       });

@@ -35,6 +35,8 @@ export const SEED = (schema: string) => `
 
 export interface Target {
   name: 'postgres' | 'pglite';
+  /** application_name of the server's own connections (PostgreSQL), so the oracle can watch them. */
+  app: string;
   s: InProcess<DbState>;
   schema: string;
   watchDir: string;
@@ -57,8 +59,11 @@ export async function openTarget(name: 'postgres' | 'pglite', schema: string, en
     dataDir = mkdtempSync(join(tmpdir(), 'bizmcp-pglite-'));
     mkdirSync(dataDir, { recursive: true });
   }
+  // the URL's application_name wins over the server's default 'bizmcp': each test file's server
+  // connections are then told apart from the others' in pg_stat_activity
+  const app = `bizmcp_${schema}`;
   const s = await connectInProcess<DbState>(server, {
-    argv: [...argv, ...(name === 'postgres' ? [PG_URL] : [])],
+    argv: [...argv, ...(name === 'postgres' ? [`${PG_URL}${PG_URL.includes('?') ? '&' : '?'}application_name=${app}`] : [])],
     env: { ...(dataDir ? { BIZMCP_DATA_DIR: dataDir } : {}), ...env },
   });
   const backend: Backend = await s.server.state.backend();
@@ -74,6 +79,7 @@ export async function openTarget(name: 'postgres' | 'pglite', schema: string, en
   }
   return {
     name,
+    app,
     s,
     schema,
     watchDir,
@@ -101,7 +107,32 @@ export async function snapshot(t: Target): Promise<string> {
     await q(`SELECT count(*)::int AS los FROM pg_largeobject_metadata`),
     await q(`SELECT count(*)::int AS advisory FROM pg_locks WHERE locktype = 'advisory'`),
     await q(`SELECT count(*)::int AS temp FROM pg_class WHERE relpersistence = 't'`),
+    await q(`SELECT count(*)::int AS slots FROM pg_replication_slots`),
+    await q(`SELECT count(*)::int AS prepared FROM pg_prepared_xacts`),
+    await q(`SELECT count(*)::int AS role_settings FROM pg_db_role_setting`),
+    await q(`SELECT string_agg(extname, ',' ORDER BY extname) AS extensions FROM pg_extension`),
+    await q(`SELECT count(*)::int AS evil_roles FROM pg_roles WHERE rolname LIKE 'bizmcp_evil%'`),
+    await q(`SELECT count(*)::int AS functions FROM pg_proc WHERE pronamespace = '${t.schema}'::regnamespace`),
     JSON.stringify(readdirSync(t.watchDir).sort()),
   ];
+  if (t.name === 'postgres') {
+    // the server's own backends: none busy or left in a transaction, none holding any lock, and
+    // ALTER SYSTEM wrote nothing to postgresql.auto.conf
+    parts.push(
+      await q(`SELECT count(*)::int AS busy FROM pg_stat_activity WHERE application_name = '${t.app}' AND state <> 'idle'`),
+      await q(`SELECT count(*)::int AS held FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE a.application_name = '${t.app}'`),
+      await q(`SELECT count(*)::int AS auto_conf FROM pg_file_settings WHERE sourcefile LIKE '%postgresql.auto.conf'`),
+    );
+  }
   return parts.join('\n');
+}
+
+/** The snapshot once it equals `expected`, or after 5 s the last one seen (for asynchronous clean-up). */
+export async function settledSnapshot(t: Target, expected: string): Promise<string> {
+  const end = Date.now() + 5000;
+  for (;;) {
+    const now = await snapshot(t);
+    if (now === expected || Date.now() > end) return now;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

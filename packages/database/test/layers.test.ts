@@ -2,7 +2,10 @@
 // READ ONLY transaction, cancellation inside PostgreSQL, the privilege warning.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPostgres, type Backend } from '../src/backend.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPglite, createPostgres, type Backend } from '../src/backend.js';
 import { checkReadOnly, checkWrite, isDeniedFunction } from '../src/guard.js';
 import { openTarget, PG_URL, requirePostgres, SEED, snapshot, type Target } from './helpers.js';
 
@@ -104,11 +107,73 @@ describe('layers 2-5 on PostgreSQL (guard bypassed on purpose)', () => {
     expect(await running()).toBe(0);
   });
 
+  it('layer 5: a client\'s notifications/cancelled stops the query inside PostgreSQL', async () => {
+    t ??= await openTarget('postgres', 'bizmcp_layers_warn');
+    const ac = new AbortController();
+    const sql = 'SELECT count(*), 515151 AS marker FROM generate_series(1, 100000000) a, generate_series(1, 100000000) b';
+    const call = t.s.client.callTool({ name: 'execute_query', arguments: { sql } }, undefined, { signal: ac.signal });
+    call.catch(() => {});
+    // pg_stat_activity shows the FETCH from the server-side cursor, not the statement: watch the
+    // server's own connections (their application_name) instead
+    const running = async () => (await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND application_name = $1", [t.app])).rows[0].n;
+    const until = async (want: number) => {
+      for (let i = 0; i < 100 && (await running()) !== want; i++) await new Promise((r) => setTimeout(r, 50));
+      return running();
+    };
+    expect(await until(1)).toBe(1);
+    ac.abort(); // the SDK client sends notifications/cancelled
+    await expect(call).rejects.toThrow();
+    expect(await until(0)).toBe(0);
+    // and the server keeps answering
+    expect((await t.s.ok('execute_query', { sql: 'SELECT 2 AS two' })).rows[0].two).toBe(2);
+  });
+
   it('layer 4: a superuser role is reported on stderr at start-up', async () => {
-    t = await openTarget('postgres', 'bizmcp_layers_warn');
+    t ??= await openTarget('postgres', 'bizmcp_layers_warn');
     await new Promise((r) => setTimeout(r, 500));
     expect(t.s.logs.join('')).toMatch(/is a superuser.*least-privilege role/);
     const before = await snapshot(t);
     expect(await snapshot(t)).toBe(before);
+  });
+});
+
+describe('layers 2, 3 and 5 on PGlite (guard bypassed on purpose)', () => {
+  let dir: string;
+  let lite: Backend & { warm(): Promise<void> };
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bizmcp-pglite-layers-'));
+    lite = createPglite(dir, noop) as typeof lite;
+    await lite.write(async (s) => {
+      await s.query('CREATE TABLE t (id int)');
+      await s.query('INSERT INTO t SELECT generate_series(1, 10)');
+    }, ctl(60_000));
+  });
+  afterAll(async () => {
+    await lite?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const count = async () => (await lite.read((s) => s.query('SELECT count(*)::int AS n FROM t'), ctl(60_000))).rows[0].n;
+
+  it('layer 2: PGlite query() uses the extended protocol, which refuses two statements', async () => {
+    await expect(lite.read((s) => s.query('SELECT 1; DELETE FROM t'), ctl())).rejects.toThrow(/multiple commands|42601/);
+    expect(await count()).toBe(10);
+  });
+
+  it('layer 3: the READ ONLY transaction refuses writes, and is rolled back', async () => {
+    await expect(lite.read((s) => s.query('DELETE FROM t'), ctl())).rejects.toMatchObject({ code: 'read_only' });
+    await lite.read((s) => s.query("SELECT set_config('work_mem', '77MB', false)"), ctl());
+    expect((await lite.read((s) => s.query('SHOW work_mem'), ctl())).rows[0].work_mem).not.toBe('77MB');
+    expect(await count()).toBe(10);
+  });
+
+  it('layer 5: a timeout or a cancellation stops the worker; the next call reopens the database', async () => {
+    const runaway = 'WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r';
+    await expect(lite.read((s) => s.query(runaway), ctl(500))).rejects.toMatchObject({ code: 'timeout' });
+    expect(await count()).toBe(10);
+    const ac = new AbortController();
+    const p = lite.read((s) => s.query(runaway), { timeoutMs: 60_000, signal: ac.signal });
+    setTimeout(() => ac.abort(), 300);
+    await expect(p).rejects.toMatchObject({ code: 'cancelled' });
+    expect(await count()).toBe(10);
   });
 });
