@@ -4,11 +4,60 @@
 // fetch/XHR, redirects) is intercepted and fetched by core's net guard, then fulfilled: the same
 // address checks and DNS pinning as static fetches. Service workers, downloads, WebSockets,
 // file: URLs and data: navigations are blocked.
+// Defence in depth: Chromium's own network stack is pointed at a local "sink" proxy that accepts
+// nothing (every connection is logged and dropped), its resolver answers no name, and WebRTC may
+// not send UDP outside the proxy. So a request that ever escaped interception (Playwright does not
+// route the hop after a fulfilled redirect, for instance, which is why the guard follows redirects
+// itself) goes nowhere instead of to the target.
+import { createServer, type Server } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ToolError, type Logger } from '@bizmcp/core';
+import { ToolError, type GuardedResponse, type Logger } from '@bizmcp/core';
 import type { Fetcher } from './fetcher.js';
 
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', '--disable-features=Translate,MediaRouter'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+  // HttpsUpgrades would send the page to https:// behind the guard's back; the others are
+  // Chromium's own background requests (they would only reach the sink anyway)
+  '--disable-features=Translate,MediaRouter,HttpsUpgrades,NetworkTimeServiceQuerying,OptimizationHints,AutofillServerCommunication',
+  '--disable-domain-reliability',
+  '--disable-client-side-phishing-detection',
+  '--no-pings',
+  // no name is resolved by Chromium itself: pages get their bytes from the net guard
+  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+  '--force-webrtc-ip-handling-policy=disable_non_proxied_udp',
+  '--proxy-bypass-list=<-loopback>',
+];
+
+/** Chromium's own service traffic (updates, sign-in) that its switches do not all silence. */
+const BACKGROUND = /^(CONNECT |[A-Z]+ https?:\/\/)([^/:\s]+\.)?(google\.com|googleapis\.com|gvt1\.com|gstatic\.com)[:/\s]/;
+
+/** A TCP listener standing in for Chromium's proxy: it refuses every connection and reports it. */
+async function startSink(onEscape: (firstLine: string, background: boolean) => void): Promise<Server> {
+  const sink = createServer((sock) => {
+    sock.on('error', () => {});
+    sock.setTimeout(1000, () => sock.destroy());
+    sock.once('data', (d) => {
+      const line = d.toString('latin1').split('\r\n')[0].slice(0, 200);
+      onEscape(line, BACKGROUND.test(line));
+      sock.destroy();
+    });
+  });
+  sink.unref();
+  await new Promise<void>((resolve, reject) => {
+    sink.once('error', reject);
+    sink.listen(0, '127.0.0.1', () => resolve());
+  });
+  return sink;
+}
 
 export interface RenderOptions {
   url: string;
@@ -23,6 +72,7 @@ export interface RenderOptions {
 
 export class BrowserPool {
   private browser: Promise<Browser> | undefined;
+  private sink: Server | undefined;
   private active = 0;
   private waiters: (() => void)[] = [];
   /** A switch Chromium ignores, put on its command line so this pool's processes can be found. */
@@ -31,15 +81,21 @@ export class BrowserPool {
 
   constructor(
     private readonly fetcher: Fetcher,
-    private readonly opts: { executablePath: string; maxPages: number; log: Logger },
+    private readonly opts: { executablePath: string; maxPages: number; log: Logger; onEscape?: (request: string) => void },
   ) {}
 
   private launch(): Promise<Browser> {
     this.browser ??= (async () => {
       const { chromium } = await import('playwright-core');
+      this.sink ??= await startSink((line, background) => {
+        if (background) return this.opts.log.debug({ request: line }, "Chromium's own background request dropped");
+        this.opts.log.warn({ request: line }, 'a browser request escaped interception and was dropped');
+        this.opts.onEscape?.(line);
+      });
+      const proxy = `--proxy-server=http://127.0.0.1:${(this.sink.address() as AddressInfo).port}`;
       try {
         // a fresh temporary profile per launch (Playwright's default), contexts separate per call
-        const b = await chromium.launch({ executablePath: this.opts.executablePath, headless: true, args: [...CHROMIUM_ARGS, this.marker], timeout: 30_000 });
+        const b = await chromium.launch({ executablePath: this.opts.executablePath, headless: true, args: [...CHROMIUM_ARGS, proxy, this.marker], timeout: 30_000 });
         b.on('disconnected', () => {
           this.browser = undefined;
         });
@@ -73,9 +129,18 @@ export class BrowserPool {
     const { url } = await this.fetcher.guard.checkUrl(o.url);
     await this.fetcher.checkRobots(url, o.signal);
     const release = await this.slot(o.signal);
+    let doc: GuardedResponse | undefined;
     let context: BrowserContext | undefined;
     const blocked: string[] = [];
     try {
+      // The document is fetched first, by the guard (redirects followed and checked there), and the
+      // browser is sent to its final URL: the page then has its real address and origin.
+      await this.fetcher.polite(url.host, o.signal);
+      const [, fetched] = await Promise.all([this.launch(), this.fetcher.guard.fetch(url, { signal: o.signal, timeoutMs: o.timeoutMs, maxBytes: this.fetcher.config.maxPageBytes, headers: { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' } })]);
+      doc = fetched;
+      if (doc.status >= 400) throw new ToolError(`HTTP ${doc.status} from ${doc.url}`, { code: 'remote_error', details: { status: doc.status } });
+      const type = String(doc.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+      if (type && !/html|xml|^text\//.test(type)) throw new ToolError(`Not a web page: ${type}`, { code: 'invalid_argument', hint: 'Use download_file for files, scrape_url for plain text and JSON.' });
       const browser = await this.launch();
       context = await browser.newContext({
         serviceWorkers: 'block',
@@ -99,6 +164,11 @@ export class BrowserPool {
           blocked.push(target.slice(0, 200));
           return route.abort('blockedbyclient');
         }
+        if (doc && target === doc.url && req.isNavigationRequest()) {
+          const r = doc;
+          doc = undefined; // served once: a reload fetches again
+          return route.fulfill({ status: r.status, headers: responseHeaders(r), body: r.body });
+        }
         try {
           const r = await this.fetcher.guard.fetch(target, {
             method: req.method(),
@@ -107,9 +177,7 @@ export class BrowserPool {
             signal: o.signal,
             maxBytes: this.fetcher.config.maxPageBytes,
           });
-          const headers: Record<string, string> = {};
-          for (const [k, v] of Object.entries(r.headers)) if (!/^(content-encoding|content-length|transfer-encoding|connection)$/i.test(k)) headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
-          await route.fulfill({ status: r.status, headers, body: r.body });
+          await route.fulfill({ status: r.status, headers: responseHeaders(r), body: r.body });
         } catch (e) {
           blocked.push(target.slice(0, 200));
           await route.abort(e instanceof ToolError && e.code === 'access_denied' ? 'blockedbyclient' : 'failed').catch(() => {});
@@ -117,7 +185,7 @@ export class BrowserPool {
       });
       const page = await context.newPage();
       page.setDefaultTimeout(o.timeoutMs);
-      const res = await page.goto(url.href, { waitUntil: o.waitFor?.state === 'networkidle' ? 'networkidle' : (o.waitFor?.state ?? 'load'), timeout: o.timeoutMs });
+      const res = await page.goto(doc.url, { waitUntil: o.waitFor?.state === 'networkidle' ? 'networkidle' : (o.waitFor?.state ?? 'load'), timeout: o.timeoutMs });
       if (res && res.status() >= 400) throw new ToolError(`HTTP ${res.status()} from ${page.url()}`, { code: 'remote_error' });
       if (o.waitFor?.selector) await page.waitForSelector(o.waitFor.selector, { timeout: o.timeoutMs, state: 'attached' });
       if (o.settleMs > 0) await page.waitForTimeout(o.settleMs);
@@ -147,5 +215,14 @@ export class BrowserPool {
       const browser = await b.catch(() => undefined);
       await Promise.race([browser?.close(), new Promise((r) => setTimeout(r, 1500))]).catch(() => {});
     }
+    this.sink?.close();
+    this.sink = undefined;
   }
+}
+
+/** Response headers handed to the page: the body is already decoded and whole. */
+function responseHeaders(r: GuardedResponse): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(r.headers)) if (!/^(content-encoding|content-length|transfer-encoding|connection)$/i.test(k)) headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
+  return headers;
 }

@@ -19,6 +19,8 @@ export interface ScrapeConfig {
   /** Test seams (never set from the environment). */
   lookup?: (host: string) => Promise<LookupAnswer[]>;
   allowedNetworks?: string[];
+  /** Called when a browser request reaches the sink proxy (it escaped interception). */
+  onEscape?: (request: string) => void;
 }
 
 interface Rule {
@@ -133,7 +135,7 @@ export class Fetcher {
   }
 
   /** Waits so that requests to one host are at least `delayMs` apart. */
-  private async polite(host: string, signal: AbortSignal): Promise<void> {
+  async polite(host: string, signal: AbortSignal): Promise<void> {
     const now = Date.now();
     const next = Math.max(now, (this.lastHit.get(host) ?? 0) + this.config.delayMs);
     this.lastHit.set(host, next);

@@ -53,7 +53,7 @@ export function createScrapingServer(overrides: Partial<ScrapeConfig> = {}) {
       const downloads = config.downloadDir ? Sandbox.fromConfig([config.downloadDir], 'SCRAPING_DOWNLOAD_DIR') : undefined;
       const fetcher = new Fetcher(config);
       // the browser starts at the first rendered page, not before
-      const browser = new BrowserPool(fetcher, { executablePath: config.chromiumPath, maxPages: config.maxBrowserPages, log: rt.log });
+      const browser = new BrowserPool(fetcher, { executablePath: config.chromiumPath, maxPages: config.maxBrowserPages, log: rt.log, onEscape: config.onEscape });
       return { config, fetcher, downloads, browser };
     },
     close: async (state) => {

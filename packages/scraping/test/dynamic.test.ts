@@ -1,6 +1,7 @@
 // Rendered pages through Debian's Chromium: JavaScript content, infinite scroll, screenshots, and a
 // page whose scripts try to reach private addresses (the oracle proves nothing arrived).
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,14 +13,28 @@ let site: Site;
 let s: InProcess;
 let dl: string;
 const U = (p: string) => `http://shop.test:${site.port}${p}`;
+/** Requests that reached Chromium's sink proxy: they escaped interception (must stay empty). */
+const escapes: string[] = [];
+/** Every TCP connection this process opened (the net guard runs in-process here). */
+const connects: string[] = [];
+const realConnect = Socket.prototype.connect;
 
 beforeAll(async () => {
   if (!existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium')) throw new Error('Chromium is required at /usr/bin/chromium (npm test installs the Debian package when run as root)');
   site = await startSite();
   dl = mkdtempSync(join(tmpdir(), 'bizmcp-shots-'));
-  s = await connectInProcess(createScrapingServer({ lookup, allowedNetworks: ['127.0.0.2/32'] }), { env: { SCRAPING_DELAY_MS: '0', SCRAPING_DOWNLOAD_DIR: dl } });
+  Socket.prototype.connect = function (this: Socket, ...args: unknown[]) {
+    // net.connect() hands over its normalised arguments as one array
+    const o = (Array.isArray(args[0]) ? args[0][0] : args[0]) as { host?: string; port?: number; path?: string };
+    if (o && typeof o === 'object' && !o.path) connects.push(`${o.host}:${o.port}`);
+    return (realConnect as (...a: unknown[]) => Socket).apply(this, args);
+  } as typeof Socket.prototype.connect;
+  s = await connectInProcess(createScrapingServer({ lookup, allowedNetworks: ['127.0.0.2/32'], onEscape: (l) => escapes.push(l) }), {
+    env: { SCRAPING_DELAY_MS: '0', SCRAPING_DOWNLOAD_DIR: dl, SCRAPING_MAX_BROWSER_PAGES: '2' },
+  });
 });
 afterAll(async () => {
+  Socket.prototype.connect = realConnect;
   await s?.close();
   await site?.close();
   rmSync(dl, { recursive: true, force: true });
@@ -42,19 +57,50 @@ describe('scrape_dynamic_page', () => {
     expect(count(scrolled.content)).toBeGreaterThan(10);
   });
 
-  it('every request of the page goes through the guard: nothing reaches private addresses', async () => {
+  it('every request of the page goes through the guard: nothing reaches private addresses, nothing escapes', async () => {
+    connects.length = 0;
     const r = await s.ok('scrape_dynamic_page', { url: U('/ssrf'), wait_for_selector: '#out', wait_until: 'load', format: 'text' });
     await new Promise((res) => setTimeout(res, 300));
+    // oracle: the private server got nothing, and no socket was ever opened to it or to the
+    // metadata address (the guard refused them before connecting) ...
     expect(site.oracleHits).toEqual([]);
-    expect(r.blockedRequests.length).toBeGreaterThanOrEqual(6);
-    expect(r.blockedRequests.join(' ')).toContain('169.254.169.254');
+    expect(connects.filter((c) => c.startsWith('169.254.') || c.endsWith(`:${site.oraclePort}`))).toEqual([]);
+    expect(connects.filter((c) => !c.startsWith('shop.test:')), 'connections other than the site').toEqual([]);
+    // ... and Chromium's own network stack (pointed at the sink) was never used for a page request
+    expect(escapes).toEqual([]);
+    const blocked = r.blockedRequests.join(' ');
+    for (const b of ['169.254.169.254', `127.0.0.1:${site.oraclePort}/fetch`, `127.0.0.1:${site.oraclePort}/xhr`, `127.0.0.1:${site.oraclePort}/img`, `127.0.0.1:${site.oraclePort}/frame`, `localhost:${site.oraclePort}`, 'internal.example', `ws://127.0.0.1:${site.oraclePort}/ws`]) {
+      expect(blocked).toContain(b);
+    }
     expect(r.content).not.toContain('oracle reached');
+    expect(r.content).not.toContain('root:'); // the file: frame never loaded
   });
 
-  it('refuses private start URLs and honours robots.txt before launching anything', async () => {
-    expect(textOf(await s.call('scrape_dynamic_page', { url: `http://127.0.0.1:${site.oraclePort}/` }))).toMatch(/Blocked/);
-    expect(textOf(await s.call('scrape_dynamic_page', { url: U('/private/secret') }))).toMatch(/robots.txt/);
+  it('redirects: into private addresses refused, a public one gives the page its final address', async () => {
+    for (const to of [`http://127.0.0.1:${site.oraclePort}/`, 'http://169.254.169.254/latest/meta-data/']) {
+      expect(textOf(await s.call('scrape_dynamic_page', { url: U(`/redirect?to=${encodeURIComponent(to)}`) }))).toMatch(/Blocked/);
+    }
     expect(site.oracleHits).toEqual([]);
+    const r = await s.ok('scrape_dynamic_page', { url: U(`/redirect?to=${encodeURIComponent('/article')}`), include_links: true });
+    expect(r.url).toBe(U('/article'));
+    expect(r.title).toBe('Payment terms');
+    expect(r.links.map((l: { url: string }) => l.url)).toContain(U('/about'));
+    expect(escapes).toEqual([]);
+  });
+
+  it('refuses private start URLs, file: URLs, non-HTML documents, and honours robots.txt', async () => {
+    expect(textOf(await s.call('scrape_dynamic_page', { url: `http://127.0.0.1:${site.oraclePort}/` }))).toMatch(/Blocked/);
+    expect(textOf(await s.call('scrape_dynamic_page', { url: 'file:///etc/passwd' }))).toMatch(/Only http and https/);
+    expect(textOf(await s.call('scrape_dynamic_page', { url: U('/private/secret') }))).toMatch(/robots.txt/);
+    expect(textOf(await s.call('scrape_dynamic_page', { url: U('/report.pdf') }))).toMatch(/Not a web page: application\/pdf/);
+    expect(site.oracleHits).toEqual([]);
+  });
+
+  it('at most SCRAPING_MAX_BROWSER_PAGES pages at once; the others wait their turn', async () => {
+    site.maxHeld = 0;
+    const rs = await Promise.all([1, 2, 3, 4].map((n) => s.ok('scrape_dynamic_page', { url: U(`/hold?n=${n}`), settle_ms: 0 })));
+    expect(rs.map((r) => r.title)).toEqual(['Held 1', 'Held 2', 'Held 3', 'Held 4']);
+    expect(site.maxHeld).toBe(2);
   });
 
   it('a page that never shows the selector times out', async () => {

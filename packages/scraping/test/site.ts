@@ -6,6 +6,8 @@ import type { AddressInfo } from 'node:net';
 export interface Site {
   port: number;
   hits: string[];
+  /** Most /hold requests open at the same time (the browser page cap). */
+  maxHeld: number;
   oraclePort: number;
   oracleHits: string[];
   close(): Promise<void>;
@@ -53,6 +55,7 @@ const pages: Record<string, () => { status?: number; type?: string; body: string
   '/image.png': () => ({ type: 'image/png', body: Buffer.alloc(3000, 1) }),
   '/report.pdf': () => ({ type: 'application/pdf', body: Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(20_000, 2)]) }),
   '/huge': () => ({ body: layout('Huge', `<main>${`<p>${'lorem ipsum dolor sit amet '.repeat(40)}</p>`.repeat(3000)}</main>`) }),
+  '/deepish': () => ({ body: layout('Deepish', '<div>'.repeat(1400) + '<p>bottom <b>line</b></p>' + '</div>'.repeat(1400)) }),
   '/deep': () => ({ body: layout('Deep', '<div>'.repeat(20000) + 'bottom' + '</div>'.repeat(20000)) }),
   '/robots.txt': () => ({ type: 'text/plain', body: 'User-agent: *\nDisallow: /private/\nAllow: /private/open\n\nUser-agent: BadBot\nDisallow: /\n' }),
   '/private/secret': () => ({ body: layout('Secret', '<main><p>robots.txt says no</p></main>') }),
@@ -62,6 +65,7 @@ const pages: Record<string, () => { status?: number; type?: string; body: string
 export async function startSite(): Promise<Site> {
   const hits: string[] = [];
   const oracleHits: string[] = [];
+  let held = 0;
   const oracle: Server = createServer((req, res) => {
     oracleHits.push(req.url!);
     res.end('<html><body>oracle reached: internal data</body></html>');
@@ -72,6 +76,15 @@ export async function startSite(): Promise<Site> {
     hits.push(req.url!);
     const u = new URL(req.url!, 'http://x');
     if (u.pathname === '/slow') return setTimeout(() => res.end('late'), 5000);
+    if (u.pathname === '/hold') {
+      held++;
+      site.maxHeld = Math.max(site.maxHeld, held);
+      return setTimeout(() => {
+        held--;
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end(`<html><head><title>Held ${u.searchParams.get('n')}</title></head><body><p>held page</p></body></html>`);
+      }, 400);
+    }
     if (u.pathname === '/ssrf') {
       // a page whose scripts try to reach private addresses: none of it may arrive
       res.writeHead(200, { 'content-type': 'text/html' });
@@ -84,7 +97,8 @@ export async function startSite(): Promise<Site> {
           new Promise((r) => { try { const w = new WebSocket('ws://127.0.0.1:${oraclePort}/ws'); w.onerror = w.onclose = r; } catch (e) { r(); } }),
           new Promise((r) => { const x = new XMLHttpRequest(); x.onloadend = r; x.open('GET', o + '/xhr'); x.send(); }),
         ]).then(() => { document.getElementById('out').textContent = 'done'; });
-      </script><iframe src="http://127.0.0.1:${oraclePort}/frame"></iframe></body></html>`);
+      </script><iframe src="http://127.0.0.1:${oraclePort}/frame"></iframe><iframe src="file:///etc/passwd"></iframe>
+      <iframe src="data:text/html,<p>data document</p>"></iframe><link rel="preconnect" href="http://169.254.169.254/"><link rel="prefetch" href="http://127.0.0.1:${oraclePort}/prefetch"></body></html>`);
     }
     if (u.pathname === '/redirect') {
       res.writeHead(302, { location: u.searchParams.get('to')! });
@@ -100,9 +114,10 @@ export async function startSite(): Promise<Site> {
     res.end(body);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.2', () => r()));
-  return {
+  const site: Site = {
     port: (server.address() as AddressInfo).port,
     hits,
+    maxHeld: 0,
     oraclePort,
     oracleHits,
     close: async () => {
@@ -110,6 +125,7 @@ export async function startSite(): Promise<Site> {
       await new Promise((r) => oracle.close(r));
     },
   };
+  return site;
 }
 
 /** The test resolver: *.test names are the local site; anything else does not exist. */

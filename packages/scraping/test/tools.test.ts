@@ -64,8 +64,11 @@ describe('scrape_url', () => {
     expect(textOf(await s.call('scrape_url', { url: U('/image.png') }))).toMatch(/Not a text page: image\/png/);
     expect(textOf(await s.call('scrape_url', { url: U('/missing') }))).toMatch(/HTTP 404/);
     expect(textOf(await s.call('scrape_url', { url: U('/slow') }))).toMatch(/took longer than 1500 ms/);
-    // 20 000 nested elements: a clear error for markdown, text still works
-    for (const format of ['markdown', 'text']) expect(textOf(await s.call('scrape_url', { url: U('/deep'), format }))).toMatch(/nested too deeply/);
+    // 20 000 nested elements: a clear error, at once; 1 400 levels still work in every format
+    for (const format of ['markdown', 'text', 'html']) {
+      expect(textOf(await s.call('scrape_url', { url: U('/deep'), format }))).toMatch(/nested too deeply/);
+      expect((await s.ok('scrape_url', { url: U('/deepish'), format, main_content: true })).content).toMatch(/bottom (\*\*)?(<b>)?line/);
+    }
   });
 
   it('honours robots.txt', async () => {

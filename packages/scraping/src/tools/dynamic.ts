@@ -1,8 +1,9 @@
 // Rendered pages: JavaScript-built content and screenshots, through the browser pool.
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { pageText, richResult, ToolError } from '@bizmcp/core';
-import { load, metadata, render, safely } from '../html.js';
+import { richResult, ToolError } from '@bizmcp/core';
+import { pageResult } from '../html.js';
+import { pageArgs, pageOutput, renderPage } from './scrape.js';
 import { tool, type ScrapeState } from '../state.js';
 
 const waitArgs = {
@@ -23,40 +24,21 @@ export const scrapeDynamicPage = tool({
   title: 'Scrape a rendered page',
   description:
     'Render a page in headless Chromium (JavaScript runs), optionally wait for a selector or for network idle and scroll for lazy content, then return it like scrape_url: markdown (default), text or html, main content or a selector, paged with start_index/max_length. Use it only when scrape_url misses content built by scripts: it is slower. Every request the page makes goes through the same SSRF guard; WebSockets, service workers, downloads and file: URLs are blocked.',
-  input: z.object({
-    url: z.string().min(1).max(4000),
-    format: z.enum(['markdown', 'text', 'html']).default('markdown'),
-    main_content: z.boolean().default(false),
-    selector: z.string().max(500).optional(),
-    start_index: z.number().int().min(0).default(0),
-    max_length: z.number().int().min(100).max(200_000).default(20_000),
-    ...waitArgs,
-  }),
+  input: z.object({ url: z.string().min(1).max(4000), ...pageArgs, ...waitArgs }),
   output: z.object({
     url: z.string(),
-    title: z.string().optional(),
-    description: z.string().optional(),
-    content: z.string(),
-    totalLength: z.number(),
-    startIndex: z.number(),
-    truncated: z.boolean(),
-    nextStartIndex: z.number().optional(),
+    ...pageOutput,
     blockedRequests: z.array(z.string()).describe('Requests of the page that were refused (private addresses, WebSockets…)'),
   }),
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: true },
   timeoutMs: 130_000,
-  text: (r) => `${r.title ? `# ${r.title}\n` : ''}${r.url}\n\n${r.content}${r.truncated ? `\n\n[truncated: call again with start_index ${r.nextStartIndex}]` : ''}${r.blockedRequests.length ? `\n\n[${r.blockedRequests.length} request(s) blocked]` : ''}`,
+  text: (r) => renderPage(r) + (r.blockedRequests.length ? `\n\n[${r.blockedRequests.length} request(s) of the page blocked]` : ''),
   run: async (args, ctx) => {
     const { html, finalUrl, blocked } = await pool(ctx.state).withPage(
       { url: args.url, waitFor: { selector: args.wait_for_selector, state: args.wait_until }, scrolls: args.scroll, settleMs: args.settle_ms, timeoutMs: args.timeout_ms, viewport: { width: 1280, height: 900 }, signal: ctx.signal },
       async (page, blockedList) => ({ html: await page.content(), finalUrl: page.url(), blocked: [...blockedList] }),
     );
-    const { meta, content } = await safely(async () => {
-      const $ = await load(html);
-      return { meta: metadata($, finalUrl), content: await render($, finalUrl, { format: args.format, mainOnly: args.main_content, selector: args.selector }) };
-    });
-    const p = pageText(content, args.start_index, args.max_length);
-    return { url: finalUrl, title: meta.title, description: meta.description, content: p.text, totalLength: p.totalLength, startIndex: p.startIndex, truncated: p.truncated, ...(p.nextStartIndex !== undefined ? { nextStartIndex: p.nextStartIndex } : {}), blockedRequests: blocked };
+    return { url: finalUrl, ...(await pageResult(html, finalUrl, args)), blockedRequests: blocked.slice(0, 100) };
   },
 });
 

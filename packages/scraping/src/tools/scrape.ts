@@ -1,11 +1,39 @@
 // Static scraping: one page to markdown/text/html, structured extraction, and site maps/crawls.
 import { z } from 'zod';
 import { pageText, stripInvisible, ToolError } from '@bizmcp/core';
-import { extractFields, jsonLd, links, load, metadata, microdata, openGraph, render, safely, type FieldSpec } from '../html.js';
+import { extractFields, jsonLd, links, load, metadata, microdata, openGraph, pageResult, render, safely, type FieldSpec } from '../html.js';
 import { tool, type ScrapeState } from '../state.js';
 
 const url = z.string().min(1).max(4000).describe('http(s) URL of a public page');
 const format = z.enum(['markdown', 'text', 'html']).default('markdown');
+
+/** Output options shared by scrape_url and scrape_dynamic_page. */
+export const pageArgs = {
+  format,
+  main_content: z.boolean().default(false).describe('Only the main content: navigation, headers, footers and sidebars dropped'),
+  selector: z.string().max(500).optional().describe('Only the elements matching this CSS selector'),
+  start_index: z.number().int().min(0).default(0).describe('Character offset to start at (from nextStartIndex)'),
+  max_length: z.number().int().min(100).max(200_000).default(20_000).describe('Characters returned per call'),
+  include_links: z.boolean().default(false).describe("List the page's links (up to 500)"),
+};
+
+export const pageOutput = {
+  title: z.string().optional(),
+  description: z.string().optional(),
+  canonical: z.string().optional(),
+  lang: z.string().optional(),
+  content: z.string(),
+  totalLength: z.number(),
+  startIndex: z.number(),
+  truncated: z.boolean(),
+  nextStartIndex: z.number().optional(),
+  links: z.array(z.object({ url: z.string(), text: z.string(), sameOrigin: z.boolean() })).optional(),
+};
+
+/** Text rendering of a page result. */
+export function renderPage(r: { title?: string; url: string; content: string; truncated: boolean; totalLength: number; nextStartIndex?: number; links?: { url: string; text: string }[] }): string {
+  return `${r.title ? `# ${r.title}\n` : ''}${r.url}\n\n${r.content}${r.truncated ? `\n\n[truncated: ${r.totalLength - (r.nextStartIndex ?? 0)} more characters; call again with start_index ${r.nextStartIndex}]` : ''}${r.links ? `\n\nLinks:\n${r.links.map((l) => `- ${l.text || '(no text)'}: ${l.url}`).join('\n')}` : ''}`;
+}
 
 async function fetchHtml(state: ScrapeState, target: string, signal: AbortSignal) {
   const page = await state.fetcher.get(target, signal);
@@ -19,32 +47,10 @@ export const scrapeUrl = tool({
   title: 'Scrape a web page',
   description:
     'Fetch a public web page (no JavaScript) and return it as markdown (default), plain text or cleaned HTML, with its title, description and canonical URL. main_content: true keeps the article and drops navigation, headers, footers and sidebars; selector keeps only the matches of a CSS selector. Long pages are paged: max_length characters per call (default 20 000), continue with start_index = nextStartIndex. include_links lists the page\'s links. robots.txt is honoured; private and local addresses are refused. Hidden Unicode characters are removed from the text. Non-HTML text (JSON, CSV, plain text) is returned as is.',
-  input: z.object({
-    url,
-    format,
-    main_content: z.boolean().default(false),
-    selector: z.string().max(500).optional(),
-    start_index: z.number().int().min(0).default(0),
-    max_length: z.number().int().min(100).max(200_000).default(20_000),
-    include_links: z.boolean().default(false),
-  }),
-  output: z.object({
-    url: z.string(),
-    status: z.number(),
-    contentType: z.string(),
-    title: z.string().optional(),
-    description: z.string().optional(),
-    canonical: z.string().optional(),
-    lang: z.string().optional(),
-    content: z.string(),
-    totalLength: z.number(),
-    startIndex: z.number(),
-    truncated: z.boolean(),
-    nextStartIndex: z.number().optional(),
-    links: z.array(z.object({ url: z.string(), text: z.string(), sameOrigin: z.boolean() })).optional(),
-  }),
+  input: z.object({ url, ...pageArgs }),
+  output: z.object({ url: z.string(), status: z.number(), contentType: z.string(), ...pageOutput }),
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: true },
-  text: (r) => `${r.title ? `# ${r.title}\n` : ''}${r.url}\n\n${r.content}${r.truncated ? `\n\n[truncated: ${r.totalLength - (r.nextStartIndex ?? 0)} more characters; call again with start_index ${r.nextStartIndex}]` : ''}${r.links ? `\n\nLinks:\n${r.links.map((l) => `- ${l.text || '(no text)'}: ${l.url}`).join('\n')}` : ''}`,
+  text: renderPage,
   run: async (args, ctx) => {
     const { page, isHtml, html } = await fetchHtml(ctx.state, args.url, ctx.signal);
     if (!isHtml) {
@@ -54,27 +60,7 @@ export const scrapeUrl = tool({
       const p = pageText(stripInvisible(html), args.start_index, args.max_length);
       return { url: page.url, status: page.status, contentType: page.contentType, content: p.text, totalLength: p.totalLength, startIndex: p.startIndex, truncated: p.truncated || page.truncated, ...(p.nextStartIndex !== undefined ? { nextStartIndex: p.nextStartIndex } : {}) };
     }
-    const { meta, found, content } = await safely(async () => {
-      const $ = await load(html);
-      return {
-        meta: metadata($, page.url),
-        found: args.include_links ? links($, page.url) : undefined,
-        content: await render($, page.url, { format: args.format, mainOnly: args.main_content, selector: args.selector }),
-      };
-    });
-    const p = pageText(content, args.start_index, args.max_length);
-    return {
-      url: page.url,
-      status: page.status,
-      contentType: page.contentType,
-      ...meta,
-      content: p.text,
-      totalLength: p.totalLength,
-      startIndex: p.startIndex,
-      truncated: p.truncated,
-      ...(p.nextStartIndex !== undefined ? { nextStartIndex: p.nextStartIndex } : {}),
-      ...(found ? { links: found } : {}),
-    };
+    return { url: page.url, status: page.status, contentType: page.contentType, ...(await pageResult(html, page.url, args)) };
   },
 });
 
