@@ -1,8 +1,8 @@
 // Connections: PostgreSQL through a `pg` pool, or an embedded PGlite database running in a worker
 // thread (so a runaway query can be stopped by terminating the worker: PGlite ignores
 // statement_timeout). Both run every statement with the extended protocol, and every read inside
-// `BEGIN READ ONLY … ROLLBACK` with per-transaction timeouts (layers 2 and 3 of the read-only
-// stack).
+// `BEGIN READ ONLY … ROLLBACK` with per-transaction timeouts, then DISCARD ALL (layers 2 and 3 of
+// the read-only stack).
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -71,21 +71,36 @@ export async function createPostgres(url: string, log: Logger): Promise<Backend>
     }
     const pid = (client as unknown as { processID: number }).processID;
     let broken = false;
-    // Cancellation and timeouts stop the query inside PostgreSQL, from a second connection.
+    let inflight: Promise<unknown> | undefined;
+    // Cancellation and timeouts stop the query inside PostgreSQL, from a second connection. A
+    // cancel request that lands between two statements is ignored by PostgreSQL, so it is repeated
+    // while a statement is still running; no new statement starts once the signal has fired.
     const onAbort = () => {
       broken = true;
-      pool.query('SELECT pg_cancel_backend($1)', [pid]).catch((err: Error) => log.warn({ err: err.message, pid }, 'pg_cancel_backend failed'));
+      void (async () => {
+        for (let tries = 0; inflight && tries < 20; tries++) {
+          const running = inflight;
+          await pool.query('SELECT pg_cancel_backend($1)', [pid]).catch((err: Error) => log.warn({ err: err.message, pid }, 'pg_cancel_backend failed'));
+          const settled = await Promise.race([running.then(() => true, () => true), new Promise((r) => setTimeout(() => r(false), 250))]);
+          if (settled) break;
+        }
+      })();
     };
     opts.signal.addEventListener('abort', onAbort, { once: true });
     const session: Session = {
       query: async (sql, params = []) => {
+        if (opts.signal.aborted) throw cancelled(opts.signal);
+        const p = client.query({ text: sql, values: params, queryMode: 'extended' } as import('pg').QueryConfig);
+        inflight = p;
         try {
-          const r = await client.query({ text: sql, values: params, queryMode: 'extended' } as import('pg').QueryConfig);
+          const r = await p;
           return { fields: r.fields.map((f) => ({ name: f.name, dataTypeID: f.dataTypeID })), rows: r.rows, affectedRows: r.rowCount ?? undefined };
         } catch (e) {
           broken = true;
           if (opts.signal.aborted) throw cancelled(opts.signal);
           throw pgError(e);
+        } finally {
+          if (inflight === p) inflight = undefined;
         }
       },
     };
@@ -107,6 +122,9 @@ export async function createPostgres(url: string, log: Logger): Promise<Backend>
       if (!broken) {
         try {
           await client.query('ROLLBACK');
+          // Session state that a transaction does not undo (session advisory locks, LISTEN,
+          // prepared statements, temp tables) never reaches the next call on this connection.
+          await client.query('DISCARD ALL');
         } catch {
           broken = true;
         }
@@ -252,7 +270,10 @@ export function createPglite(dataDir: string, log: Logger): Backend {
       } finally {
         clearTimeout(timer);
         opts.signal.removeEventListener('abort', stop);
-        if (!stopped && worker === w) await send('ROLLBACK', []).catch(() => {});
+        if (!stopped && worker === w) {
+          await send('ROLLBACK', []).catch(() => {});
+          await send('DISCARD ALL', []).catch(() => {});
+        }
       }
     });
     queue = job.catch(() => {});

@@ -91,6 +91,12 @@ describe('layers 2-5 on PostgreSQL (guard bypassed on purpose)', () => {
     expect(after.rows[0].work_mem).not.toBe('77MB');
   });
 
+  it('layer 3: session state never outlives the call (DISCARD ALL before the connection is reused)', async () => {
+    await backend.read((s) => s.query('SELECT pg_advisory_lock(777001)'), ctl());
+    const held = await admin.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = 777001");
+    expect(held.rows[0].n).toBe(0);
+  });
+
   it('layer 3: statement_timeout is set per transaction', async () => {
     await expect(backend.read((s) => s.query('SELECT pg_sleep(5)'), ctl(300))).rejects.toMatchObject({ code: 'timeout' });
   });
@@ -157,6 +163,12 @@ describe('layers 2, 3 and 5 on PGlite (guard bypassed on purpose)', () => {
   it('layer 2: PGlite query() uses the extended protocol, which refuses two statements', async () => {
     await expect(lite.read((s) => s.query('SELECT 1; DELETE FROM t'), ctl())).rejects.toThrow(/multiple commands|42601/);
     expect(await count()).toBe(10);
+  });
+
+  it('layer 3: session state never outlives the call (DISCARD ALL)', async () => {
+    await lite.read((s) => s.query('SELECT pg_advisory_lock(777002)'), ctl());
+    const held = await lite.read((s) => s.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'"), ctl());
+    expect(held.rows[0].n).toBe(0);
   });
 
   it('layer 3: the READ ONLY transaction refuses writes, and is rolled back', async () => {
