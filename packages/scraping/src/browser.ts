@@ -207,6 +207,11 @@ export class BrowserPool {
     }
   }
 
+  /** The rendered page's HTML, its final URL and the requests it had refused. */
+  html(o: RenderOptions): Promise<{ html: string; url: string; blocked: string[] }> {
+    return this.withPage(o, async (page, blocked) => ({ html: await page.content(), url: page.url(), blocked: blocked.slice(0, 100) }));
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     const b = this.browser;

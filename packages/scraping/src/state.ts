@@ -1,4 +1,4 @@
-import { toolsFor, type Sandbox } from '@bizmcp/core';
+import { ToolError, toolsFor, type Sandbox } from '@bizmcp/core';
 import type { BrowserPool } from './browser.js';
 import type { Fetcher, ScrapeConfig } from './fetcher.js';
 
@@ -11,3 +11,8 @@ export interface ScrapeState {
 }
 
 export const tool = toolsFor<ScrapeState>();
+
+export function browserOf(state: ScrapeState): BrowserPool {
+  if (!state.browser) throw new ToolError('The browser is not available in this server', { code: 'unavailable' });
+  return state.browser;
+}

@@ -49,9 +49,16 @@ describe('scrape_dynamic_page', () => {
     expect(r.title).toBe('App');
   });
 
+  it('extract_structured_data with render: true reads fields built by JavaScript', async () => {
+    const fields = { heading: { selector: 'h1' }, dyn: { selector: '.dyn' } };
+    expect((await s.ok('extract_structured_data', { url: U('/app'), fields })).fields).toEqual({ heading: null, dyn: null });
+    const r = await s.ok('extract_structured_data', { url: U('/app'), fields, render: true, wait_for_selector: '.dyn' });
+    expect(r.fields).toEqual({ heading: 'Rendered by JS', dyn: 'dynamic content' });
+  });
+
   it('scrolls to load lazy content', async () => {
     const plain = await s.ok('scrape_dynamic_page', { url: U('/scroll'), format: 'text' });
-    const scrolled = await s.ok('scrape_dynamic_page', { url: U('/scroll'), format: 'text', scroll: 6 });
+    const scrolled = await s.ok('scrape_dynamic_page', { url: U('/scroll'), format: 'text', scroll: 3 });
     const count = (t: string) => (t.match(/item \d+/g) ?? []).length;
     expect(count(plain.content)).toBe(10);
     expect(count(scrolled.content)).toBeGreaterThan(10);

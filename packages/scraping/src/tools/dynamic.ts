@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { richResult, ToolError } from '@bizmcp/core';
 import { pageResult } from '../html.js';
 import { pageArgs, pageOutput, renderPage } from './scrape.js';
-import { tool, type ScrapeState } from '../state.js';
+import { browserOf, tool } from '../state.js';
 
 const waitArgs = {
   wait_for_selector: z.string().max(500).optional().describe('Wait until this CSS selector is in the page'),
@@ -14,10 +14,6 @@ const waitArgs = {
   timeout_ms: z.number().int().min(1000).max(120_000).default(20_000),
 };
 
-const pool = (state: ScrapeState) => {
-  if (!state.browser) throw new ToolError('The browser is not available in this server', { code: 'unavailable' });
-  return state.browser;
-};
 
 export const scrapeDynamicPage = tool({
   name: 'scrape_dynamic_page',
@@ -34,11 +30,8 @@ export const scrapeDynamicPage = tool({
   timeoutMs: 130_000,
   text: (r) => renderPage(r) + (r.blockedRequests.length ? `\n\n[${r.blockedRequests.length} request(s) of the page blocked]` : ''),
   run: async (args, ctx) => {
-    const { html, finalUrl, blocked } = await pool(ctx.state).withPage(
-      { url: args.url, waitFor: { selector: args.wait_for_selector, state: args.wait_until }, scrolls: args.scroll, settleMs: args.settle_ms, timeoutMs: args.timeout_ms, viewport: { width: 1280, height: 900 }, signal: ctx.signal },
-      async (page, blockedList) => ({ html: await page.content(), finalUrl: page.url(), blocked: [...blockedList] }),
-    );
-    return { url: finalUrl, ...(await pageResult(html, finalUrl, args)), blockedRequests: blocked.slice(0, 100) };
+    const { html, url, blocked } = await browserOf(ctx.state).html({ url: args.url, waitFor: { selector: args.wait_for_selector, state: args.wait_until }, scrolls: args.scroll, settleMs: args.settle_ms, timeoutMs: args.timeout_ms, viewport: { width: 1280, height: 900 }, signal: ctx.signal });
+    return { url, ...(await pageResult(html, url, args)), blockedRequests: blocked };
   },
 });
 
@@ -61,7 +54,7 @@ export const takeScreenshot = tool({
   timeoutMs: 130_000,
   run: async (args, ctx) => {
     if (args.save_as && !ctx.state.downloads) throw new ToolError('save_as needs SCRAPING_DOWNLOAD_DIR', { code: 'missing_credentials', hint: 'Set SCRAPING_DOWNLOAD_DIR, or omit save_as.' });
-    const shot = await pool(ctx.state).withPage(
+    const shot = await browserOf(ctx.state).withPage(
       { url: args.url, waitFor: { selector: args.wait_for_selector ?? args.selector, state: args.wait_until }, scrolls: args.scroll, settleMs: args.settle_ms, timeoutMs: args.timeout_ms, viewport: { width: args.width, height: args.height }, signal: ctx.signal },
       async (page) => {
         let png: Buffer;

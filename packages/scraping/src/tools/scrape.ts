@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { pageText, stripInvisible, ToolError } from '@bizmcp/core';
 import { extractFields, jsonLd, links, load, metadata, microdata, openGraph, pageResult, render, safely, type FieldSpec } from '../html.js';
-import { tool, type ScrapeState } from '../state.js';
+import { browserOf, tool, type ScrapeState } from '../state.js';
 
 const url = z.string().min(1).max(4000).describe('http(s) URL of a public page');
 const format = z.enum(['markdown', 'text', 'html']).default('markdown');
@@ -77,13 +77,19 @@ export const extractStructuredData = tool({
   name: 'extract_structured_data',
   title: 'Extract structured data',
   description:
-    'Extract data from a page as JSON: `fields` maps names to CSS selectors (with attribute, multiple, and nested fields for lists of items, e.g. products → {name, price, url}); the page\'s JSON-LD, OpenGraph/Twitter meta tags and schema.org microdata are returned too (include flags). Works on static HTML (no JavaScript). Missing matches are null.',
+    'Extract data from a page as JSON: `fields` maps names to CSS selectors (with attribute, multiple, and nested fields for lists of items, e.g. products → {name, price, url}); the page\'s JSON-LD, OpenGraph/Twitter meta tags and schema.org microdata are returned too (include flags). Static HTML by default; render: true runs the page in headless Chromium first (JavaScript-built content; slower; wait_for_selector waits for it). Missing matches are null; lists stop at 1 000 items.',
   input: z.object({
     url,
-    fields: z.record(z.string(), fieldSpec).default({}),
+    fields: z
+      .record(z.string(), fieldSpec)
+      .default({})
+      .describe('name → { selector, attribute?, multiple?, fields? }; e.g. {"title": {"selector": "h1"}, "items": {"selector": ".item", "fields": {"name": {"selector": ".name"}, "link": {"selector": "a", "attribute": "href"}}}}'),
     include_json_ld: z.boolean().default(true),
     include_open_graph: z.boolean().default(true),
     include_microdata: z.boolean().default(true),
+    render: z.boolean().default(false).describe('Render the page in headless Chromium first (for content built by JavaScript)'),
+    wait_for_selector: z.string().max(500).optional().describe('With render: wait until this CSS selector is in the page'),
+    timeout_ms: z.number().int().min(1000).max(120_000).default(20_000).describe('With render: page load timeout'),
   }),
   output: z.object({
     url: z.string(),
@@ -94,17 +100,28 @@ export const extractStructuredData = tool({
     microdata: z.array(z.unknown()).optional(),
   }),
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: true },
+  timeoutMs: 130_000,
   run: async (args, ctx) => {
-    const { page, html } = await fetchHtml(ctx.state, args.url, ctx.signal);
+    let html: string;
+    let finalUrl: string;
+    if (args.render) {
+      const r = await browserOf(ctx.state).html({ url: args.url, waitFor: { selector: args.wait_for_selector, state: 'load' }, scrolls: 0, settleMs: 300, timeoutMs: args.timeout_ms, viewport: { width: 1280, height: 900 }, signal: ctx.signal });
+      html = r.html;
+      finalUrl = r.url;
+    } else {
+      const f = await fetchHtml(ctx.state, args.url, ctx.signal);
+      html = f.html;
+      finalUrl = f.page.url;
+    }
     return safely(async () => {
       const $ = await load(html);
       return {
-        url: page.url,
-        title: metadata($, page.url).title,
-        fields: extractFields($, undefined, args.fields, page.url),
+        url: finalUrl,
+        title: metadata($, finalUrl).title,
+        fields: extractFields($, undefined, args.fields, finalUrl),
         ...(args.include_json_ld ? { jsonLd: jsonLd($) } : {}),
         ...(args.include_open_graph ? { openGraph: openGraph($) } : {}),
-        ...(args.include_microdata ? { microdata: microdata($, page.url) } : {}),
+        ...(args.include_microdata ? { microdata: microdata($, finalUrl) } : {}),
       };
     });
   },
