@@ -26,7 +26,10 @@ export default {
       { name: 'extract_structured_data', arguments: { url: `${base}/pricing`, fields: { plans: { selector: '.plan', fields: { name: { selector: '.name' }, price: { selector: '.price' } } } }, include_open_graph: false, include_microdata: false } },
       { name: 'scrape_url', arguments: { url: `${base}/admin` }, expectError: true },
     ];
-    if (existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium')) calls.push({ name: 'scrape_dynamic_page', arguments: { url: `${base}/pricing`, main_content: true, format: 'text' } });
+    if (existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium')) {
+      calls.push({ name: 'scrape_dynamic_page', arguments: { url: `${base}/pricing`, main_content: true, format: 'text' } });
+      calls.push({ name: 'take_screenshot', arguments: { url: `${base}/pricing`, width: 800, height: 400 } });
+    }
     return {
       note: `on a local site at ${base} (--allow-private)`,
       args: ['--allow-private'],
