@@ -1,19 +1,43 @@
-// The sandbox: path allow-listing for every server that touches local files.
+// The sandbox: path allow-listing for every server that touches local files (the filesystem
+// server, email attachments, scraping downloads). Servers call its operations (openRead,
+// writeFile, mkdir, rename, copyFile, remove, readdir, walk, stat) rather than node:fs, so the
+// check and the use stay as close together as the OS allows.
 //
-// How a request path is checked:
-//   1. refused outright: non-strings, empty, NUL bytes, `file:` URIs, > 4096 bytes or > 1024
-//      components (nothing is decoded: `%2e%2e` is a file name, not `..`);
-//   2. made absolute (relative paths start at the first root) and normalised lexically;
+// How a request path is checked (`resolve`):
+//   1. refused outright: non-strings, empty or blank, NUL bytes, `file:` URIs, more than 4096 bytes
+//      or 1024 components. Nothing is decoded: `%2e%2e` is a file name, not `..`; no Unicode
+//      normalisation either (a look-alike of `.` or `/` is just a character of a name).
+//   2. `~` expanded, made absolute (relative paths start at the first root), normalised lexically.
 //   3. matched against the roots by whole components (`/data-evil` never matches `/data`), under
-//      either spelling of a root (as configured, or its realpath when it goes through a symlink);
-//   4. walked from the root down with lstat: a symbolic link is resolved (realpath) and must land
-//      inside a root; dangling and looping links are refused; the walk goes on from the target.
-// How it is used: operations open the checked parent directory (O_DIRECTORY|O_NOFOLLOW), check the
-// opened directory's real path through /proc/self/fd, and reach the leaf through that descriptor
-// (`/proc/self/fd/N/leaf`, which acts like openat) with O_NOFOLLOW. A directory swapped for a
-// symlink between the check and the use is therefore caught. On systems without /proc (macOS,
-// Windows) the same checks run on paths, with a post-open check of the file's real path.
-import { constants as C, lstatSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
+//      either spelling of a root (as configured, or its realpath when it goes through a symlink).
+//   4. walked from the root down with lstat. A symbolic link on the way is resolved (realpath) and
+//      must land inside a root; dangling and looping links are refused. A link is judged by where it
+//      finally leads: a chain that ends inside a root is accepted even if a hop lies elsewhere.
+//   5. intent checks: `write` refuses directories and files with other hard links; `create`
+//      refuses any existing entry (a dangling link included); `entry` does not follow a final link.
+//
+// How it is used (Linux): operations open the checked parent directory with O_DIRECTORY|O_NOFOLLOW,
+// read back where the descriptor really points (`readlink /proc/self/fd/N`) and reach the leaf
+// through that descriptor (`/proc/self/fd/N/leaf` behaves like openat) with O_NOFOLLOW. A directory
+// swapped for a symlink between the check and the use is caught there. Opened files are checked the
+// same way. Elsewhere (no /proc) the same checks run on paths, with a realpath check after opening.
+//
+// Choices worth knowing:
+//   - Hard links: a regular file with more than one link is refused for writing (the other name may
+//     lie outside the roots and share the inode). Reading it is allowed: creating the link needed
+//     write access inside the root and read access to the file already, so reading leaks nothing
+//     the linker could not read. Replacement is by rename anyway, so no outside inode is modified.
+//   - A directory held open by an operation may be moved elsewhere by another process while the
+//     operation runs; the operation then finishes inside that directory. The sandbox never writes
+//     into a directory that was outside the roots when it was checked.
+//   - No-clobber renames of directories check-then-rename (Node has no RENAME_NOREPLACE); files use
+//     link + unlink, which is atomic against a concurrent creation. Moves across file systems are
+//     refused with a clear error (no copy + delete fallback).
+//   - Recursive deletion walks directory descriptors itself: fs.rm re-resolves paths, so a
+//     directory swapped for a link during the deletion would lead it outside.
+//   - Sandbox.create canonicalises synchronously (servers build their sandbox while setting up);
+//     every other operation is async (fs/promises).
+import { constants as C, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -25,12 +49,18 @@ import { systemErrorToToolError, ToolError } from './errors.js';
 
 const MAX_PATH_BYTES = 4096;
 const MAX_COMPONENTS = 1024;
-const HAS_PROC = process.platform === 'linux';
+const DEFAULT_MAX_READ = 50 * 1024 * 1024;
 const O_NOFOLLOW = C.O_NOFOLLOW ?? 0;
 const O_DIRECTORY = C.O_DIRECTORY ?? 0;
+const O_NONBLOCK = C.O_NONBLOCK ?? 0;
+const TMP_SUFFIX = '.bizmcp-tmp';
+
+/** What a caller means to do with a path (see the header). `follow` is the old name of `read`. */
+export type Intent = 'read' | 'write' | 'create' | 'entry';
+export type ResolveMode = Intent | 'follow';
 
 export interface Resolved {
-  /** Canonical absolute path (inside a root). */
+  /** Canonical absolute path (inside a root); for a missing entry, the existing canonical prefix + the missing names. */
   path: string;
   /** The root it lies in (canonical). */
   root: string;
@@ -51,11 +81,28 @@ export interface WalkEntry {
   via: string;
 }
 
-export type ResolveMode =
-  /** Follow a final symlink (it must stay inside the roots): for reading and writing contents. */
-  | 'follow'
-  /** Do not follow the final component: for deleting, renaming or describing the entry itself. */
-  | 'entry';
+export interface SandboxOptions {
+  /** How the roots are named in messages, e.g. "the download directory". Default "the allowed directories". */
+  label?: string;
+}
+
+export interface OpenedRead {
+  handle: FileHandle;
+  /** Canonical path of the file. */
+  realPath: string;
+  /** Same as realPath (older name). */
+  path: string;
+  stat: Stats;
+}
+
+export interface OpenedWrite {
+  handle: FileHandle;
+  path: string;
+  /** Publishes the file (a replacement is renamed over the target). */
+  commit(): Promise<{ path: string; created: boolean }>;
+  /** Discards what was written; nothing is left behind. */
+  abort(): Promise<void>;
+}
 
 interface Root {
   real: string;
@@ -63,35 +110,86 @@ interface Root {
   alias?: string;
 }
 
-const denied = (why = 'Access denied: the path is outside the allowed directories') =>
-  new ToolError(why, { code: 'access_denied', hint: 'Call list_allowed_directories to see where files may be read and written.' });
+/** A directory opened and checked: `via` reaches entries inside it through the descriptor. */
+interface OpenDir {
+  via: string;
+  close(): Promise<void>;
+}
+
+// /proc is checked once, lazily: containers without it fall back to the path-based checks.
+let procProbe: Promise<boolean> | undefined;
+const hasProc = () =>
+  (procProbe ??= process.platform === 'linux' ? fs.access('/proc/self/fd').then(() => true, () => false) : Promise.resolve(false));
+
+const errno = (e: unknown) => (e as NodeJS.ErrnoException)?.code;
+
+/** A system error as a ToolError naming `shown` (always a path inside the roots, or nothing). */
+const sysError = (e: unknown, shown?: string): unknown =>
+  e instanceof ToolError ? e : (systemErrorToToolError(e as NodeJS.ErrnoException, shown) ?? e);
 
 export class Sandbox {
   private rootsList: Root[];
   private readonly configured: Root[];
+  private readonly label: string;
+  /** Increments on every setRoots call, so a slow older call never overrides a newer one. */
+  private rootsVersion = 0;
 
-  private constructor(roots: Root[]) {
+  private constructor(roots: Root[], opts: SandboxOptions = {}) {
     this.configured = roots;
     this.rootsList = roots;
+    this.label = opts.label ?? 'the allowed directories';
   }
 
-  /** Canonicalises the given directories (realpath, once); a missing one is a SandboxConfigError
-   *  naming it. Synchronous so a server's `setup` can build its sandbox at start-up. */
-  static create(paths: string[]): Sandbox {
-    return new Sandbox(canonicalRoots(paths));
+  /**
+   * Canonicalises the given directories (realpath, once; `~` expanded); a missing one is a
+   * SandboxConfigError naming it. Synchronous so a server can build its sandbox while it sets up.
+   */
+  static create(paths: string[], opts: SandboxOptions = {}): Sandbox {
+    return new Sandbox(canonicalRootsSync(paths), opts);
   }
 
   /**
    * Sandbox.create for a server's configuration: an unusable directory becomes a ConfigError (one
    * line on stderr, exit 1), prefixed with the setting's name when given.
    */
-  static fromConfig(paths: string[], setting?: string): Sandbox {
+  static fromConfig(paths: string[], setting?: string, opts: SandboxOptions = {}): Sandbox {
     try {
-      return Sandbox.create(paths);
+      return Sandbox.create(paths, opts);
     } catch (e) {
       if (e instanceof SandboxConfigError) throw new ConfigError(setting ? `${setting}: ${e.message}` : e.message);
       throw e;
     }
+  }
+
+  /** A sandbox whose roots are `file://` URIs (each parsed strictly, see parseFileUri). */
+  static fromRootUris(uris: string[], opts: SandboxOptions = {}): Sandbox {
+    return Sandbox.create(uris.map((u) => Sandbox.parseFileUri(u)), opts);
+  }
+
+  /**
+   * A `file://` URI (as MCP roots send them) → an absolute path. Strict: `file://` with an empty
+   * or `localhost` host, no query, no fragment, no encoded `/` or NUL. Percent-decoding happens
+   * here, at the URI layer, and nowhere else in the sandbox. Throws invalid_argument.
+   */
+  static parseFileUri(uri: string): string {
+    const bad = (why: string) => new ToolError(`Not a usable file:// URI (${why})`, { code: 'invalid_argument' });
+    if (typeof uri !== 'string' || !/^file:\/\//i.test(uri)) throw bad('it must start with file://');
+    let url: URL;
+    try {
+      url = new URL(uri);
+    } catch {
+      throw bad('it does not parse');
+    }
+    if (url.host && url.host !== 'localhost') throw bad('only local files, no host');
+    if (url.search || url.hash || uri.includes('?') || uri.includes('#')) throw bad('no query or fragment');
+    let p: string;
+    try {
+      p = fileURLToPath(url);
+    } catch {
+      throw bad('it encodes a path separator');
+    }
+    if (p.includes('\0')) throw bad('it encodes a NUL byte');
+    return p;
   }
 
   /**
@@ -115,128 +213,118 @@ export class Sandbox {
   }
 
   /**
-   * Applies MCP roots sent by the client (`file://` URIs). With configured roots, only client roots
-   * inside them are kept (narrowing); without, the client roots replace the empty set. An empty or
-   * unusable list falls back to the configured roots. Returns the roots now in force.
+   * Applies MCP roots sent by the client (`file://` URIs; unusable ones are ignored).
+   * See setRoots for how they combine with the configured roots. Returns the roots now in force.
    */
   async setRootsFromUris(uris: string[]): Promise<readonly string[]> {
-    const dirs: string[] = [];
+    const paths: string[] = [];
     for (const u of uris) {
       try {
-        const url = new URL(u);
-        if (url.protocol !== 'file:' || (url.host && url.host !== 'localhost')) continue;
-        dirs.push(fileURLToPath(url));
+        paths.push(Sandbox.parseFileUri(u));
       } catch {
-        /* not a file URI: ignored */
+        /* not a local file URI: ignored */
       }
     }
-    const candidates = canonicalRoots(dirs, { skipMissing: true }).filter((r) => {
-      if (!this.configured.length) return true;
-      return this.configured.some((c) => isInside(r.real, c.real));
-    });
-    this.rootsList = candidates.length ? candidates : this.configured;
+    return this.setRoots(paths);
+  }
+
+  /**
+   * Replaces the roots in force by `paths` (missing directories are skipped). With configured
+   * roots, the result is the intersection: a path inside a configured root is kept, a configured
+   * root inside a path is kept, anything else is dropped; the client can narrow, never widen.
+   * Without configured roots the paths replace the (empty) set. When nothing usable remains (an
+   * empty list, or only outside paths), the configured roots apply again. Returns the roots now in force.
+   */
+  async setRoots(paths: string[]): Promise<readonly string[]> {
+    const version = ++this.rootsVersion;
+    const wanted = await canonicalRoots(paths);
+    let next: Root[] = wanted;
+    if (this.configured.length) {
+      next = [];
+      for (const w of wanted) {
+        if (this.configured.some((c) => isInside(w.real, c.real))) next.push(w);
+        else for (const c of this.configured) if (isInside(c.real, w.real)) next.push(c);
+      }
+      next = next.filter((r, i) => next.findIndex((o) => o.real === r.real) === i);
+    }
+    if (version === this.rootsVersion) this.rootsList = next.length ? next : this.configured;
     return this.roots();
+  }
+
+  // ---------------------------------------------------------------- messages
+
+  /** The canonical root containing a canonical path, if any. */
+  rootOf(real: string): string | undefined {
+    let best: string | undefined;
+    for (const r of this.rootsList) if (isInside(real, r.real) && (!best || r.real.length > best.length)) best = r.real;
+    return best;
+  }
+
+  /** A path for messages: canonical paths inside the roots are shown as they are, others never. */
+  display(real: string): string {
+    return this.rootOf(real) ? real : `(outside ${this.label})`;
+  }
+
+  /** A canonical path relative to its root ("." for the root itself), for short messages. */
+  relative(real: string): string {
+    const root = this.rootOf(real);
+    if (!root) return `(outside ${this.label})`;
+    return path.relative(root, real) || '.';
+  }
+
+  private denied(why = `the path is outside ${this.label}`): ToolError {
+    const shown = this.roots().slice(0, 5).join(', ');
+    return new ToolError(`Access denied: ${why}`, {
+      code: 'access_denied',
+      hint: shown ? `Use a path inside ${this.label}: ${shown}.` : undefined,
+    });
   }
 
   // ---------------------------------------------------------------- resolution
 
-  /** Checks a request path and returns its canonical form. Throws access_denied when it escapes. */
-  async resolve(input: unknown, mode: ResolveMode = 'follow'): Promise<Resolved> {
+  /**
+   * Checks a request path for an intent and returns its canonical form (see the header).
+   * Throws access_denied when it escapes; a missing final entry is reported by `exists: false`.
+   */
+  async resolve(input: unknown, intent: ResolveMode = 'read'): Promise<Resolved> {
     if (!this.rootsList.length) {
       throw new ToolError('No allowed directories are configured', {
         code: 'access_denied',
         hint: 'Start the server with directories as arguments or in ALLOWED_PATHS, or use a client that provides MCP roots.',
       });
     }
-    const lexical = this.lexical(input);
-    const match = this.matchRoot(lexical);
-    if (!match) throw denied();
-    const { root, rest } = match;
-    // Fast path: one realpath of the whole path (or of its parent, for an entry). If it lands inside
-    // a root, the result is the same as the walk below would give; if anything is missing or
-    // outside, the walk decides (and explains).
-    const fast = await this.fastResolve(path.join(root.real, rest), mode);
-    if (fast) return fast;
-    let cur = root.real;
-    let curRoot = root.real;
-    const parts = rest ? rest.split(path.sep) : [];
-    for (let i = 0; i < parts.length; i++) {
-      const next = path.join(cur, parts[i]);
-      const isLast = i === parts.length - 1;
-      let st: Stats;
-      try {
-        st = await fs.lstat(next);
-      } catch (e) {
-        const err = e as NodeJS.ErrnoException;
-        if (err.code === 'ENOENT') {
-          const remaining = path.join(next, ...parts.slice(i + 1));
-          return { path: remaining, root: curRoot, exists: false };
-        }
-        if (err.code === 'ENOTDIR') throw new ToolError(`Not a directory: ${this.display(cur)}`, { code: 'invalid_argument' });
-        throw systemErrorToToolError(err, this.display(next)) ?? err;
-      }
-      if (st.isSymbolicLink() && !(isLast && mode === 'entry')) {
-        let target: string;
-        try {
-          target = await fs.realpath(next);
-        } catch (e) {
-          const code = (e as NodeJS.ErrnoException).code;
-          if (code === 'ENOENT') throw denied('Access denied: the path goes through a symbolic link whose target does not exist');
-          if (code === 'ELOOP') throw denied('Access denied: the path goes through a loop of symbolic links');
-          throw denied();
-        }
-        const inRoot = this.rootOf(target);
-        if (!inRoot) throw denied('Access denied: the path goes through a symbolic link that leads outside the allowed directories');
-        cur = target;
-        curRoot = inRoot;
-        if (isLast) return { path: cur, root: inRoot, exists: true, stat: await fs.lstat(cur) };
-        continue;
-      }
-      cur = next;
-      if (isLast) return { path: cur, root: curRoot, exists: true, stat: st };
-      if (!st.isDirectory()) throw new ToolError(`Not a directory: ${this.display(cur)}`, { code: 'invalid_argument' });
+    const match = this.matchRoot(this.lexical(input));
+    if (!match) throw this.denied();
+    const followLast = intent !== 'entry' && intent !== 'create';
+    const r = await this.walkFrom(match.root.real, match.rest, followLast);
+    if (intent === 'create' && r.exists) {
+      throw new ToolError(`Already exists: ${r.path}`, { code: 'already_exists', hint: 'Choose another name, or replace it with overwrite: true.' });
     }
-    return { path: cur, root: curRoot, exists: true, stat: await fs.lstat(cur) };
+    if (intent === 'write' && r.exists && r.stat) {
+      if (r.stat.isDirectory()) throw new ToolError(`Is a directory: ${r.path}`, { code: 'invalid_argument' });
+      if (!r.stat.isFile()) throw new ToolError(`Not a regular file: ${r.path}`, { code: 'invalid_argument' });
+      if (r.stat.nlink > 1) throw this.denied('the file has other hard links, so writing it would change a file that may lie elsewhere');
+    }
+    return r;
   }
 
-  /**
-   * Synchronous on purpose: realpath(3) and lstat(2) on a local file system take microseconds,
-   * while a thread-pool round trip each costs tens; metadata-heavy calls (get_file_info, many small
-   * reads) are several times faster this way.
-   */
-  private async fastResolve(abs: string, mode: ResolveMode): Promise<Resolved | undefined> {
-    try {
-      if (mode === 'entry') {
-        const parent = realpathSync.native(path.dirname(abs));
-        const entry = path.join(parent, path.basename(abs));
-        const root = this.rootOf(entry);
-        if (!root || !this.rootOf(parent)) return undefined;
-        return { path: entry, root, exists: true, stat: lstatSync(entry) };
-      }
-      const real = realpathSync.native(abs);
-      const root = this.rootOf(real);
-      if (!root) return undefined;
-      return { path: real, root, exists: true, stat: lstatSync(real) };
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** Validates the raw input and returns a normalised absolute path (no I/O). */
+  /** Validates the raw input and returns a normalised absolute path (no I/O, bounded work). */
   private lexical(input: unknown): string {
     if (typeof input !== 'string') throw new ToolError('The path must be a string', { code: 'invalid_argument' });
-    if (input.length === 0 || input.trim() === '') throw new ToolError('The path is empty', { code: 'invalid_argument' });
+    if (input.trim() === '') throw new ToolError('The path is empty', { code: 'invalid_argument' });
+    if (input.length > MAX_PATH_BYTES || Buffer.byteLength(input) > MAX_PATH_BYTES) {
+      throw new ToolError(`The path is longer than ${MAX_PATH_BYTES} bytes`, { code: 'invalid_argument' });
+    }
     if (input.includes('\0')) throw new ToolError('The path contains a NUL byte', { code: 'invalid_argument' });
-    if (Buffer.byteLength(input) > MAX_PATH_BYTES) throw new ToolError(`The path is longer than ${MAX_PATH_BYTES} bytes`, { code: 'invalid_argument' });
     if (/^file:/i.test(input)) throw new ToolError('Pass a file system path, not a file: URI', { code: 'invalid_argument' });
-    let p = input;
-    if (p === '~' || p.startsWith('~/')) p = path.join(homedir(), p.slice(1));
-    let count = 0;
-    for (let i = 0; i < p.length && count <= MAX_COMPONENTS; i++) if (p[i] === '/' || p[i] === path.sep) count++;
-    if (count > MAX_COMPONENTS) throw new ToolError(`The path has more than ${MAX_COMPONENTS} components`, { code: 'invalid_argument' });
+    let components = 0;
+    for (let i = 0; i < input.length; i++) if (input[i] === '/' || input[i] === path.sep) components++;
+    if (components > MAX_COMPONENTS) throw new ToolError(`The path has more than ${MAX_COMPONENTS} components`, { code: 'invalid_argument' });
+    const p = expandHome(input);
     return path.isAbsolute(p) ? path.resolve(p) : path.resolve(this.rootsList[0].real, p);
   }
 
+  /** The root (and the rest of the path below it) for a normalised absolute path, by whole components. */
   private matchRoot(abs: string): { root: Root; rest: string } | undefined {
     let best: { root: Root; rest: string; len: number } | undefined;
     for (const r of this.rootsList) {
@@ -249,220 +337,202 @@ export class Sandbox {
     return best;
   }
 
-  /** The canonical root containing a canonical path, if any. */
-  rootOf(real: string): string | undefined {
-    let best: string | undefined;
-    for (const r of this.rootsList) if (isInside(real, r.real) && (!best || r.real.length > best.length)) best = r.real;
-    return best;
-  }
-
-  /** A path for messages: canonical paths inside the roots are shown as they are. */
-  display(real: string): string {
-    return this.rootOf(real) ? real : '(outside the allowed directories)';
+  /** The lstat walk from a canonical root down `rest` (see the header, step 4). */
+  private async walkFrom(rootReal: string, rest: string, followLast: boolean): Promise<Resolved> {
+    const abs = rest ? path.join(rootReal, rest) : rootReal;
+    // Fast path: when realpath gives the path back unchanged, no component is a link, so the walk
+    // below would find exactly this. (For an entry, the same holds for its parent.)
+    const probe = followLast ? abs : path.dirname(abs);
+    if (probe === abs || this.rootOf(probe)) {
+      const real = await fs.realpath(probe).catch(() => undefined);
+      if (real === probe) {
+        const st = await fs.lstat(abs).catch(() => undefined);
+        if (st && (followLast ? !st.isSymbolicLink() : true)) return { path: abs, root: rootReal, exists: true, stat: st };
+      }
+    }
+    let cur = rootReal;
+    let curRoot = rootReal;
+    const parts = rest ? rest.split(path.sep) : [];
+    for (let i = 0; i < parts.length; i++) {
+      const next = path.join(cur, parts[i]);
+      const isLast = i === parts.length - 1;
+      let st: Stats;
+      try {
+        st = await fs.lstat(next);
+      } catch (e) {
+        if (errno(e) === 'ENOENT') return { path: path.join(next, ...parts.slice(i + 1)), root: curRoot, exists: false };
+        if (errno(e) === 'ENOTDIR') throw new ToolError(`Not a directory: ${this.display(cur)}`, { code: 'invalid_argument' });
+        throw sysError(e, this.display(next));
+      }
+      if (st.isSymbolicLink() && (!isLast || followLast)) {
+        let target: string;
+        try {
+          target = await fs.realpath(next);
+        } catch (e) {
+          if (errno(e) === 'ENOENT') throw this.denied('the path goes through a symbolic link whose target does not exist');
+          if (errno(e) === 'ELOOP') throw this.denied('the path goes through a loop of symbolic links');
+          throw this.denied();
+        }
+        const inRoot = this.rootOf(target);
+        if (!inRoot) throw this.denied(`the path goes through a symbolic link that leads outside ${this.label}`);
+        cur = target;
+        curRoot = inRoot;
+        st = await fs.lstat(cur).catch((e) => {
+          throw sysError(e, this.display(cur));
+        });
+        if (st.isSymbolicLink()) throw this.denied('a symbolic link on the path changed while it was checked');
+      } else {
+        cur = next;
+      }
+      if (isLast) return { path: cur, root: curRoot, exists: true, stat: st };
+      if (!st.isDirectory()) throw new ToolError(`Not a directory: ${cur}`, { code: 'invalid_argument' });
+    }
+    return { path: cur, root: curRoot, exists: true, stat: await fs.lstat(cur) };
   }
 
   // ---------------------------------------------------------------- descriptors
 
   /**
    * Opens the directory `dir` (canonical, inside a root) without following a final symlink and
-   * checks where the descriptor really points. Returns a path prefix that reaches entries through
-   * the descriptor (Linux) or the checked path (elsewhere), and a close function.
+   * checks where the descriptor really points. Entries are then reached through `via`.
    */
-  private async openDir(dir: string): Promise<{ via: string; close(): Promise<void> }> {
-    if (!HAS_PROC) {
-      const real = await fs.realpath(dir).catch(() => dir);
-      if (!this.rootOf(real)) throw denied();
+  private async openDir(dir: string): Promise<OpenDir> {
+    if (!(await hasProc())) {
+      const real = await fs.realpath(dir).catch((e) => {
+        throw sysError(e, this.display(dir));
+      });
+      if (!this.rootOf(real)) throw this.denied(`a directory on the path now leads outside ${this.label}`);
       return { via: real, close: async () => {} };
     }
     let h: FileHandle;
     try {
       h = await fs.open(dir, C.O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
     } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      if (err.code === 'ELOOP' || err.code === 'ENOTDIR') throw denied('Access denied: a directory on the path was replaced by a link');
-      throw systemErrorToToolError(err, this.display(dir)) ?? err;
+      if (errno(e) === 'ELOOP' || errno(e) === 'ENOTDIR') throw this.denied('a directory on the path was replaced by a link');
+      throw sysError(e, this.display(dir));
     }
-    const where = await fs.readlink(`/proc/self/fd/${h.fd}`).catch(() => '');
-    if (!where || !this.rootOf(where)) {
+    if (!(await this.fdInside(h))) {
       await h.close();
-      throw denied('Access denied: a directory on the path now leads outside the allowed directories');
+      throw this.denied(`a directory on the path now leads outside ${this.label}`);
     }
     return { via: `/proc/self/fd/${h.fd}`, close: () => h.close() };
   }
 
-  /** Checks that an open file really lies inside the roots. */
-  private async checkHandle(h: FileHandle, fallbackPath: string): Promise<void> {
-    const where = HAS_PROC ? await fs.readlink(`/proc/self/fd/${h.fd}`).catch(() => '') : await fs.realpath(fallbackPath).catch(() => '');
-    if (!where || !this.rootOf(where.replace(/ \(deleted\)$/, ''))) {
+  /** Where an open descriptor really points (Linux), checked against the roots. */
+  private async fdInside(h: FileHandle): Promise<boolean> {
+    const where = await fs.readlink(`/proc/self/fd/${h.fd}`).catch(() => '');
+    return !!where && !!this.rootOf(where.replace(/ \(deleted\)$/, ''));
+  }
+
+  /** After opening a file: checks its real location (descriptor on Linux, realpath elsewhere). */
+  private async checkOpened(h: FileHandle, expected: string): Promise<void> {
+    const ok = (await hasProc()) ? await this.fdInside(h) : !!this.rootOf(await fs.realpath(expected).catch(() => ''));
+    if (!ok) {
       await h.close();
-      throw denied('Access denied: the file now lies outside the allowed directories');
+      throw this.denied(`the file now lies outside ${this.label}`);
     }
   }
 
-  // ---------------------------------------------------------------- operations
+  // ---------------------------------------------------------------- reading
 
-  /** Opens an existing file for reading. The caller closes the handle. */
-  async openRead(p: unknown): Promise<{ handle: FileHandle; path: string; stat: Stats }> {
-    const r = await this.resolve(p, 'follow');
-    if (!r.exists) throw new ToolError(`Not found: ${this.display(r.path)}`, { code: 'not_found' });
-    if (r.stat?.isDirectory()) throw new ToolError(`Is a directory: ${r.path}`, { code: 'invalid_argument', hint: 'Use list_directory for directories.' });
+  /** Opens an existing regular file for reading. The caller closes the handle. */
+  async openRead(p: unknown): Promise<OpenedRead> {
+    const r = await this.resolve(p, 'read');
+    if (!r.exists) throw new ToolError(`Not found: ${r.path}`, { code: 'not_found' });
+    if (r.stat?.isDirectory()) throw new ToolError(`Is a directory: ${r.path}`, { code: 'invalid_argument', hint: 'List it instead of reading it.' });
     const dir = await this.openDir(path.dirname(r.path));
     let h: FileHandle;
     try {
-      h = await fs.open(path.join(dir.via, path.basename(r.path)), C.O_RDONLY | O_NOFOLLOW);
+      // O_NONBLOCK: a FIFO must not hang the call (it is refused below as not a regular file).
+      h = await fs.open(path.join(dir.via, path.basename(r.path)), C.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
     } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      if (err.code === 'ELOOP') throw denied('Access denied: the file was replaced by a link');
-      throw systemErrorToToolError(err, r.path) ?? err;
+      if (errno(e) === 'ELOOP') throw this.denied('the file was replaced by a link');
+      throw sysError(e, r.path);
     } finally {
       await dir.close();
     }
-    if (!HAS_PROC) await this.checkHandle(h, r.path);
+    await this.checkOpened(h, r.path);
     const stat = await h.stat();
     if (!stat.isFile()) {
       await h.close();
       throw new ToolError(`Not a regular file: ${r.path}`, { code: 'invalid_argument' });
     }
-    return { handle: h, path: r.path, stat };
+    return { handle: h, realPath: r.path, path: r.path, stat };
   }
 
-  /** Reads a whole file, refusing files over `maxBytes`. */
-  async readFile(p: unknown, opts: { maxBytes?: number } = {}): Promise<{ data: Buffer; path: string; stat: Stats }> {
-    const { handle, path: real, stat } = await this.openRead(p);
+  /** Reads a whole file, refusing files over `maxBytes` (default 50 MB) with too_large. */
+  async readFile(p: unknown, opts: { maxBytes?: number } = {}): Promise<{ data: Buffer; path: string; realPath: string; stat: Stats }> {
+    const { handle, realPath, stat } = await this.openRead(p);
+    const max = opts.maxBytes ?? DEFAULT_MAX_READ;
+    const tooLarge = (size: string) =>
+      new ToolError(`File too large: ${size} bytes (limit ${max})`, { code: 'too_large', hint: 'Read it in parts (offset/limit, head or tail), or raise the limit.' });
     try {
-      const max = opts.maxBytes ?? 50 * 1024 * 1024;
-      if (stat.size > max) {
-        throw new ToolError(`File too large: ${stat.size} bytes (limit ${max})`, { code: 'too_large', hint: 'Read it in parts (offset/limit, head or tail).' });
+      if (stat.size > max) throw tooLarge(String(stat.size));
+      // One buffer of the stat size + 1 byte; filling it means the file grew, so reading goes on
+      // (in further chunks) and stops at max + 1 bytes: a file that grew past the limit is caught.
+      const chunks: Buffer[] = [];
+      let total = 0;
+      let next = Math.min(max, stat.size) + 1;
+      for (;;) {
+        const chunk = Buffer.allocUnsafe(next);
+        const n = await readFull(handle, chunk);
+        chunks.push(n === chunk.length ? chunk : chunk.subarray(0, n));
+        total += n;
+        if (total > max) throw tooLarge(`more than ${max}`);
+        if (n < chunk.length) break;
+        next = Math.min(max + 1 - total, 1 << 20);
       }
-      return { data: await handle.readFile(), path: real, stat };
+      const data = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
+      return { data, path: realPath, realPath, stat };
     } finally {
       await handle.close();
     }
   }
 
-  /**
-   * Writes a file. New files are created exclusively (O_EXCL|O_NOFOLLOW); an existing file is
-   * replaced only with `overwrite`, through a temp file in the same directory renamed over it.
-   * Files with other hard links are refused (writing would change a file that also lives elsewhere).
-   */
-  async writeFile(p: unknown, data: string | Uint8Array, opts: { overwrite?: boolean; mode?: number } = {}): Promise<{ path: string; created: boolean }> {
-    const w = await this.openWrite(p, opts);
-    try {
-      await w.handle.writeFile(data);
-    } catch (e) {
-      await w.abort();
-      throw e;
-    }
-    return w.commit();
+  /** The canonical path of an existing entry inside the roots (a final link is followed). */
+  async realpathInside(p: unknown): Promise<string> {
+    const r = await this.resolve(p, 'read');
+    if (!r.exists) throw new ToolError(`Not found: ${r.path}`, { code: 'not_found' });
+    return r.path;
   }
 
   /**
-   * Opens a file for writing in the way writeFile does, for streaming writers (downloads,
-   * attachments). Call `commit()` to publish it or `abort()` to discard it.
+   * stat of the target (`read`, the default) or of the entry itself (`entry`), taken through the
+   * checked parent directory.
    */
-  async openWrite(p: unknown, opts: { overwrite?: boolean; mode?: number } = {}): Promise<{ handle: FileHandle; path: string; commit(): Promise<{ path: string; created: boolean }>; abort(): Promise<void> }> {
-    const r = await this.resolve(p, 'follow');
-    if (r.exists) {
-      if (r.stat?.isDirectory()) throw new ToolError(`Is a directory: ${r.path}`, { code: 'invalid_argument' });
-      if (!opts.overwrite) throw new ToolError(`Already exists: ${r.path}`, { code: 'already_exists', hint: 'Pass overwrite: true to replace it, or choose another name.' });
-      if (r.stat && r.stat.nlink > 1) throw denied('Access denied: the file has other hard links, so writing it would change files elsewhere');
-    }
-    const dirPath = path.dirname(r.path);
-    const parent = await this.resolve(dirPath, 'follow');
-    if (!parent.exists) throw new ToolError(`Parent directory does not exist: ${this.display(dirPath)}`, { code: 'not_found', hint: 'Create it first with create_directory.' });
-    if (!parent.stat?.isDirectory()) throw new ToolError(`Not a directory: ${dirPath}`, { code: 'invalid_argument' });
-    const base = path.basename(r.path);
-    const tmpName = `.${base.slice(0, 100)}.${randomBytes(6).toString('hex')}.bizmcp-tmp`;
-    const dir = await this.openDir(parent.path);
-    let handle: FileHandle;
+  async stat(p: unknown, mode: ResolveMode = 'read'): Promise<{ path: string; stat: Stats }> {
+    const intent = mode === 'entry' ? 'entry' : 'read';
+    const r = await this.resolve(p, intent);
+    if (!r.exists) throw new ToolError(`Not found: ${r.path}`, { code: 'not_found' });
+    if (r.path === r.root) return { path: r.path, stat: await fs.stat(r.path) };
+    const dir = await this.openDir(path.dirname(r.path));
     try {
-      handle = await fs.open(path.join(dir.via, tmpName), C.O_WRONLY | C.O_CREAT | C.O_EXCL | O_NOFOLLOW, opts.mode ?? 0o644);
+      const st = await fs.lstat(path.join(dir.via, path.basename(r.path)));
+      if (intent === 'read' && st.isSymbolicLink()) throw this.denied('the entry was replaced by a link');
+      return { path: r.path, stat: st };
     } catch (e) {
+      throw sysError(e, r.path);
+    } finally {
       await dir.close();
-      throw systemErrorToToolError(e as NodeJS.ErrnoException, r.path) ?? e;
     }
-    let done = false;
-    const abort = async () => {
-      if (done) return;
-      done = true;
-      await handle.close().catch(() => {});
-      await fs.unlink(path.join(dir.via, tmpName)).catch(() => {});
-      await dir.close();
-    };
-    const commit = async () => {
-      if (done) throw new Error('already committed or aborted');
-      done = true;
-      await handle.close();
-      const tmp = path.join(dir.via, tmpName);
-      const target = path.join(dir.via, base);
-      try {
-        if (opts.overwrite && r.exists) {
-          await fs.rename(tmp, target);
-        } else {
-          // link() fails with EEXIST when the name exists: creation without overwrite is atomic.
-          await fs.link(tmp, target);
-          await fs.unlink(tmp);
-        }
-      } catch (e) {
-        await fs.unlink(tmp).catch(() => {});
-        throw systemErrorToToolError(e as NodeJS.ErrnoException, r.path) ?? e;
-      } finally {
-        await dir.close();
-      }
-      return { path: r.path, created: !r.exists };
-    };
-    return { handle, path: r.path, commit, abort };
   }
 
-  /** Creates a directory (and its missing parents with `recursive`). */
-  async mkdir(p: unknown, opts: { recursive?: boolean } = {}): Promise<{ path: string; created: boolean }> {
-    const r = await this.resolve(p, 'follow');
-    if (r.exists) {
-      if (r.stat?.isDirectory()) {
-        if (opts.recursive) return { path: r.path, created: false };
-        throw new ToolError(`Already exists: ${r.path}`, { code: 'already_exists' });
-      }
-      throw new ToolError(`Exists and is not a directory: ${r.path}`, { code: 'conflict' });
-    }
-    // Create each missing component through a checked descriptor of its parent.
-    const root = r.root;
-    const rel = path.relative(root, r.path).split(path.sep);
-    let cur = root;
-    for (let i = 0; i < rel.length; i++) {
-      const next = path.join(cur, rel[i]);
-      const st = await fs.lstat(next).catch(() => undefined);
-      if (st) {
-        if (st.isSymbolicLink()) {
-          const again = await this.resolve(next, 'follow');
-          cur = again.path;
-          continue;
-        }
-        if (!st.isDirectory()) throw new ToolError(`Not a directory: ${next}`, { code: 'invalid_argument' });
-        cur = next;
-        continue;
-      }
-      if (!opts.recursive && i < rel.length - 1) throw new ToolError(`Parent directory does not exist: ${path.dirname(r.path)}`, { code: 'not_found', hint: 'Pass recursive: true to create missing parents.' });
-      const dir = await this.openDir(cur);
-      try {
-        await fs.mkdir(path.join(dir.via, rel[i]));
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw systemErrorToToolError(e as NodeJS.ErrnoException, next) ?? e;
-      } finally {
-        await dir.close();
-      }
-      cur = next;
-    }
-    return { path: r.path, created: true };
+  /** lstat: the entry itself (a link is described, not followed). */
+  lstat(p: unknown): Promise<{ path: string; stat: Stats }> {
+    return this.stat(p, 'entry');
   }
 
   /** Lists a directory (entries are not followed). */
   async readdir(p: unknown): Promise<{ path: string; entries: Dirent[] }> {
-    const r = await this.resolve(p, 'follow');
-    if (!r.exists) throw new ToolError(`Not found: ${this.display(r.path)}`, { code: 'not_found' });
-    if (!r.stat?.isDirectory()) throw new ToolError(`Not a directory: ${r.path}`, { code: 'invalid_argument' });
+    const r = await this.existingDir(p);
     const dir = await this.openDir(r.path);
     try {
-      return { path: r.path, entries: await fs.readdir(dir.via, { withFileTypes: true }) };
+      const entries = await fs.readdir(dir.via, { withFileTypes: true });
+      // Entries name the directory by its real path, not the descriptor they were read through.
+      for (const e of entries) Object.assign(e, { parentPath: r.path, path: r.path });
+      return { path: r.path, entries };
+    } catch (e) {
+      throw sysError(e, r.path);
     } finally {
       await dir.close();
     }
@@ -470,11 +540,12 @@ export class Sandbox {
 
   /** Opens a directory for streaming iteration through a checked descriptor. */
   async opendir(p: unknown): Promise<{ path: string; dir: AsyncIterable<Dirent>; close(): Promise<void> }> {
-    const r = await this.resolve(p, 'follow');
-    if (!r.exists) throw new ToolError(`Not found: ${this.display(r.path)}`, { code: 'not_found' });
-    if (!r.stat?.isDirectory()) throw new ToolError(`Not a directory: ${r.path}`, { code: 'invalid_argument' });
+    const r = await this.existingDir(p);
     const d = await this.openDir(r.path);
-    const it = await fs.opendir(d.via, { bufferSize: 256 });
+    const it = await fs.opendir(d.via, { bufferSize: 256 }).catch(async (e) => {
+      await d.close();
+      throw sysError(e, r.path);
+    });
     return {
       path: r.path,
       dir: it,
@@ -496,10 +567,9 @@ export class Sandbox {
     p: unknown,
     opts: { maxDepth?: number; signal?: AbortSignal; prune?: (rel: string, entry: Dirent) => boolean } = {},
   ): AsyncGenerator<WalkEntry> {
-    const start = await this.resolve(p, 'follow');
-    if (!start.exists) throw new ToolError(`Not found: ${this.display(start.path)}`, { code: 'not_found' });
-    if (!start.stat?.isDirectory()) throw new ToolError(`Not a directory: ${start.path}`, { code: 'invalid_argument' });
+    const start = await this.existingDir(p);
     const top = await this.openDir(start.path);
+    const proc = await hasProc();
     const maxDepth = opts.maxDepth ?? Infinity;
     async function* visit(via: string, real: string, rel: string, depth: number): AsyncGenerator<WalkEntry> {
       let dir: import('node:fs').Dir;
@@ -523,7 +593,7 @@ export class Sandbox {
               continue; // replaced by a link or gone: not entered
             }
             try {
-              yield* visit(HAS_PROC ? `/proc/self/fd/${h.fd}` : childReal, childReal, childRel, depth + 1);
+              yield* visit(proc ? `/proc/self/fd/${h.fd}` : childReal, childReal, childRel, depth + 1);
             } finally {
               await h.close();
             }
@@ -540,42 +610,176 @@ export class Sandbox {
     }
   }
 
-  /** stat of the target (follow) or of the entry itself. */
-  async stat(p: unknown, mode: ResolveMode = 'follow'): Promise<{ path: string; stat: Stats }> {
-    const r = await this.resolve(p, mode);
-    if (!r.exists || !r.stat) throw new ToolError(`Not found: ${this.display(r.path)}`, { code: 'not_found' });
-    return { path: r.path, stat: r.stat };
+  private async existingDir(p: unknown): Promise<Resolved> {
+    const r = await this.resolve(p, 'read');
+    if (!r.exists) throw new ToolError(`Not found: ${r.path}`, { code: 'not_found' });
+    if (!r.stat?.isDirectory()) throw new ToolError(`Not a directory: ${r.path}`, { code: 'invalid_argument' });
+    return r;
   }
 
-  /** Renames or moves an entry (a symlink is moved as a link). Refuses to replace unless `overwrite`. */
+  // ---------------------------------------------------------------- writing
+
+  /**
+   * Writes a file. A new file is created with O_CREAT|O_EXCL|O_NOFOLLOW (`wx`); an existing file is
+   * replaced only with `overwrite`, through a temp file in the same directory renamed over it
+   * (atomic). Directories, non-regular files and files with other hard links are refused.
+   */
+  async writeFile(p: unknown, data: string | Uint8Array, opts: { overwrite?: boolean; mode?: number } = {}): Promise<{ path: string; created: boolean }> {
+    const w = await this.openWrite(p, opts);
+    try {
+      await w.handle.writeFile(data);
+    } catch (e) {
+      await w.abort();
+      throw sysError(e, w.path);
+    }
+    return w.commit();
+  }
+
+  /** Creates a new file with `data`; already_exists when anything (a link included) has the name. */
+  async createExclusive(p: unknown, data: string | Uint8Array = '', opts: { mode?: number } = {}): Promise<{ path: string; created: boolean }> {
+    await this.resolve(p, 'create');
+    return this.writeFile(p, data, { overwrite: false, mode: opts.mode });
+  }
+
+  /**
+   * Opens a file for writing the way writeFile does, for streaming writers (downloads,
+   * attachments). Call `commit()` to publish it or `abort()` to discard it.
+   */
+  async openWrite(p: unknown, opts: { overwrite?: boolean; mode?: number } = {}): Promise<OpenedWrite> {
+    const r = await this.resolve(p, 'write');
+    if (r.exists && !opts.overwrite) {
+      throw new ToolError(`Already exists: ${r.path}`, { code: 'already_exists', hint: 'Pass overwrite: true to replace it, or choose another name.' });
+    }
+    const parentPath = path.dirname(r.path);
+    const parent = await this.resolve(parentPath, 'read');
+    if (!parent.exists) throw new ToolError(`Parent directory does not exist: ${parentPath}`, { code: 'not_found', hint: 'Create the directory first.' });
+    if (!parent.stat?.isDirectory()) throw new ToolError(`Not a directory: ${parentPath}`, { code: 'invalid_argument' });
+    const base = path.basename(r.path);
+    const replacing = r.exists;
+    // The name opened: the target itself for a new file, a temp sibling for a replacement.
+    const name = replacing ? `.${base.slice(0, 100)}.${randomBytes(6).toString('hex')}${TMP_SUFFIX}` : base;
+    // An explicit mode, or the replaced file's, is applied exactly (the umask must not narrow it).
+    const exactMode = opts.mode ?? (replacing && r.stat ? r.stat.mode & 0o777 : undefined);
+    const dir = await this.openDir(parent.path);
+    let handle: FileHandle;
+    try {
+      handle = await fs.open(path.join(dir.via, name), C.O_WRONLY | C.O_CREAT | C.O_EXCL | O_NOFOLLOW, exactMode ?? 0o666);
+    } catch (e) {
+      await dir.close();
+      throw sysError(e, r.path);
+    }
+    if (exactMode !== undefined) await handle.chmod(exactMode).catch(() => {});
+    const created = await handle.stat();
+    let done = false;
+    // Removes our file by name, only if the name still holds the inode we created.
+    const discard = async () => {
+      const at = path.join(dir.via, name);
+      const now = await fs.lstat(at).catch(() => undefined);
+      if (now && now.ino === created.ino && now.dev === created.dev) await fs.unlink(at).catch(() => {});
+    };
+    const abort = async () => {
+      if (done) return;
+      done = true;
+      await handle.close().catch(() => {});
+      await discard();
+      await dir.close();
+    };
+    const commit = async () => {
+      if (done) throw new Error('openWrite: already committed or aborted');
+      done = true;
+      try {
+        await handle.close();
+        if (replacing) await fs.rename(path.join(dir.via, name), path.join(dir.via, base));
+      } catch (e) {
+        await discard();
+        throw sysError(e, r.path);
+      } finally {
+        await dir.close();
+      }
+      return { path: r.path, created: !replacing };
+    };
+    return { handle, path: r.path, commit, abort };
+  }
+
+  /** Creates a directory (and its missing parents with `recursive`), each through a checked parent. */
+  async mkdir(p: unknown, opts: { recursive?: boolean; mode?: number } = {}): Promise<{ path: string; created: boolean }> {
+    const r = await this.resolve(p, 'read');
+    if (r.exists) {
+      if (r.stat?.isDirectory()) {
+        if (opts.recursive) return { path: r.path, created: false };
+        throw new ToolError(`Already exists: ${r.path}`, { code: 'already_exists' });
+      }
+      throw new ToolError(`Exists and is not a directory: ${r.path}`, { code: 'conflict' });
+    }
+    // r.path = the deepest existing canonical directory + the missing names; find the split.
+    const missing: string[] = [];
+    let cur = r.path;
+    while (cur !== r.root) {
+      const st = await fs.lstat(cur).catch(() => undefined);
+      if (st) break;
+      missing.unshift(path.basename(cur));
+      cur = path.dirname(cur);
+    }
+    if (missing.length > 1 && !opts.recursive) {
+      throw new ToolError(`Parent directory does not exist: ${path.dirname(r.path)}`, { code: 'not_found', hint: 'Pass recursive: true to create missing parents.' });
+    }
+    for (const name of missing) {
+      const dir = await this.openDir(cur);
+      try {
+        await fs.mkdir(path.join(dir.via, name), opts.mode ?? 0o777);
+      } catch (e) {
+        // Created meanwhile by someone else: fine if it is a real directory (openDir checks it next).
+        if (errno(e) !== 'EEXIST') throw sysError(e, path.join(cur, name));
+        if (!opts.recursive && name === missing[missing.length - 1]) throw sysError(e, path.join(cur, name));
+      } finally {
+        await dir.close();
+      }
+      cur = path.join(cur, name);
+    }
+    // The last created directory is opened once more: a link put in its place is refused.
+    await (await this.openDir(cur)).close();
+    return { path: r.path, created: true };
+  }
+
+  /** Renames or moves an entry (a link is moved as a link). Refuses to replace unless `overwrite`. */
   async rename(from: unknown, to: unknown, opts: { overwrite?: boolean } = {}): Promise<{ from: string; to: string }> {
     const src = await this.resolve(from, 'entry');
-    if (!src.exists) throw new ToolError(`Not found: ${this.display(src.path)}`, { code: 'not_found' });
-    if (src.path === src.root) throw denied('Access denied: an allowed directory itself cannot be moved');
+    if (!src.exists || !src.stat) throw new ToolError(`Not found: ${src.path}`, { code: 'not_found' });
+    if (this.containsRoot(src.path)) throw this.denied(`cannot move ${this.label} or a directory that contains one`);
     const dst = await this.resolve(to, 'entry');
     if (dst.exists) {
       if (!opts.overwrite) throw new ToolError(`Destination already exists: ${dst.path}`, { code: 'already_exists', hint: 'Pass overwrite: true to replace it.' });
-      if (dst.stat?.isSymbolicLink()) await this.resolve(to, 'follow'); // a link out of the roots is never replaced blindly
+      if (this.containsRoot(dst.path)) throw this.denied(`cannot replace ${this.label} or a directory that contains one`);
+      // Replacing a link replaces the link itself; still, one that leads out is refused, as the
+      // caller may believe the target is written.
+      if (dst.stat?.isSymbolicLink()) await this.resolve(to, 'read');
     }
-    if (isInside(dst.path, src.path) && dst.path !== src.path) throw new ToolError('Cannot move a directory into itself', { code: 'invalid_argument' });
-    const dstParent = await this.resolve(path.dirname(dst.path), 'follow');
+    if (dst.path === src.path) return { from: src.path, to: dst.path };
+    if (isInside(dst.path, src.path)) throw new ToolError('Cannot move a directory into itself', { code: 'invalid_argument' });
+    const dstParent = await this.resolve(path.dirname(dst.path), 'read');
     if (!dstParent.exists) throw new ToolError(`Destination directory does not exist: ${path.dirname(dst.path)}`, { code: 'not_found' });
     const a = await this.openDir(path.dirname(src.path));
-    const b = await this.openDir(dstParent.path);
+    let b: OpenDir;
+    try {
+      b = await this.openDir(dstParent.path);
+    } catch (e) {
+      await a.close();
+      throw e;
+    }
     try {
       const s = path.join(a.via, path.basename(src.path));
       const d = path.join(b.via, path.basename(dst.path));
-      if (!opts.overwrite && src.stat && !src.stat.isDirectory()) {
-        // no-clobber move of a file: link then unlink, atomic against a concurrent creation
-        await fs.link(s, d);
+      if (!opts.overwrite && !src.stat.isDirectory() && (await linkNoClobber(s, d))) {
         await fs.unlink(s);
       } else {
-        if (!opts.overwrite && (await fs.lstat(d).then(() => true, () => false))) throw new ToolError(`Destination already exists: ${dst.path}`, { code: 'already_exists' });
+        if (!opts.overwrite && (await fs.lstat(d).then(() => true, () => false))) {
+          throw new ToolError(`Destination already exists: ${dst.path}`, { code: 'already_exists' });
+        }
         await fs.rename(s, d);
       }
     } catch (e) {
-      if (e instanceof ToolError) throw e;
-      throw systemErrorToToolError(e as NodeJS.ErrnoException, dst.path) ?? e;
+      if (errno(e) === 'EXDEV') throw new ToolError('Cannot move across file systems', { code: 'conflict', hint: 'Copy the file, then delete the original.' });
+      throw sysError(e, dst.path);
     } finally {
       await a.close();
       await b.close();
@@ -583,14 +787,14 @@ export class Sandbox {
     return { from: src.path, to: dst.path };
   }
 
-  /** Copies a regular file. Refuses to replace unless `overwrite`. */
+  /** Copies a regular file (through openRead and openWrite). Refuses to replace unless `overwrite`. */
   async copyFile(from: unknown, to: unknown, opts: { overwrite?: boolean } = {}): Promise<{ from: string; to: string; bytes: number }> {
     const src = await this.openRead(from);
     try {
       const w = await this.openWrite(to, { overwrite: opts.overwrite, mode: src.stat.mode & 0o777 });
       let bytes = 0;
       try {
-        const buf = Buffer.allocUnsafe(1 << 20);
+        const buf = Buffer.allocUnsafe(Math.min(1 << 20, Math.max(src.stat.size, 4096)));
         for (;;) {
           const { bytesRead } = await src.handle.read(buf, 0, buf.length, null);
           if (bytesRead === 0) break;
@@ -599,35 +803,110 @@ export class Sandbox {
         }
       } catch (e) {
         await w.abort();
-        throw e;
+        throw sysError(e, w.path);
       }
       const done = await w.commit();
-      return { from: src.path, to: done.path, bytes };
+      return { from: src.realPath, to: done.path, bytes };
     } finally {
       await src.handle.close();
     }
   }
 
-  /** Deletes a file, a symlink (the link, never its target) or, with `recursive`, a directory tree. */
+  /**
+   * Deletes a file, a symlink (the link, never its target) or, with `recursive`, a directory tree.
+   * The tree is removed through directory descriptors opened with O_NOFOLLOW, so a link met on the
+   * way (or swapped in meanwhile) is unlinked, never descended into.
+   */
   async remove(p: unknown, opts: { recursive?: boolean } = {}): Promise<{ path: string; type: 'file' | 'directory' | 'symlink' }> {
     const r = await this.resolve(p, 'entry');
-    if (!r.exists || !r.stat) throw new ToolError(`Not found: ${this.display(r.path)}`, { code: 'not_found' });
-    if (this.rootsList.some((x) => x.real === r.path)) throw denied('Access denied: an allowed directory itself cannot be deleted');
+    if (!r.exists || !r.stat) throw new ToolError(`Not found: ${r.path}`, { code: 'not_found' });
+    if (this.containsRoot(r.path)) throw this.denied(`cannot delete ${this.label} or a directory that contains one`);
     const parent = await this.openDir(path.dirname(r.path));
-    const target = path.join(parent.via, path.basename(r.path));
+    const name = path.basename(r.path);
     try {
-      if (r.stat.isDirectory()) {
-        if (opts.recursive) await fs.rm(target, { recursive: true, force: false });
-        else await fs.rmdir(target);
+      const st = await fs.lstat(path.join(parent.via, name));
+      if (st.isDirectory()) {
+        if (opts.recursive) await this.removeTree(parent.via, name);
+        else await fs.rmdir(path.join(parent.via, name));
         return { path: r.path, type: 'directory' };
       }
-      await fs.unlink(target);
-      return { path: r.path, type: r.stat.isSymbolicLink() ? 'symlink' : 'file' };
+      await fs.unlink(path.join(parent.via, name));
+      return { path: r.path, type: st.isSymbolicLink() ? 'symlink' : 'file' };
     } catch (e) {
-      throw systemErrorToToolError(e as NodeJS.ErrnoException, r.path) ?? e;
+      throw sysError(e, r.path);
     } finally {
       await parent.close();
     }
+  }
+
+  /** Removes `name` inside the checked directory `parentVia`, depth first, never following links. */
+  private async removeTree(parentVia: string, name: string): Promise<void> {
+    const at = path.join(parentVia, name);
+    const proc = await hasProc();
+    const unlinkEntry = (p: string) =>
+      fs.unlink(p).catch((err) => {
+        if (errno(err) !== 'ENOENT') throw err;
+      });
+    for (let attempt = 0; ; attempt++) {
+      let h: FileHandle;
+      try {
+        h = await fs.open(at, C.O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+      } catch (e) {
+        // Not a directory (any more): a file or a link, removed as such.
+        if (errno(e) === 'ELOOP' || errno(e) === 'ENOTDIR') return unlinkEntry(at);
+        if (errno(e) === 'ENOENT') return;
+        throw e;
+      }
+      try {
+        // `via` names the directory through this descriptor; it is used only while h is open.
+        const via = proc ? `/proc/self/fd/${h.fd}` : at;
+        for (const e of await fs.readdir(via, { withFileTypes: true })) {
+          const child = path.join(via, e.name);
+          if (e.isDirectory()) await this.removeTree(via, e.name);
+          else
+            await unlinkEntry(child).catch((err) => {
+              // It became a directory since the listing.
+              if (errno(err) === 'EISDIR' || errno(err) === 'EPERM') return this.removeTree(via, e.name);
+              throw err;
+            });
+        }
+      } finally {
+        await h.close();
+      }
+      try {
+        return await fs.rmdir(at);
+      } catch (e) {
+        // Something was added meanwhile: another pass, a few times at most.
+        if (errno(e) !== 'ENOTEMPTY' || attempt >= 2) throw e;
+      }
+    }
+  }
+
+  /** True when `p` is a root or contains one (it must not be moved or deleted). */
+  private containsRoot(p: string): boolean {
+    return this.rootsList.some((r) => isInside(r.real, p)) || this.configured.some((r) => isInside(r.real, p));
+  }
+}
+
+/** Reads until `buf` is full or the file ends; returns the bytes read. */
+async function readFull(h: FileHandle, buf: Buffer): Promise<number> {
+  let n = 0;
+  while (n < buf.length) {
+    const { bytesRead } = await h.read(buf, n, buf.length - n, null);
+    if (bytesRead === 0) break;
+    n += bytesRead;
+  }
+  return n;
+}
+
+/** link(2) as a no-clobber move step; false when the file system cannot link (then rename is used). */
+async function linkNoClobber(from: string, to: string): Promise<boolean> {
+  try {
+    await fs.link(from, to);
+    return true;
+  } catch (e) {
+    if (errno(e) === 'EPERM' || errno(e) === 'ENOTSUP' || errno(e) === 'EOPNOTSUPP') return false;
+    throw e;
   }
 }
 
@@ -638,24 +917,45 @@ export function isInside(p: string, dir: string): boolean {
   return p.startsWith(withSep);
 }
 
-function canonicalRoots(paths: string[], opts: { skipMissing?: boolean } = {}): Root[] {
+function expandHome(p: string): string {
+  return p === '~' || p.startsWith('~/') ? path.join(homedir(), p.slice(1)) : p;
+}
+
+function addRoot(out: Root[], abs: string, real: string): void {
+  if (!out.some((r) => r.real === real)) out.push({ real, ...(abs !== real ? { alias: abs } : {}) });
+}
+
+/** Configured roots: synchronous (start-up), every one must be an existing directory. */
+function canonicalRootsSync(paths: string[]): Root[] {
   const out: Root[] = [];
   for (const raw of paths) {
     const trimmed = raw.trim();
     if (!trimmed) continue;
-    const expanded = trimmed === '~' || trimmed.startsWith('~/') ? path.join(homedir(), trimmed.slice(1)) : trimmed;
-    const abs = path.resolve(expanded);
+    const abs = path.resolve(expandHome(trimmed));
     let real: string;
     try {
       real = realpathSync(abs);
-      const st = statSync(real);
-      if (!st.isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+      if (!statSync(real).isDirectory()) throw new SandboxConfigError(`allowed directory ${abs} is not a directory`);
     } catch (e) {
-      if (opts.skipMissing) continue;
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new SandboxConfigError(`allowed directory ${abs} ${code === 'ENOTDIR' ? 'is not a directory' : 'does not exist or cannot be read'}`);
+      if (e instanceof SandboxConfigError) throw e;
+      throw new SandboxConfigError(`allowed directory ${abs} does not exist or cannot be read`);
     }
-    if (!out.some((r) => r.real === real)) out.push({ real, ...(abs !== real ? { alias: abs } : {}) });
+    addRoot(out, abs, real);
+  }
+  return out;
+}
+
+/** Roots from a client: absolute paths only; missing or non-directories are skipped. */
+async function canonicalRoots(paths: string[]): Promise<Root[]> {
+  const out: Root[] = [];
+  for (const raw of paths) {
+    if (typeof raw !== 'string' || raw.includes('\0')) continue;
+    const expanded = expandHome(raw.trim());
+    if (!path.isAbsolute(expanded)) continue;
+    const abs = path.resolve(expanded);
+    const real = await fs.realpath(abs).catch(() => undefined);
+    if (!real || !(await fs.stat(real).then((s) => s.isDirectory(), () => false))) continue;
+    addRoot(out, abs, real);
   }
   return out;
 }
