@@ -11,7 +11,7 @@
 // itself) goes nowhere instead of to the target.
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { ToolError, type GuardedResponse, type Logger } from '@bizmcp/core';
 import type { Fetcher } from './fetcher.js';
 
@@ -70,9 +70,25 @@ export interface RenderOptions {
   signal: AbortSignal;
 }
 
+const DEFAULT_VIEWPORT = { width: 1280, height: 900 };
+
+/** One call's view of its page: what it refused, the prefetched document, its signal. */
+interface Call {
+  blocked: string[];
+  doc?: GuardedResponse;
+  signal: AbortSignal;
+}
+
+interface Prepared {
+  context: BrowserContext;
+  page: Page;
+  holder: { call?: Call };
+}
+
 export class BrowserPool {
   private browser: Promise<Browser> | undefined;
   private sink: Server | undefined;
+  private spare: Promise<Prepared> | undefined;
   private active = 0;
   private waiters: (() => void)[] = [];
   /** A switch Chromium ignores, put on its command line so this pool's processes can be found. */
@@ -123,69 +139,104 @@ export class BrowserPool {
     };
   }
 
+  /**
+   * A new context with its interception in place and one blank page. Its requests are answered for
+   * the call that takes it (`holder.call`); before that, and after, every request is refused.
+   */
+  private async prepare(): Promise<Prepared> {
+    const browser = await this.launch();
+    const holder: { call?: Call } = {};
+    const context = await browser.newContext({ serviceWorkers: 'block', acceptDownloads: false, userAgent: this.fetcher.config.userAgent, viewport: DEFAULT_VIEWPORT, javaScriptEnabled: true });
+    try {
+      await context.routeWebSocket(/.*/, (ws) => {
+        holder.call?.blocked.push(ws.url().slice(0, 200));
+        void ws.close({ code: 1008, reason: 'WebSockets are blocked by bizmcp' });
+      });
+      await context.route('**/*', (route) => this.answer(route, holder.call));
+      const page = await context.newPage();
+      return { context, page, holder };
+    } catch (e) {
+      await context.close().catch(() => {});
+      throw e;
+    }
+  }
+
+  /**
+   * A fresh context for one call. One spare is kept ready (created right after the previous one was
+   * taken, never used before): contexts are not shared between calls, and a warm call does not
+   * wait for one to be set up.
+   */
+  private async take(): Promise<Prepared> {
+    const spare = this.spare;
+    this.spare = undefined;
+    const got = spare ? await spare.catch(() => undefined) : undefined;
+    const ready = got && got.context.browser()?.isConnected() ? got : await this.prepare();
+    if (!this.closed) {
+      const next = this.prepare();
+      next.catch(() => {});
+      this.spare = next;
+    }
+    return ready;
+  }
+
+  /** Every request of a page: fetched by the guard and handed over, or refused. */
+  private async answer(route: Route, call: Call | undefined): Promise<void> {
+    const req = route.request();
+    const target = req.url();
+    if (!call) return route.abort('blockedbyclient');
+    if (!/^https?:/i.test(target)) {
+      // data: images and blobs are inert; file: and data: documents are not loaded
+      if (/^(data|blob):/i.test(target) && !req.isNavigationRequest()) return route.continue();
+      call.blocked.push(target.slice(0, 200));
+      return route.abort('blockedbyclient');
+    }
+    if (call.doc && target === call.doc.url && req.isNavigationRequest()) {
+      const r = call.doc;
+      call.doc = undefined; // served once: a reload fetches again
+      return route.fulfill({ status: r.status, headers: responseHeaders(r), body: r.body });
+    }
+    try {
+      const r = await this.fetcher.guard.fetch(target, {
+        method: req.method(),
+        headers: Object.fromEntries(Object.entries(await req.allHeaders()).filter(([k]) => !/^(host|content-length|connection|accept-encoding)$/i.test(k) && !k.startsWith(':'))),
+        body: req.postDataBuffer() ?? undefined,
+        signal: call.signal,
+        maxBytes: this.fetcher.config.maxPageBytes,
+      });
+      await route.fulfill({ status: r.status, headers: responseHeaders(r), body: r.body });
+    } catch (e) {
+      call.blocked.push(target.slice(0, 200));
+      await route.abort(e instanceof ToolError && e.code === 'access_denied' ? 'blockedbyclient' : 'failed').catch(() => {});
+    }
+  }
+
   /** Opens the URL in a fresh context, waits as asked, and hands the page to `fn`. */
   async withPage<T>(o: RenderOptions, fn: (page: Page, blocked: string[]) => Promise<T>): Promise<T> {
     if (this.closed) throw new ToolError('The server is shutting down', { code: 'cancelled' });
     const { url } = await this.fetcher.guard.checkUrl(o.url);
     await this.fetcher.checkRobots(url, o.signal);
     const release = await this.slot(o.signal);
-    let doc: GuardedResponse | undefined;
-    let context: BrowserContext | undefined;
-    const blocked: string[] = [];
+    let prepared: Prepared | undefined;
+    const call: Call = { blocked: [], signal: o.signal };
     try {
       // The document is fetched first, by the guard (redirects followed and checked there), and the
       // browser is sent to its final URL: the page then has its real address and origin.
       await this.fetcher.polite(url.host, o.signal);
-      const [, fetched] = await Promise.all([this.launch(), this.fetcher.guard.fetch(url, { signal: o.signal, timeoutMs: o.timeoutMs, maxBytes: this.fetcher.config.maxPageBytes, headers: { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' } })]);
-      doc = fetched;
+      const [ready, doc] = await Promise.all([
+        this.take(),
+        this.fetcher.guard.fetch(url, { signal: o.signal, timeoutMs: o.timeoutMs, maxBytes: this.fetcher.config.maxPageBytes, headers: { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' } }),
+      ]);
+      prepared = ready;
       if (doc.status >= 400) throw new ToolError(`HTTP ${doc.status} from ${doc.url}`, { code: 'remote_error', details: { status: doc.status } });
       const type = String(doc.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
       if (type && !/html|xml|^text\//.test(type)) throw new ToolError(`Not a web page: ${type}`, { code: 'invalid_argument', hint: 'Use download_file for files, scrape_url for plain text and JSON.' });
-      const browser = await this.launch();
-      context = await browser.newContext({
-        serviceWorkers: 'block',
-        acceptDownloads: false,
-        userAgent: this.fetcher.config.userAgent,
-        viewport: o.viewport,
-        javaScriptEnabled: true,
-      });
-      const ctx = context;
-      o.signal.addEventListener('abort', () => void ctx.close().catch(() => {}), { once: true });
-      await context.routeWebSocket(/.*/, (ws) => {
-        blocked.push(ws.url());
-        void ws.close({ code: 1008, reason: 'WebSockets are blocked by bizmcp' });
-      });
-      await context.route('**/*', async (route) => {
-        const req = route.request();
-        const target = req.url();
-        if (!/^https?:/i.test(target)) {
-          // data: images and blobs are inert; file: and data: documents are not loaded
-          if (/^(data|blob):/i.test(target) && !req.isNavigationRequest()) return route.continue();
-          blocked.push(target.slice(0, 200));
-          return route.abort('blockedbyclient');
-        }
-        if (doc && target === doc.url && req.isNavigationRequest()) {
-          const r = doc;
-          doc = undefined; // served once: a reload fetches again
-          return route.fulfill({ status: r.status, headers: responseHeaders(r), body: r.body });
-        }
-        try {
-          const r = await this.fetcher.guard.fetch(target, {
-            method: req.method(),
-            headers: Object.fromEntries(Object.entries(await req.allHeaders()).filter(([k]) => !/^(host|content-length|connection|accept-encoding)$/i.test(k) && !k.startsWith(':'))),
-            body: req.postDataBuffer() ?? undefined,
-            signal: o.signal,
-            maxBytes: this.fetcher.config.maxPageBytes,
-          });
-          await route.fulfill({ status: r.status, headers: responseHeaders(r), body: r.body });
-        } catch (e) {
-          blocked.push(target.slice(0, 200));
-          await route.abort(e instanceof ToolError && e.code === 'access_denied' ? 'blockedbyclient' : 'failed').catch(() => {});
-        }
-      });
-      const page = await context.newPage();
+      call.doc = doc;
+      prepared.holder.call = call;
+      const { context, page } = prepared;
+      o.signal.addEventListener('abort', () => void context.close().catch(() => {}), { once: true });
+      if (o.viewport.width !== DEFAULT_VIEWPORT.width || o.viewport.height !== DEFAULT_VIEWPORT.height) await page.setViewportSize(o.viewport);
       page.setDefaultTimeout(o.timeoutMs);
-      const res = await page.goto(doc.url, { waitUntil: o.waitFor?.state === 'networkidle' ? 'networkidle' : (o.waitFor?.state ?? 'load'), timeout: o.timeoutMs });
+      const res = await page.goto(doc.url, { waitUntil: o.waitFor?.state ?? 'load', timeout: o.timeoutMs });
       if (res && res.status() >= 400) throw new ToolError(`HTTP ${res.status()} from ${page.url()}`, { code: 'remote_error' });
       if (o.waitFor?.selector) await page.waitForSelector(o.waitFor.selector, { timeout: o.timeoutMs, state: 'attached' });
       if (o.settleMs > 0) await page.waitForTimeout(o.settleMs);
@@ -194,7 +245,7 @@ export class BrowserPool {
         await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
         await page.waitForFunction((h) => document.body.scrollHeight > h, before, { timeout: 1500 }).catch(() => {});
       }
-      return await fn(page, blocked);
+      return await fn(page, call.blocked);
     } catch (e) {
       if (o.signal.aborted) throw o.signal.reason instanceof ToolError ? o.signal.reason : new ToolError('Cancelled', { code: 'cancelled' });
       if (e instanceof ToolError) throw e;
@@ -202,18 +253,23 @@ export class BrowserPool {
       if (/Timeout/i.test(msg)) throw new ToolError(`The page did not finish loading within ${o.timeoutMs} ms: ${msg}`, { code: 'timeout' });
       throw new ToolError(`Browser error: ${msg}`, { code: 'remote_error' });
     } finally {
-      await context?.close().catch(() => {});
+      if (prepared) {
+        prepared.holder.call = undefined; // late requests of this page are refused from now on
+        await prepared.context.close().catch(() => {});
+      }
       release();
     }
   }
 
   /** The rendered page's HTML, its final URL and the requests it had refused. */
   html(o: RenderOptions): Promise<{ html: string; url: string; blocked: string[] }> {
-    return this.withPage(o, async (page, blocked) => ({ html: await page.content(), url: page.url(), blocked: blocked.slice(0, 100) }));
+    // outerHTML: the same markup as page.content(), without its extra round trips
+    return this.withPage(o, async (page, blocked) => ({ html: await page.evaluate(() => document.documentElement.outerHTML), url: page.url(), blocked: blocked.slice(0, 100) }));
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    this.spare = undefined; // closed with the browser
     const b = this.browser;
     this.browser = undefined;
     if (b) {

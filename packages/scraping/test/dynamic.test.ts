@@ -56,6 +56,10 @@ describe('scrape_dynamic_page', () => {
     expect(r.fields).toEqual({ heading: 'Rendered by JS', dyn: 'dynamic content' });
   });
 
+  it('a fresh context per call: nothing a page stored is seen by the next call', async () => {
+    for (let i = 0; i < 2; i++) expect((await s.ok('scrape_dynamic_page', { url: U('/state'), format: 'text', settle_ms: 0 })).content).toBe('stored: nothing, cookie: none');
+  });
+
   it('scrolls to load lazy content', async () => {
     const plain = await s.ok('scrape_dynamic_page', { url: U('/scroll'), format: 'text' });
     const scrolled = await s.ok('scrape_dynamic_page', { url: U('/scroll'), format: 'text', scroll: 3 });

@@ -51,6 +51,12 @@ const pages: Record<string, () => { status?: number; type?: string; body: string
       more(); window.addEventListener('scroll', () => { if (window.innerHeight + window.scrollY >= document.body.scrollHeight - 5) setTimeout(more, 50); });
     </script></body></html>`,
   }),
+  '/state': () => ({
+    body: `<html><head><title>State</title></head><body><p id="seen">?</p><script>
+      document.getElementById('seen').textContent = 'stored: ' + (localStorage.getItem('k') ?? 'nothing') + ', cookie: ' + (document.cookie || 'none');
+      localStorage.setItem('k', 'from an earlier call'); document.cookie = 'c=earlier';
+    </script></body></html>`,
+  }),
   '/data.json': () => ({ type: 'application/json', body: '{"ok":true,"items":[1,2,3]}' }),
   '/image.png': () => ({ type: 'image/png', body: Buffer.alloc(3000, 1) }),
   '/report.pdf': () => ({ type: 'application/pdf', body: Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(20_000, 2)]) }),
