@@ -30,7 +30,10 @@ export interface Limits {
 }
 
 const BYTEA_PREVIEW = 1024;
+/** Longer text values are cut (the model can read the rest with substring() in SQL). */
+export const MAX_TEXT_CHARS = 100_000;
 const BATCH = 200;
+const FIRST_BATCH = 50;
 
 // Names of common types; others are looked up in pg_type once.
 const TYPE_NAMES: Record<number, string> = {
@@ -63,6 +66,7 @@ export function toJson(value: unknown, typeId: number): unknown {
     return b.length > BYTEA_PREVIEW ? `base64:${b.subarray(0, BYTEA_PREVIEW).toString('base64')}… (${b.length} bytes)` : `base64:${b.toString('base64')}`;
   }
   if (typeof value === 'string' && (typeId === 1114 || typeId === 1184) && value.includes(' ')) return value.replace(' ', 'T');
+  if (typeof value === 'string' && value.length > MAX_TEXT_CHARS) return `${value.slice(0, MAX_TEXT_CHARS)}… (${value.length} characters; read the rest with substring())`;
   if (Array.isArray(value)) return value.map((v) => toJson(v, 0));
   if (typeof value === 'object') return JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
   return value;
@@ -106,7 +110,11 @@ export async function runReadQuery(backend: Backend, sql: string, params: Param[
     let bytes = 0;
     let truncated = false;
     for (;;) {
-      const want = Math.min(BATCH, limits.maxRows - rows.length);
+      // Batches sized from the rows seen so far, so that one FETCH stays near the byte budget left
+      // (wide rows are fetched a few at a time).
+      const perRow = rows.length ? bytes / rows.length : 0;
+      const budget = perRow ? Math.max(1, Math.ceil((limits.maxBytes - bytes) / perRow) + 1) : FIRST_BATCH;
+      const want = Math.min(BATCH, budget, limits.maxRows - rows.length);
       if (want <= 0) break;
       const r = await s.query(`FETCH FORWARD ${want} FROM bizmcp_cursor`);
       if (!fields.length) fields = r.fields;

@@ -25,6 +25,10 @@ for (const backend of ['postgres', 'pglite'] as const) {
       expect(row.blob).toMatch(/^base64:.*… \(2000 bytes\)$/);
       expect(row.ts).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
       expect(textOf(await t.s.call('execute_query', { sql: 'SELECT 1 AS one' }))).toContain('one (integer)\n1\n(1 row)');
+      // a huge text value is cut, and says how to read the rest
+      const long = (await t.s.ok('execute_query', { sql: "SELECT repeat('x', 250000) AS v" })).rows[0].v as string;
+      expect(long.startsWith('x'.repeat(100_000) + '… (250000 characters')).toBe(true);
+      expect(long.length).toBeLessThan(100_100);
     });
 
     it('execute_query pages with a cursor and never loses or repeats rows', async () => {
