@@ -255,9 +255,9 @@ export class BrowserPool {
     } finally {
       if (prepared) {
         prepared.holder.call = undefined; // late requests of this page are refused from now on
-        await prepared.context.close().catch(() => {});
-      }
-      release();
+        // closed after the answer is sent; the page still counts against the cap until it is gone
+        void prepared.context.close().catch(() => {}).finally(release);
+      } else release();
     }
   }
 
