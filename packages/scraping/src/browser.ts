@@ -211,7 +211,7 @@ export class BrowserPool {
   }
 
   /** Opens the URL in a fresh context, waits as asked, and hands the page to `fn`. */
-  async withPage<T>(o: RenderOptions, fn: (page: Page, blocked: string[]) => Promise<T>): Promise<T> {
+  async withPage<T>(o: RenderOptions, fn: (page: Page, blocked: string[], doc: GuardedResponse) => Promise<T>): Promise<T> {
     if (this.closed) throw new ToolError('The server is shutting down', { code: 'cancelled' });
     const { url } = await this.fetcher.guard.checkUrl(o.url);
     await this.fetcher.checkRobots(url, o.signal);
@@ -245,7 +245,7 @@ export class BrowserPool {
         await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
         await page.waitForFunction((h) => document.body.scrollHeight > h, before, { timeout: 1500 }).catch(() => {});
       }
-      return await fn(page, call.blocked);
+      return await fn(page, call.blocked, doc);
     } catch (e) {
       if (o.signal.aborted) throw o.signal.reason instanceof ToolError ? o.signal.reason : new ToolError('Cancelled', { code: 'cancelled' });
       if (e instanceof ToolError) throw e;
@@ -262,9 +262,9 @@ export class BrowserPool {
   }
 
   /** The rendered page's HTML, its final URL and the requests it had refused. */
-  html(o: RenderOptions): Promise<{ html: string; url: string; blocked: string[] }> {
+  html(o: RenderOptions): Promise<{ html: string; url: string; blocked: string[]; cappedAt?: number }> {
     // outerHTML: the same markup as page.content(), without its extra round trips
-    return this.withPage(o, async (page, blocked) => ({ html: await page.evaluate(() => document.documentElement.outerHTML), url: page.url(), blocked: blocked.slice(0, 100) }));
+    return this.withPage(o, async (page, blocked, doc) => ({ html: await page.evaluate(() => document.documentElement.outerHTML), url: page.url(), blocked: blocked.slice(0, 100), ...(doc.truncated ? { cappedAt: doc.body.length } : {}) }));
   }
 
   async close(): Promise<void> {

@@ -56,6 +56,12 @@ describe('scrape_dynamic_page', () => {
     expect(r.fields).toEqual({ heading: 'Rendered by JS', dyn: 'dynamic content' });
   });
 
+  it('strips invisible characters from rendered text too', async () => {
+    const r = await s.ok('scrape_dynamic_page', { url: U('/hidden'), format: 'text', main_content: true, settle_ms: 0 });
+    expect(r.content).toContain('Visible text with zerowidth and tag chars  and bidi reversed end.');
+    expect(r.content).not.toMatch(/[\u200B\u200D\u202E\u202C]|[\u{E0000}-\u{E007F}]/u);
+  });
+
   it('a fresh context per call: nothing a page stored is seen by the next call', async () => {
     for (let i = 0; i < 2; i++) expect((await s.ok('scrape_dynamic_page', { url: U('/state'), format: 'text', settle_ms: 0 })).content).toBe('stored: nothing, cookie: none');
   });

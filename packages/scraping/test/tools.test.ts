@@ -52,6 +52,17 @@ describe('scrape_url', () => {
     expect(first.links.find((l: { url: string }) => l.url === 'https://elsewhere.example/x').sameOrigin).toBe(false);
   });
 
+  it('a page above SCRAPING_MAX_PAGE_BYTES is read up to the cap, and says so', async () => {
+    const small = await connectInProcess(createScrapingServer({ lookup, allowedNetworks: ['127.0.0.2/32'] }), { env: { SCRAPING_DELAY_MS: '0', SCRAPING_MAX_PAGE_BYTES: '100000' } });
+    const r = await small.ok('scrape_url', { url: U('/huge'), format: 'text', max_length: 200_000 });
+    expect(r.pageCappedAt).toBe(100_000);
+    expect(r.totalLength).toBeLessThan(100_000);
+    expect(r.content).toContain('lorem ipsum');
+    expect(textOf(await small.call('scrape_url', { url: U('/huge'), max_length: 100 }))).toMatch(/larger than the 100000-byte cap/);
+    expect((await small.ok('scrape_url', { url: U('/article') })).pageCappedAt).toBeUndefined();
+    await small.close();
+  });
+
   it('strips invisible characters used for prompt injection', async () => {
     const r = await s.ok('scrape_url', { url: U('/hidden'), format: 'text', main_content: true });
     expect(r.content).toContain('Visible text with zerowidth and tag chars  and bidi reversed end.');

@@ -30,8 +30,8 @@ export const scrapeDynamicPage = tool({
   timeoutMs: 130_000,
   text: (r) => renderPage(r) + (r.blockedRequests.length ? `\n\n[${r.blockedRequests.length} request(s) of the page blocked]` : ''),
   run: async (args, ctx) => {
-    const { html, url, blocked } = await browserOf(ctx.state).html({ url: args.url, waitFor: { selector: args.wait_for_selector, state: args.wait_until }, scrolls: args.scroll, settleMs: args.settle_ms, timeoutMs: args.timeout_ms, viewport: { width: 1280, height: 900 }, signal: ctx.signal });
-    return { url, ...(await pageResult(html, url, args)), blockedRequests: blocked };
+    const { html, url, blocked, cappedAt } = await browserOf(ctx.state).html({ url: args.url, waitFor: { selector: args.wait_for_selector, state: args.wait_until }, scrolls: args.scroll, settleMs: args.settle_ms, timeoutMs: args.timeout_ms, viewport: { width: 1280, height: 900 }, signal: ctx.signal });
+    return { url, ...(await pageResult(html, url, args)), ...(cappedAt ? { pageCappedAt: cappedAt } : {}), blockedRequests: blocked };
   },
 });
 

@@ -7,6 +7,9 @@ import { browserOf, tool, type ScrapeState } from '../state.js';
 const url = z.string().min(1).max(4000).describe('http(s) URL of a public page');
 const format = z.enum(['markdown', 'text', 'html']).default('markdown');
 
+/** The pageCappedAt field, when the body was cut at the byte cap. */
+export const capped = (page: { truncated: boolean; body: { length: number } }) => (page.truncated ? { pageCappedAt: page.body.length } : {});
+
 /** Output options shared by scrape_url and scrape_dynamic_page. */
 export const pageArgs = {
   format,
@@ -28,11 +31,12 @@ export const pageOutput = {
   truncated: z.boolean(),
   nextStartIndex: z.number().optional(),
   links: z.array(z.object({ url: z.string(), text: z.string(), sameOrigin: z.boolean() })).optional(),
+  pageCappedAt: z.number().optional().describe('The page was larger than SCRAPING_MAX_PAGE_BYTES: only this many bytes were read'),
 };
 
 /** Text rendering of a page result. */
-export function renderPage(r: { title?: string; url: string; content: string; truncated: boolean; totalLength: number; nextStartIndex?: number; links?: { url: string; text: string }[] }): string {
-  return `${r.title ? `# ${r.title}\n` : ''}${r.url}\n\n${r.content}${r.truncated ? `\n\n[truncated: ${r.totalLength - (r.nextStartIndex ?? 0)} more characters; call again with start_index ${r.nextStartIndex}]` : ''}${r.links ? `\n\nLinks:\n${r.links.map((l) => `- ${l.text || '(no text)'}: ${l.url}`).join('\n')}` : ''}`;
+export function renderPage(r: { title?: string; url: string; content: string; truncated: boolean; totalLength: number; nextStartIndex?: number; links?: { url: string; text: string }[]; pageCappedAt?: number }): string {
+  return `${r.title ? `# ${r.title}\n` : ''}${r.url}\n\n${r.content}${r.pageCappedAt ? `\n\n[the page is larger than the ${r.pageCappedAt}-byte cap: its end was not read]` : ''}${r.truncated ? `\n\n[truncated: ${r.totalLength - (r.nextStartIndex ?? 0)} more characters; call again with start_index ${r.nextStartIndex}]` : ''}${r.links ? `\n\nLinks:\n${r.links.map((l) => `- ${l.text || '(no text)'}: ${l.url}`).join('\n')}` : ''}`;
 }
 
 async function fetchHtml(state: ScrapeState, target: string, signal: AbortSignal) {
@@ -58,9 +62,9 @@ export const scrapeUrl = tool({
         throw new ToolError(`Not a text page: ${page.contentType} (${page.body.length} bytes)`, { code: 'invalid_argument', hint: 'Use download_file for binary files.' });
       }
       const p = pageText(stripInvisible(html), args.start_index, args.max_length);
-      return { url: page.url, status: page.status, contentType: page.contentType, content: p.text, totalLength: p.totalLength, startIndex: p.startIndex, truncated: p.truncated || page.truncated, ...(p.nextStartIndex !== undefined ? { nextStartIndex: p.nextStartIndex } : {}) };
+      return { url: page.url, status: page.status, contentType: page.contentType, content: p.text, totalLength: p.totalLength, startIndex: p.startIndex, truncated: p.truncated, ...(p.nextStartIndex !== undefined ? { nextStartIndex: p.nextStartIndex } : {}), ...capped(page) };
     }
-    return { url: page.url, status: page.status, contentType: page.contentType, ...(await pageResult(html, page.url, args)) };
+    return { url: page.url, status: page.status, contentType: page.contentType, ...(await pageResult(html, page.url, args)), ...capped(page) };
   },
 });
 
