@@ -13,3 +13,4 @@ export * from './text.js';
 export * from './docs.js';
 export * from './sandbox.js';
 export * from './net.js';
+export * from './auth/index.js';

@@ -7,6 +7,8 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { ListRootsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { buildServer, type BuiltServer, type ServerDef } from './server.js';
 
+export * from './testing/oauth.js';
+
 export interface InProcess<S = any> {
   client: Client;
   server: BuiltServer<any, S>;
