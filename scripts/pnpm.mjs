@@ -1,9 +1,8 @@
 #!/usr/bin/env node
-// Runs the pinned pnpm (installed into .tools/ by scripts/setup.mjs) with the given arguments.
+// Runs the pinned pnpm (installed into .tools/ by scripts/setup.mjs) with the given arguments, on
+// Node >= 22.12 (the running node, or the one setup fetched into .tools/ when that is older).
 // Used instead of a global pnpm or corepack, which are not on a fresh machine.
-import { spawnSync } from 'node:child_process';
-import { ensurePnpm } from './lib/pnpm-path.mjs';
+import { runPnpm } from './lib/pnpm-path.mjs';
 
-const bin = ensurePnpm();
-const r = spawnSync(process.execPath, [bin, ...process.argv.slice(2)], { stdio: 'inherit' });
+const r = runPnpm(process.argv.slice(2), { cwd: process.cwd() });
 process.exit(r.status ?? 1);

@@ -1,15 +1,19 @@
 #!/usr/bin/env node
-// Installs everything the project needs on a fresh machine that has only Node 20 and npm:
+// Installs everything the project needs on a fresh machine that has only npm and a Node, maybe an old one:
+//   0. Node >= 22.12: when the running node is older, the pinned Node 24 from the npm registry into
+//      .tools/node24/ (BIZMCP_NODE=22 picks the pinned Node 22 instead; see lib/node-path.mjs),
 //   1. the pinned pnpm (into .tools/, through npm),
 //   2. the Debian packages the test suite drives for real (declared by each package, e.g. chromium
 //      or dovecot-imapd) when they are missing and we are root on a Debian-like system (skipped
 //      with --no-system),
 //   3. the workspace's Node packages (pnpm install, frozen lockfile).
 // Output goes to stderr; a failure exits non-zero with one line saying what failed.
+// Runs on Node 18 and 20 too (it is what brings the newer Node); pnpm runs on the chosen Node.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensurePnpm, root } from './lib/pnpm-path.mjs';
+import { ensureNode } from './lib/node-path.mjs';
+import { root, runPnpm } from './lib/pnpm-path.mjs';
 
 const args = new Set(process.argv.slice(2));
 const log = (m) => process.stderr.write(`[setup] ${m}\n`);
@@ -49,19 +53,17 @@ function systemPackages() {
   }
 }
 
-function nodePackages() {
-  const pnpm = ensurePnpm();
+function nodePackages(node) {
   const frozen = existsSync(join(root, 'pnpm-lock.yaml')) ? ['--frozen-lockfile'] : [];
   log('installing Node packages (pnpm install)');
-  const r = spawnSync(process.execPath, [pnpm, 'install', ...frozen, '--reporter=append-only'], {
-    cwd: root,
-    stdio: ['ignore', 2, 2],
-  });
+  const r = runPnpm(['install', ...frozen, '--reporter=append-only'], { node, stdio: ['ignore', 2, 2] });
   if (r.status !== 0) {
     log('pnpm install failed');
     process.exit(1);
   }
 }
 
+const node = ensureNode();
+if (node !== process.execPath) log(`the project runs on ${node} (this node is ${process.versions.node})`);
 if (!args.has('--no-system')) systemPackages();
-if (!args.has('--no-node')) nodePackages();
+if (!args.has('--no-node')) nodePackages(node);
