@@ -33,7 +33,8 @@ export const COMMON_OPTIONS: Record<string, OptionSpec> = {
   help: { type: 'boolean', short: 'h', description: 'Print this help and exit.' },
   version: { type: 'boolean', short: 'v', description: 'Print the version and exit.' },
   'read-only': { type: 'boolean', description: 'Register only the tools that never change anything.' },
-  tools: { type: 'string', description: 'Comma-separated list of the only tools to register.' },
+  toolsets: { type: 'string', description: 'Comma-separated toolsets to register, or "all" (default: the toolsets marked * below).' },
+  tools: { type: 'string', description: 'Comma-separated list of the only tools to register (from any toolset).' },
   'exclude-tools': { type: 'string', description: 'Comma-separated list of tools not to register.' },
   http: { type: 'boolean', description: 'Serve Streamable HTTP instead of stdio (for shared deployments).' },
   host: { type: 'string', description: 'HTTP bind address (default 127.0.0.1).' },
@@ -52,6 +53,7 @@ export const COMMON_ENV: Record<string, EnvSpec> = {
 
 export interface CommonConfig {
   readOnly: boolean;
+  toolsets?: string[];
   tools?: string[];
   excludeTools: string[];
   http?: { host: string; port: number; token?: string; allowedOrigins: string[] };
@@ -112,6 +114,7 @@ export function commonConfig(p: ParsedArgs): CommonConfig {
   }
   return {
     readOnly: Boolean(f['read-only']),
+    toolsets: f.toolsets !== undefined ? list(String(f.toolsets)) : undefined,
     tools: f.tools !== undefined ? list(String(f.tools)) : undefined,
     excludeTools: list(f['exclude-tools'] as string | undefined),
     http,
@@ -137,6 +140,8 @@ export function renderHelp(def: {
   options: Record<string, OptionSpec>;
   env: Record<string, EnvSpec>;
   positionals?: { name: string; description: string };
+  /** Extra sections (the toolsets and their tools). */
+  sections?: string[][];
 }): string {
   const opt = (name: string, o: OptionSpec) => {
     const left = `  ${o.short ? `-${o.short}, ` : '    '}--${name}${o.type === 'string' ? ' <value>' : ''}`;
@@ -154,8 +159,9 @@ export function renderHelp(def: {
   const own = Object.entries(def.options);
   if (own.length) lines.push('Options:', ...own.map(([k, v]) => opt(k, v)), '');
   lines.push('Common options:', ...Object.entries(COMMON_OPTIONS).map(([k, v]) => opt(k, v)), '');
+  for (const section of def.sections ?? []) lines.push(...section, '');
   const envs = Object.entries({ ...def.env, ...COMMON_ENV });
-  lines.push('Environment:', ...envs.map(([k, v]) => `  ${k.padEnd(32)} ${v.description}${v.secret ? ' (secret)' : ''}`), '');
+  lines.push('Environment:', ...envs.map(([k, v]) => `  ${k.padEnd(32)} ${v.description}${v.default !== undefined ? ` Default: ${v.default}.` : ''}${v.secret ? ' (secret)' : ''}`), '');
   lines.push('stdout carries only MCP JSON-RPC; logs go to stderr.');
   return lines.join('\n') + '\n';
 }

@@ -11,14 +11,7 @@ export const GENERATED_END = '<!-- END GENERATED -->';
 
 const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n+/g, ' ');
 
-function toolsOf(def: ServerDef): ToolDef[] {
-  if (typeof def.tools !== 'function') return def.tools;
-  // Tools that depend on config: render with the config a plain start would build is not always
-  // possible, so servers with dynamic tools must expose `allTools`.
-  const all = (def as ServerDef & { allTools?: ToolDef[] }).allTools;
-  if (!all) throw new Error(`${def.name}: tools is a function; export allTools on the definition for docs`);
-  return all;
-}
+const toolsOf = (def: ServerDef): ToolDef[] => def.tools;
 
 function describeArgs(t: ToolDef): string[] {
   const js = toJsonSchema(t.input, 'input') as { properties?: Record<string, any>; required?: string[] };
@@ -63,27 +56,33 @@ function hints(t: ToolDef): string {
 export function renderServerDoc(def: ServerDef): string {
   const tools = toolsOf(def);
   const bin = binName(def);
-  const lines: string[] = [GENERATED_BEGIN, '', `## Tools (${tools.length})`, ''];
-  lines.push('| tool | title | kind | kept by `--read-only` | timeout |', '|---|---|---|---|---|');
-  for (const t of tools) lines.push(`| [\`${t.name}\`](#${t.name}) | ${esc(t.title)} | ${hints(t)} | ${isReadOnlyTool(t) ? 'yes' : 'no'} | ${(t.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000} s |`);
+  const lines: string[] = [GENERATED_BEGIN, '', `## Toolsets`, ''];
+  lines.push('Select with `--toolsets a,b` (or `all`); without it, the toolsets on by default are registered.', '');
+  lines.push('| toolset | on by default | tools | what it is for |', '|---|---|---|---|');
+  for (const [name, ts] of Object.entries(def.toolsets)) {
+    lines.push(`| \`${name}\` | ${ts.default === false ? 'no' : 'yes'} | ${tools.filter((t) => t.toolset === name).map((t) => `\`${t.name}\``).join(', ')} | ${esc(ts.description)} |`);
+  }
+  lines.push('', `## Tools (${tools.length})`, '');
+  lines.push('| tool | toolset | title | kind | kept by `--read-only` | timeout |', '|---|---|---|---|---|---|');
+  for (const t of tools) lines.push(`| [\`${t.name}\`](#${t.name}) | ${t.toolset} | ${esc(t.title)} | ${hints(t)} | ${isReadOnlyTool(t) ? 'yes' : 'no'} | ${(t.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000} s |`);
   lines.push('');
   for (const t of tools) {
-    lines.push(`### ${t.name}`, '', `**${t.title}** — ${hints(t)}.`, '', t.description.trim(), '');
+    lines.push(`### ${t.name}`, '', `**${t.title}** — ${hints(t)}; toolset \`${t.toolset}\`${t.enabled ? '; registered only under the configuration its description names' : ''}.`, '', t.description.trim(), '');
     lines.push(...describeArgs(t));
     const limits = [`timeout ${(t.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000} s (\`${timeoutEnvName(t.name)}\`)`];
     if (t.rateLimit) limits.push(`rate limit ${t.rateLimit.points} calls per ${t.rateLimit.durationSec} s (\`${rateLimitEnvName(t.name)}\`)`);
     lines.push(`Limits: ${limits.join('; ')}.`, '');
   }
-  const resources = typeof def.resources === 'function' ? (def as any).allResources ?? [] : (def.resources ?? []);
+  const resources = def.resources ?? [];
   if (resources.length) {
     lines.push('## Resources', '', '| template | name | description |', '|---|---|---|');
     for (const r of resources) lines.push(`| \`${r.uriTemplate}\` | ${r.name} | ${esc(r.description)} |`);
     lines.push('');
   }
-  const prompts = typeof def.prompts === 'function' ? (def as any).allPrompts ?? [] : (def.prompts ?? []);
+  const prompts = def.prompts ?? [];
   if (prompts.length) {
     lines.push('## Prompts', '', '| prompt | arguments | description |', '|---|---|---|');
-    for (const p of prompts) lines.push(`| \`${p.name}\` | ${p.arguments.map((a: any) => `\`${a.name}\`${a.required ? '' : '?'}`).join(', ') || '—'} | ${esc(p.description)} |`);
+    for (const p of prompts) lines.push(`| \`${p.name}\` | ${p.arguments.map((a) => `\`${a.name}\`${a.required ? '' : '?'}`).join(', ') || '—'} | ${esc(p.description)} |`);
     lines.push('');
   }
   lines.push('## Configuration', '', `Command: \`${bin}${def.positionals ? ` [${def.positionals.name}...]` : ''} [options]\``, '');
@@ -123,6 +122,7 @@ export function serverConfigEntry(def: ServerDef) {
     args: def.positionals ? [`<${def.positionals.name}>`] : [],
     env: Object.fromEntries(Object.entries(def.env).map(([k, v]) => [k, { description: v.description, secret: Boolean(v.secret), ...(v.example ? { example: v.example } : {}), ...(v.default ? { default: v.default } : {}) }])),
     options: Object.fromEntries(Object.entries(def.options ?? {}).map(([k, v]) => [`--${k}`, v.description])),
-    tools: toolsOf(def).map((t) => ({ name: t.name, readOnly: isReadOnlyTool(t), destructive: Boolean(t.annotations.destructiveHint) })),
+    toolsets: Object.fromEntries(Object.entries(def.toolsets).map(([k, v]) => [k, { description: v.description, default: v.default !== false }])),
+    tools: toolsOf(def).map((t) => ({ name: t.name, toolset: t.toolset, readOnly: isReadOnlyTool(t), destructive: Boolean(t.annotations.destructiveHint) })),
   };
 }

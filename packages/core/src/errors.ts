@@ -19,6 +19,7 @@ export type ToolErrorCode =
   | 'unavailable'
   | 'read_only'
   | 'conflict'
+  | 'outcome_unknown'
   | 'failed';
 
 export interface ToolErrorOptions {
@@ -88,4 +89,27 @@ export function systemErrorToToolError(err: NodeJS.ErrnoException, shownPath?: s
     default:
       return undefined;
   }
+}
+
+/**
+ * The one error for "this tool needs settings or credentials that are not set" (code
+ * `missing_credentials`), in every server: it names each variable and says where to get it. The
+ * server still starts and lists its tools; only the calls that need the setting fail.
+ */
+export function missingCredentials(opts: {
+  /** What cannot work, e.g. "Stripe" or "Downloads". */
+  what: string;
+  /** The variables to set, e.g. ["STRIPE_SECRET_KEY"]; an entry may name alternatives ("A (or B)"). */
+  vars: string[];
+  /** Where to get the value or how to set it (one or two sentences). */
+  how: string;
+  /** An auth command that stores a credential instead, e.g. "bizmcp-google auth". */
+  command?: string;
+}): ToolError {
+  const set = opts.command ? `run \`${opts.command}\` or set ${opts.vars.join(', ')}` : `set ${opts.vars.join(', ')}`;
+  return new ToolError(`${opts.what} is not configured: ${set} in the server's environment.`, {
+    code: 'missing_credentials',
+    hint: opts.how,
+    details: { missing: opts.vars, ...(opts.command ? { command: opts.command } : {}) },
+  });
 }

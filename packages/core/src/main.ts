@@ -2,7 +2,7 @@
 // version, build the server, serve stdio (default) or Streamable HTTP, and shut down cleanly.
 import { COMMON_ENV, ConfigError, parseArgv, renderHelp } from './config.js';
 import type { HttpHandle } from './http.js';
-import { binName, buildServer, type BuiltServer, type ServerDef } from './server.js';
+import { binName, buildServer, renderToolsets, type BuiltServer, type ServerDef } from './server.js';
 import { RobustStdioTransport } from './stdio.js';
 
 const SHUTDOWN_BUDGET_MS = 2000;
@@ -14,11 +14,15 @@ export async function runMain(def: ServerDef, argv: string[] = process.argv.slic
     process.exit(1);
   };
 
+  if (def.auth && argv[0] === 'auth') {
+    const { runAuthCommand } = await import('./auth/flow.js');
+    process.exit(await runAuthCommand({ server: def.name, flow: def.auth }, argv));
+  }
   let built: BuiltServer;
   try {
     const peek = parseArgv(argv, env, def.options ?? {}, Boolean(def.positionals));
     if (peek.flags.help) {
-      process.stderr.write(renderHelp({ bin, title: def.title, description: def.description, version: def.version, options: def.options ?? {}, env: def.env, positionals: def.positionals }));
+      process.stderr.write(renderHelp({ bin, title: def.title, description: def.description, version: def.version, options: def.options ?? {}, env: def.env, positionals: def.positionals, sections: [renderToolsets(def), ...(def.auth ? [[`Subcommand: ${bin} auth [login|status|logout] [--account NAME]: authorise this server once in a browser and store the refresh token (0600, in the user's config directory).`]] : [])] }));
       process.exit(0);
     }
     if (peek.flags.version) {

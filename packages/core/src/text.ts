@@ -36,17 +36,3 @@ export function pageText(text: string, start = 0, max = 50_000): TextPage {
   return { text: text.slice(start, end), totalLength: text.length, startIndex: start, truncated, ...(truncated ? { nextStartIndex: end } : {}) };
 }
 
-/** Opaque cursor for paging (base64url JSON). */
-export function encodeCursor(value: unknown): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
-}
-
-export function decodeCursor<T>(cursor: string, check: (v: unknown) => v is T): T {
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (check(v)) return v;
-  } catch {
-    /* fall through */
-  }
-  throw new ToolError('Invalid cursor', { code: 'invalid_argument', hint: 'Pass the nextCursor value from the previous result unchanged.' });
-}

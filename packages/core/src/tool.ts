@@ -4,12 +4,26 @@ import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { RateLimit } from './limits.js';
 
+/** The four MCP hints, always explicit: clients treat a missing hint as its riskiest value. */
 export interface ToolAnnotations {
-  readOnlyHint?: boolean;
-  destructiveHint?: boolean;
-  idempotentHint?: boolean;
-  openWorldHint?: boolean;
+  readOnlyHint: boolean;
+  destructiveHint: boolean;
+  idempotentHint: boolean;
+  openWorldHint: boolean;
 }
+
+/**
+ * Annotation presets. `openWorld`: the tool reaches something outside this machine's control (a SaaS
+ * API, the web, a mail server) rather than a closed local system (files in the sandbox, the database).
+ */
+export const annotations = {
+  /** Reads only; repeating it changes nothing. */
+  read: (o: { openWorld?: boolean } = {}): ToolAnnotations => ({ readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: o.openWorld ?? false }),
+  /** Adds or updates without losing anything (create, append, send). */
+  additive: (o: { idempotent?: boolean; openWorld?: boolean } = {}): ToolAnnotations => ({ readOnlyHint: false, destructiveHint: false, idempotentHint: o.idempotent ?? false, openWorldHint: o.openWorld ?? false }),
+  /** May overwrite or delete what exists (replace, delete, refund). */
+  destructive: (o: { idempotent?: boolean; openWorld?: boolean } = {}): ToolAnnotations => ({ readOnlyHint: false, destructiveHint: true, idempotentHint: o.idempotent ?? false, openWorldHint: o.openWorld ?? false }),
+};
 
 /** MCP content blocks a tool may add beside its structured result (images, audio, resources). */
 export type ContentBlock =
@@ -30,6 +44,13 @@ export interface ToolContext<S = unknown> {
   toolName: string;
   /** Throws a `cancelled`/`timeout` ToolError when the signal has fired; cheap to call in loops. */
   checkAborted(): void;
+  /** This call's time budget in ms (the tool's timeout, or its BIZMCP_TIMEOUT_MS_<NAME> override). */
+  timeoutMs: number;
+  /** When this call times out (epoch ms). Every inner timeout (a statement, a request, a download)
+   *  derives from it: use `remainingMs()` rather than a fixed number. */
+  deadline: number;
+  /** Milliseconds left before the deadline (never negative). */
+  remainingMs(): number;
 }
 
 const RESULT = Symbol.for('bizmcp.toolResult');
@@ -50,9 +71,21 @@ export function richResult<O>(structured: O, extra: { text?: string; content?: C
 
 export const isRichResult = (v: unknown): v is RichResult<unknown> => typeof v === 'object' && v !== null && (v as Record<symbol, unknown>)[RESULT] === true;
 
+/** Turns on core's outcome-unknown guard for a write that must not happen twice by accident. */
+export interface OutcomeGuard<I = any> {
+  /** The boolean argument by which a caller confirms a repeat after an unknown outcome. */
+  confirmArg: string;
+  /** What makes two calls "the same write" (default: the tool name and its arguments). */
+  key?(args: I): string;
+  /** How long an unknown outcome blocks the same write (default 24 h). */
+  ttlMs?: number;
+}
+
 export interface ToolDef<S = any, I extends z.ZodObject<any> = z.ZodObject<any>, O extends z.ZodType = z.ZodType> {
   name: string;
   title: string;
+  /** The capability group this tool belongs to (`--toolsets` selects groups); declared by the server. */
+  toolset: string;
   /** Written for a model: when to use it, what it returns, its limits. */
   description: string;
   input: I;
@@ -64,14 +97,23 @@ export interface ToolDef<S = any, I extends z.ZodObject<any> = z.ZodObject<any>,
   rateLimit?: RateLimit;
   /** Renders the text content from the result (default: compact JSON). */
   text?(result: z.infer<O>): string;
+  /** Whether the tool exists under this configuration (default: always), e.g. only with --allow-write.
+   *  The tool list itself stays static, so docs and checks see every tool. */
+  enabled?(config: any): boolean;
+  /** Non-idempotent writes: a call that timed out, was cancelled or lost its connection is reported
+   *  as outcome unknown, and the same write is refused until the caller confirms it. */
+  outcomeGuard?: OutcomeGuard<z.infer<I>>;
   run(args: z.infer<I>, ctx: ToolContext<S>): Promise<z.infer<O> | RichResult<z.infer<O>>>;
 }
 
 /** Identity function that gives `run` its argument and result types. */
 export function defineTool<S, I extends z.ZodObject<any>, O extends z.ZodType>(def: ToolDef<S, I, O>): ToolDef<S, I, O> {
-  if (!/^[a-z][a-z0-9_]{0,63}$/.test(def.name)) throw new Error(`bad tool name ${def.name}`);
+  if (!TOOL_NAME.test(def.name)) throw new Error(`bad tool name ${def.name}: snake_case, starting with a letter, at most 64 characters`);
   return def;
 }
+
+/** Tool names and (for new tools) argument names: snake_case. */
+export const TOOL_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 
 /** A tool is kept by --read-only when it says it only reads. */
 export const isReadOnlyTool = (t: Pick<ToolDef, 'annotations'>) => t.annotations.readOnlyHint === true;
@@ -80,6 +122,8 @@ export const isReadOnlyTool = (t: Pick<ToolDef, 'annotations'>) => t.annotations
 
 export interface ResourceTemplateDef<S = any> {
   name: string;
+  /** Whether the resource exists under this configuration (default: always). */
+  enabled?(config: any): boolean;
   title?: string;
   uriTemplate: string;
   description: string;
@@ -93,6 +137,8 @@ export interface ResourceTemplateDef<S = any> {
 
 export interface PromptDef<S = any> {
   name: string;
+  /** Whether the prompt exists under this configuration (default: always). */
+  enabled?(config: any): boolean;
   title?: string;
   description: string;
   arguments: { name: string; description: string; required?: boolean }[];

@@ -2,7 +2,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { ConfigError, defineServer, envNumber } from '@bizmcp/core';
+import { ConfigError, defineServer, envInt, envSecret, envString, readEnv } from '@bizmcp/core';
 import { createPglite, createPostgres, warnAboutPrivileges, type Backend } from './backend.js';
 import { loadParser } from './guard.js';
 import { prompts, tableResource } from './resources.js';
@@ -11,7 +11,12 @@ import type { DbConfig, DbState } from './state.js';
 import { executeQuery, executeStatement, explainQuery } from './tools/query.js';
 import { describeTableTool, listSchemas, listTablesTool, sampleRows, searchObjects } from './tools/schema.js';
 
-const readTools = [executeQuery, listTablesTool, describeTableTool, listSchemas, searchObjects, explainQuery, sampleRows];
+const env = {
+  DATABASE_URL: envSecret({ description: 'PostgreSQL connection string (sslmode etc. as URL parameters). Without it, an embedded PGlite database is used.', example: 'postgresql://readonly@localhost:5432/mydb' }),
+  BIZMCP_DATA_DIR: envString({ description: 'Where the embedded database lives (default: $XDG_DATA_HOME/bizmcp/database or ~/.local/share/bizmcp/database).' }),
+  DB_MAX_ROWS: envInt({ description: 'Rows per page of execute_query.', default: 1000, min: 1 }),
+  DB_MAX_BYTES: envInt({ description: 'Approximate JSON bytes per page of execute_query.', default: 1024 * 1024, min: 1 }),
+};
 
 function defaultDataDir(env: NodeJS.ProcessEnv): string {
   const base = env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share');
@@ -26,12 +31,7 @@ const definition = defineServer<DbConfig, DbState>({
   instructions:
     'Start with list_tables or search_objects, then describe_table. execute_query runs one read-only statement and pages large results (nextCursor). Aggregate in SQL rather than reading many rows.',
   positionals: { name: 'connection-string', description: 'PostgreSQL URL (instead of DATABASE_URL).' },
-  env: {
-    DATABASE_URL: { description: 'PostgreSQL connection string (sslmode etc. as URL parameters). Without it, an embedded PGlite database is used.', secret: true, example: 'postgresql://readonly@localhost:5432/mydb' },
-    BIZMCP_DATA_DIR: { description: 'Where the embedded database lives (default: $XDG_DATA_HOME/bizmcp/database or ~/.local/share/bizmcp/database).' },
-    DB_MAX_ROWS: { description: 'Rows per page of execute_query.', default: '1000' },
-    DB_MAX_BYTES: { description: 'Approximate JSON bytes per page of execute_query.', default: String(1024 * 1024) },
-  },
+  env,
   options: {
     'allow-write': { type: 'boolean', description: 'Register execute_statement (INSERT, UPDATE, DELETE, MERGE).' },
     'allow-ddl': { type: 'boolean', description: 'With --allow-write: also accept schema changes (CREATE/ALTER/DROP TABLE, indexes, views).' },
@@ -39,22 +39,28 @@ const definition = defineServer<DbConfig, DbState>({
   },
   parseConfig: (args) => {
     if (args.positionals.length > 1) throw new ConfigError('expected at most one connection string');
-    const url = args.positionals[0] ?? args.env.DATABASE_URL ?? undefined;
+    const vars = readEnv(env, args.env);
+    const url = args.positionals[0] ?? vars.DATABASE_URL;
     if (url && !/^postgres(ql)?:\/\//.test(url)) throw new ConfigError('the connection string must start with postgresql://');
     const allowWrite = Boolean(args.flags['allow-write']);
     const allowDdl = Boolean(args.flags['allow-ddl']);
     if (allowDdl && !allowWrite) throw new ConfigError('--allow-ddl needs --allow-write');
     return {
       url: url || undefined,
-      dataDir: args.env.BIZMCP_DATA_DIR || defaultDataDir(args.env),
+      dataDir: vars.BIZMCP_DATA_DIR || defaultDataDir(args.env),
       allowWrite,
       allowDdl,
       sampleData: Boolean(args.flags['sample-data']),
-      maxRows: envNumber(args.env, 'DB_MAX_ROWS', 1000, { min: 1, integer: true }),
-      maxBytes: envNumber(args.env, 'DB_MAX_BYTES', 1024 * 1024, { min: 1, integer: true }),
+      maxRows: vars.DB_MAX_ROWS,
+      maxBytes: vars.DB_MAX_BYTES,
     };
   },
-  tools: (config) => (config.allowWrite ? [...readTools, executeStatement] : readTools),
+  toolsets: {
+    query: { description: 'Run read-only SQL and explain query plans.' },
+    schema: { description: 'Explore schemas, tables, columns and sample rows.' },
+    write: { description: 'Change rows (and, with --allow-ddl, the schema); registered only with --allow-write.' },
+  },
+  tools: [executeQuery, listTablesTool, describeTableTool, listSchemas, searchObjects, explainQuery, sampleRows, executeStatement],
   resources: [tableResource],
   prompts,
   setup(config, rt) {
@@ -79,10 +85,8 @@ const definition = defineServer<DbConfig, DbState>({
       open().catch((e) => rt.log.error({ err: (e as Error).message }, 'database not available'));
       loadParser().catch(() => {});
     });
-    return { config, backend: open, close: async () => (opened ? (await opened.catch(() => undefined))?.close() : undefined) } as DbState & { close(): Promise<void> };
-  },
-  close: async (state) => {
-    await (state as DbState & { close(): Promise<void> }).close();
+    rt.onClose(async () => (opened ? (await opened.catch(() => undefined))?.close() : undefined));
+    return { config, backend: open };
   },
 });
 
@@ -97,7 +101,4 @@ async function loadSample(db: Backend): Promise<void> {
     { timeoutMs: 60_000, signal },
   );
 }
-
-/** Every tool, for the generated docs (execute_statement exists only with --allow-write). */
-(definition as unknown as { allTools: unknown[] }).allTools = [...readTools, executeStatement];
 export default definition;

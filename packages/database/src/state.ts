@@ -1,4 +1,4 @@
-import { toolsFor } from '@bizmcp/core';
+import { toolsFor, type ToolContext } from '@bizmcp/core';
 import type { Backend } from './backend.js';
 
 export interface DbConfig {
@@ -18,3 +18,7 @@ export interface DbState {
 }
 
 export const tool = toolsFor<DbState>();
+
+/** The statement timeout of a call: what is left of its deadline, less a margin so the database
+ *  stops the statement (and says so) just before the call itself would time out. */
+export const statementTimeout = (ctx: Pick<ToolContext, 'remainingMs'>) => Math.max(1, ctx.remainingMs() - 200);

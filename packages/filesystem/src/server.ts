@@ -1,5 +1,5 @@
 // bizmcp-filesystem: files inside allowed directories, with the reference server's tools and more.
-import { defineServer, envNumber, Sandbox } from '@bizmcp/core';
+import { defineServer, envInt, envList, readEnv, Sandbox } from '@bizmcp/core';
 import { fileResource } from './resources.js';
 import type { FsConfig, FsState } from './state.js';
 import { listTools } from './tools/list.js';
@@ -9,6 +9,12 @@ import { writeTools } from './tools/write.js';
 
 const MB = 1024 * 1024;
 
+const env = {
+  ALLOWED_PATHS: envList({ description: 'Comma-separated directories the tools may use (added to the positional arguments). With none, the client\'s MCP roots are used.', example: '/Users/me/projects,/Users/me/data' }),
+  FS_MAX_READ_BYTES: envInt({ description: 'Largest text read in one call, in bytes (larger files are read in windows).', default: 10 * MB, min: 1 }),
+  FS_MAX_MEDIA_BYTES: envInt({ description: 'Largest image or audio file read_media_file returns, in bytes.', default: 10 * MB, min: 1 }),
+};
+
 export default defineServer<FsConfig, FsState>({
   name: 'filesystem',
   version: '0.1.0',
@@ -17,16 +23,20 @@ export default defineServer<FsConfig, FsState>({
   instructions:
     'Files are only reachable inside the allowed directories: call list_allowed_directories first. Prefer read_text_file with head/tail/offset for large files, search_file_contents to find text, and edit_file (with dryRun first) for changes.',
   positionals: { name: 'directory', description: 'A directory the tools may use (repeatable).' },
-  env: {
-    ALLOWED_PATHS: { description: 'Comma-separated directories the tools may use (added to the positional arguments). With none, the client\'s MCP roots are used.', example: '/Users/me/projects,/Users/me/data' },
-    FS_MAX_READ_BYTES: { description: 'Largest text read in one call, in bytes (larger files are read in windows).', default: String(10 * MB) },
-    FS_MAX_MEDIA_BYTES: { description: 'Largest image or audio file read_media_file returns, in bytes.', default: String(10 * MB) },
+  env,
+  parseConfig: (args) => {
+    const vars = readEnv(env, args.env);
+    return {
+      roots: [...args.positionals.map((s) => s.trim()).filter(Boolean), ...vars.ALLOWED_PATHS],
+      maxReadBytes: vars.FS_MAX_READ_BYTES,
+      maxMediaBytes: vars.FS_MAX_MEDIA_BYTES,
+    };
   },
-  parseConfig: (args) => ({
-    roots: [...args.positionals, ...(args.env.ALLOWED_PATHS ?? '').split(',')].map((s) => s.trim()).filter(Boolean),
-    maxReadBytes: envNumber(args.env, 'FS_MAX_READ_BYTES', 10 * MB, { min: 1, integer: true }),
-    maxMediaBytes: envNumber(args.env, 'FS_MAX_MEDIA_BYTES', 10 * MB, { min: 1, integer: true }),
-  }),
+  toolsets: {
+    read: { description: 'Read files and list directories.' },
+    search: { description: 'Find files by name and text inside files.' },
+    write: { description: 'Write, edit, create, move, copy and delete files.' },
+  },
   tools: [...readTools, ...listTools, ...searchTools, ...writeTools],
   resources: [fileResource],
   setup(config, rt) {

@@ -4,7 +4,7 @@
 // response (selected headers, JSON / text / binary summary, a byte cap with the rest kept for
 // get_response_part).
 import { createHash, randomUUID } from 'node:crypto';
-import { ConfigError, envNumber, NetGuard, ToolError, type LookupAnswer } from '@bizmcp/core';
+import { ConfigError, envInt, envSecret, envString, envUrl, readEnv, NetGuard, sleep, ToolError, type LookupAnswer } from '@bizmcp/core';
 
 export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export const IDEMPOTENT = new Set<Method>(['GET', 'HEAD', 'PUT', 'DELETE']);
@@ -28,15 +28,27 @@ export interface ApiConfig {
   lookup?: (host: string) => Promise<LookupAnswer[]>;
 }
 
-export function parseApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
+/** The variables the server reads (rendered in --help, the docs and config/servers.json). */
+export const apiEnv = {
+  API_BASE_URL: envUrl({ description: 'The API\'s base URL; every request stays under it (it may be a private address: the operator chose it).', example: 'https://api.example.com/v1' }),
+  API_KEY: envSecret({ description: 'API key, sent as `Authorization: Bearer` (default), or in API_KEY_HEADER, or as the API_KEY_QUERY parameter.' }),
+  API_KEY_HEADER: envString({ description: 'Send API_KEY in this header instead (e.g. X-API-Key).' }),
+  API_KEY_QUERY: envString({ description: 'Send API_KEY as this query parameter instead (e.g. api_key).' }),
+  API_BASIC_USER: envString({ description: 'HTTP basic auth user (with API_BASIC_PASSWORD).' }),
+  API_BASIC_PASSWORD: envSecret({ description: 'HTTP basic auth password.' }),
+  API_HEADERS: envString({ description: 'Default headers as a JSON object, e.g. {"Accept-Language":"fr"}.' }),
+  OPENAPI_SPEC: envString({ description: 'OpenAPI 3 document (file path or URL, JSON or YAML): enables list_endpoints, describe_endpoint, call_endpoint.' }),
+  API_MAX_RESPONSE_BYTES: envInt({ description: 'Largest body part returned in one result (the rest via get_response_part).', default: 100 * 1024, min: 1 }),
+  API_TIMEOUT_MS: envInt({ description: 'Timeout of one request (never longer than what is left of the tool call\'s own timeout).', default: 30_000, min: 1 }),
+  API_MAX_RETRIES: envInt({ description: 'Retries of GET/HEAD/PUT/DELETE on 429/503 (honouring Retry-After).', default: 2 }),
+  API_MAX_RETRY_WAIT_MS: envInt({ description: 'Longest Retry-After honoured; a longer one is returned to the caller.', default: 10_000 }),
+};
+
+export function parseApiConfig(rawEnv: NodeJS.ProcessEnv): ApiConfig {
+  const env = readEnv(apiEnv, rawEnv);
   let baseUrl: URL | undefined;
   if (env.API_BASE_URL) {
-    try {
-      baseUrl = new URL(env.API_BASE_URL);
-    } catch {
-      throw new ConfigError(`API_BASE_URL is not a URL: "${env.API_BASE_URL}"`);
-    }
-    if (baseUrl.protocol !== 'http:' && baseUrl.protocol !== 'https:') throw new ConfigError('API_BASE_URL must be http or https');
+    baseUrl = new URL(rawEnv.API_BASE_URL!.trim());
     if (baseUrl.username || baseUrl.password) throw new ConfigError('put credentials in API_KEY or API_BASIC_USER/API_BASIC_PASSWORD, not in API_BASE_URL');
     baseUrl.search = '';
     baseUrl.hash = '';
@@ -53,7 +65,6 @@ export function parseApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     }
   }
   if (env.API_KEY_HEADER && env.API_KEY_QUERY) throw new ConfigError('set API_KEY_HEADER or API_KEY_QUERY, not both');
-  const num = (name: string, dflt: number, min = 0) => envNumber(env, name, dflt, { min });
   return {
     baseUrl,
     apiKey: env.API_KEY || undefined,
@@ -62,10 +73,10 @@ export function parseApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     basic: env.API_BASIC_USER ? { user: env.API_BASIC_USER, password: env.API_BASIC_PASSWORD ?? '' } : undefined,
     headers,
     openapi: env.OPENAPI_SPEC || undefined,
-    maxResponseBytes: num('API_MAX_RESPONSE_BYTES', 100 * 1024, 1),
-    timeoutMs: num('API_TIMEOUT_MS', 30_000, 1),
-    maxRetries: num('API_MAX_RETRIES', 2),
-    maxRetryWaitMs: num('API_MAX_RETRY_WAIT_MS', 10_000),
+    maxResponseBytes: env.API_MAX_RESPONSE_BYTES,
+    timeoutMs: env.API_TIMEOUT_MS,
+    maxRetries: env.API_MAX_RETRIES,
+    maxRetryWaitMs: env.API_MAX_RETRY_WAIT_MS,
   };
 }
 
@@ -174,7 +185,8 @@ export class ApiClient {
     return this.config.baseUrl;
   }
 
-  async request(method: Method, endpoint: string, opts: { query?: Record<string, unknown>; body?: unknown; headers?: Record<string, string>; signal: AbortSignal }): Promise<ApiResponse> {
+  /** `deadline`: the tool call's own (epoch ms); no request or retry wait outlives it. */
+  async request(method: Method, endpoint: string, opts: { query?: Record<string, unknown>; body?: unknown; headers?: Record<string, string>; signal: AbortSignal; deadline?: number }): Promise<ApiResponse> {
     const c = this.config;
     const url = resolveEndpoint(this.base(), endpoint, opts.query, c.apiKey && c.keyMode === 'query' ? { [c.keyName!]: c.apiKey } : {});
     const headers: Record<string, string> = { accept: 'application/json, text/*;q=0.9, */*;q=0.5', ...c.headers, ...(opts.headers ?? {}) };
@@ -194,10 +206,12 @@ export class ApiClient {
     }
     let retries = 0;
     for (;;) {
-      const res = await this.guard.fetch(url, { method, headers, body, signal: opts.signal, redirect: 'same-origin', checkRedirect: (to) => this.checkRedirect(to) });
+      const left = opts.deadline === undefined ? Infinity : opts.deadline - Date.now();
+      const timeoutMs = Math.max(1, Math.min(c.timeoutMs, left));
+      const res = await this.guard.fetch(url, { method, headers, body, signal: opts.signal, timeoutMs, redirect: 'same-origin', checkRedirect: (to) => this.checkRedirect(to) });
       if ((res.status === 429 || res.status === 503) && IDEMPOTENT.has(method) && retries < c.maxRetries) {
         const wait = retryAfterMs(res.headers['retry-after'], retries);
-        if (wait <= c.maxRetryWaitMs) {
+        if (wait <= c.maxRetryWaitMs && (opts.deadline === undefined || Date.now() + wait < opts.deadline)) {
           retries++;
           await sleep(wait, opts.signal);
           continue;
@@ -264,18 +278,4 @@ function retryAfterMs(h: string | string[] | undefined, attempt: number): number
     if (!Number.isNaN(at)) return Math.max(0, at - Date.now());
   }
   return 500 * 2 ** attempt;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        reject(signal.reason ?? new ToolError('Cancelled', { code: 'cancelled' }));
-      },
-      { once: true },
-    );
-  });
 }

@@ -1,15 +1,12 @@
 // The built binary end to end against the local API: SDK client over stdio, raw JSON-RPC lines.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jsonLines, rawStdio, spawnStdio } from '@bizmcp/core/testing';
+import { builtBin, jsonLines, rawStdio, spawnStdio } from '@bizmcp/core/testing';
 import { startApi, type Fixture } from './fixture.js';
 
-const bin = join(import.meta.dirname, '..', 'dist', 'index.js');
+const bin = builtBin('http-api');
 let api: Fixture;
 
 beforeAll(async () => {
-  if (!existsSync(bin)) throw new Error(`${bin} is missing: run the build first (npm test builds every package)`);
   api = await startApi();
 });
 afterAll(() => api.close());
@@ -40,6 +37,6 @@ describe('bizmcp-http-api binary', () => {
   it('a bad configuration is one line and exit 1', async () => {
     const run = await rawStdio(bin, '', { env: { API_BASE_URL: 'ftp://x' } });
     expect(run.code).toBe(1);
-    expect(run.stderr.trim()).toBe('bizmcp-http-api: API_BASE_URL must be http or https');
+    expect(run.stderr.trim()).toMatch(/^bizmcp-http-api: API_BASE_URL must be an http or https URL, got "[^\n]*"$/);
   });
 });

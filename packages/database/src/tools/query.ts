@@ -1,9 +1,9 @@
 // SQL tools: read-only queries with bounded pages, plans, and (with --allow-write) statements.
 import { z } from 'zod';
-import { ToolError } from '@bizmcp/core';
+import { annotations, ToolError } from '@bizmcp/core';
 import { checkReadOnly, checkWrite } from '../guard.js';
 import { readCursor, runReadQuery, typeNames, toJson, type Param } from '../query.js';
-import { tool } from '../state.js';
+import { statementTimeout, tool, type DbConfig } from '../state.js';
 
 const param = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 const columns = z.array(z.object({ name: z.string(), type: z.string() }));
@@ -17,6 +17,7 @@ const pageOutput = z.object({
 
 export const executeQuery = tool({
   name: 'execute_query',
+  toolset: 'query',
   title: 'Run a read-only SQL query',
   description:
     'Run ONE read-only SQL statement (SELECT, WITH … SELECT, VALUES, TABLE, SHOW, EXPLAIN) and get columns with their types and rows as JSON (bigint and numeric as strings, dates ISO 8601, bytea as truncated base64). Use $1, $2… placeholders with `params` for values. Results stop at max_rows (default 1000) or about 1 MB: then truncated is true and nextCursor fetches the next page (call again with only `cursor`). Anything that writes, locks, or calls side-effect functions is refused, and the statement runs in a read-only transaction that is always rolled back.',
@@ -27,7 +28,7 @@ export const executeQuery = tool({
     cursor: z.string().max(200_000).optional().describe('nextCursor from a previous page (instead of sql)'),
   }),
   output: pageOutput,
-  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  annotations: annotations.read(),
   timeoutMs: 30_000,
   text: renderPage,
   run: async (args, ctx) => {
@@ -40,7 +41,7 @@ export const executeQuery = tool({
     }
     if (!sql) throw new ToolError('sql: required (or pass cursor)', { code: 'invalid_argument' });
     const { maxRows, maxBytes } = ctx.state.config;
-    return runReadQuery(await ctx.state.backend(), sql, params, offset, { maxRows: args.max_rows ?? maxRows, maxBytes, timeoutMs: 30_000, signal: ctx.signal });
+    return runReadQuery(await ctx.state.backend(), sql, params, offset, { maxRows: args.max_rows ?? maxRows, maxBytes, timeoutMs: statementTimeout(ctx), signal: ctx.signal });
   },
 });
 
@@ -54,6 +55,7 @@ export function renderPage(p: { columns: { name: string; type: string }[]; rows:
 
 export const explainQuery = tool({
   name: 'explain_query',
+  toolset: 'query',
   title: 'Explain a query plan',
   description:
     'Show PostgreSQL\'s plan for a read-only statement, as text and as JSON. With analyze: true the statement is actually run (inside a read-only transaction that is rolled back) to report real timings and row counts; only statements the read-only guard accepts can be analyzed.',
@@ -63,7 +65,7 @@ export const explainQuery = tool({
     analyze: z.boolean().default(false),
   }),
   output: z.object({ text: z.string(), plan: z.unknown() }),
-  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  annotations: annotations.read(),
   text: (r) => r.text,
   run: async ({ sql, params, analyze }, ctx) => {
     const checked = await checkReadOnly(sql);
@@ -78,13 +80,15 @@ export const explainQuery = tool({
         const raw = Object.values(first)[0];
         return { text: textPlan.rows.map((r) => String(Object.values(r)[0])).join('\n'), plan: typeof raw === 'string' ? JSON.parse(raw) : raw };
       },
-      { timeoutMs: 30_000, signal: ctx.signal },
+      { timeoutMs: statementTimeout(ctx), signal: ctx.signal },
     );
   },
 });
 
 export const executeStatement = tool({
   name: 'execute_statement',
+  toolset: 'write',
+  enabled: (config: DbConfig) => config.allowWrite,
   title: 'Run a data-changing SQL statement',
   description:
     'Run ONE INSERT, UPDATE, DELETE or MERGE (and DDL only when the server was started with --allow-ddl) in its own transaction, committed when it succeeds. Returns the number of affected rows and, with RETURNING, up to 100 returned rows. Transaction control, COPY, DO, CALL, SET and multiple statements are refused. Only registered when the server runs with --allow-write.',
@@ -102,7 +106,7 @@ export const executeStatement = tool({
         const rows = r.rows.slice(0, 100).map((row) => Object.fromEntries(r.fields.map((f) => [f.name, toJson(row[f.name], f.dataTypeID)])));
         return { command: checked.command, affectedRows: r.affectedRows ?? 0, columns: cols, rows, truncated: r.rows.length > 100 };
       },
-      { timeoutMs: 30_000, signal: ctx.signal },
+      { timeoutMs: statementTimeout(ctx), signal: ctx.signal },
     );
   },
 });

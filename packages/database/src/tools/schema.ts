@@ -1,23 +1,26 @@
 // Schema tools: schemas, tables, one table in detail, object search, sample rows.
 import { z } from 'zod';
+import { annotations, type ToolContext } from '@bizmcp/core';
 import { describeTable, listTables, USER_SCHEMAS } from '../catalog.js';
 import { quoteIdent, runReadQuery } from '../query.js';
 import { renderPage } from './query.js';
 import type { Session } from '../backend.js';
-import { tool, type DbState } from '../state.js';
+import { statementTimeout, tool, type DbState } from '../state.js';
 
-const ro = { readOnlyHint: true, idempotentHint: true, openWorldHint: false } as const;
-const read = async <T>(state: DbState, signal: AbortSignal, fn: (s: Session) => Promise<T>) => (await state.backend()).read(fn, { timeoutMs: 15_000, signal });
+const ro = annotations.read();
+const read = async <T>(ctx: ToolContext<DbState>, fn: (s: Session) => Promise<T>) => (await ctx.state.backend()).read(fn, { timeoutMs: statementTimeout(ctx), signal: ctx.signal });
 
 export const listSchemas = tool({
   name: 'list_schemas',
+  toolset: 'schema',
   title: 'List schemas',
   description: 'The user schemas of the database (system schemas left out) with their number of tables and views and their comments.',
   input: z.object({}),
   output: z.object({ schemas: z.array(z.object({ name: z.string(), tables: z.number(), comment: z.string().optional() })) }),
   annotations: ro,
+  timeoutMs: 15_000,
   run: async (_a, ctx) =>
-    read(ctx.state, ctx.signal, async (s) => {
+    read(ctx, async (s) => {
       const r = await s.query(
         `SELECT n.nspname AS name, count(c.oid)::int AS tables, obj_description(n.oid, 'pg_namespace') AS comment
            FROM pg_namespace n LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relkind IN ('r','v','m','f','p')
@@ -29,6 +32,7 @@ export const listSchemas = tool({
 
 export const listTablesTool = tool({
   name: 'list_tables',
+  toolset: 'schema',
   title: 'List tables',
   description: 'Tables and views of the user schemas (or of one schema), with their kind, estimated row count and comment. Optional ILIKE pattern on the name ("%order%"). At most `limit` (default 200) with offset.',
   input: z.object({
@@ -44,9 +48,10 @@ export const listTablesTool = tool({
     nextOffset: z.number().optional(),
   }),
   annotations: ro,
+  timeoutMs: 15_000,
   text: (r) => r.tables.map((t) => `${t.schema}.${t.name} (${t.type}, ~${t.estimatedRows} rows)${t.comment ? ` — ${t.comment}` : ''}`).join('\n') + (r.truncated ? `\n[more: offset ${r.nextOffset}]` : ''),
   run: async ({ schema, pattern, limit, offset }, ctx) =>
-    read(ctx.state, ctx.signal, async (s) => {
+    read(ctx, async (s) => {
       const { tables, total } = await listTables(s, schema, pattern, limit, offset);
       const end = offset + tables.length;
       return { tables, total, truncated: end < total, ...(end < total ? { nextOffset: end } : {}) };
@@ -55,6 +60,7 @@ export const listTablesTool = tool({
 
 export const describeTableTool = tool({
   name: 'describe_table',
+  toolset: 'schema',
   title: 'Describe a table',
   description: 'Columns (type, nullability, default, comment), primary key, foreign keys, indexes, comment and approximate row count of one table or view. Without a schema, public is preferred.',
   input: z.object({ table: z.string().min(1).max(200), schema: z.string().max(200).optional() }),
@@ -70,13 +76,15 @@ export const describeTableTool = tool({
     indexes: z.array(z.object({ name: z.string(), definition: z.string(), unique: z.boolean(), primary: z.boolean() })),
   }),
   annotations: ro,
-  run: async ({ table, schema }, ctx) => read(ctx.state, ctx.signal, (s) => describeTable(s, table, schema)),
+  timeoutMs: 15_000,
+  run: async ({ table, schema }, ctx) => read(ctx, (s) => describeTable(s, table, schema)),
 });
 
 const OBJECT_TYPES = ['table', 'view', 'column', 'function', 'index'] as const;
 
 export const searchObjects = tool({
   name: 'search_objects',
+  toolset: 'schema',
   title: 'Search database objects',
   description:
     'Find tables, views, columns, functions and indexes whose name matches an ILIKE pattern ("%customer%"), in the user schemas. detail: "names" (just names), "summary" (with types/owners), or "full" (with definitions). At most `limit` results (default 100).',
@@ -88,9 +96,10 @@ export const searchObjects = tool({
   }),
   output: z.object({ objects: z.array(z.object({ type: z.enum(OBJECT_TYPES), schema: z.string(), name: z.string(), table: z.string().optional(), detail: z.string().optional() })), truncated: z.boolean() }),
   annotations: ro,
+  timeoutMs: 15_000,
   text: (r) => r.objects.map((o) => `${o.type} ${o.schema}.${o.table ? `${o.table}.` : ''}${o.name}${o.detail ? `: ${o.detail}` : ''}`).join('\n') || 'No objects match',
   run: async ({ pattern, types, detail, limit }, ctx) =>
-    read(ctx.state, ctx.signal, async (s) => {
+    read(ctx, async (s) => {
       const like = /[%_]/.test(pattern) ? pattern : `%${pattern}%`;
       const full = detail === 'full';
       const parts: string[] = [];
@@ -121,15 +130,17 @@ export const searchObjects = tool({
 
 export const sampleRows = tool({
   name: 'sample_rows',
+  toolset: 'schema',
   title: 'Sample rows of a table',
   description: 'The first rows of a table or view (up to 100, default 10), to see what its data looks like. Same row format as execute_query.',
   input: z.object({ table: z.string().min(1).max(200), schema: z.string().max(200).default('public'), limit: z.number().int().min(1).max(100).default(10) }),
   output: z.object({ columns: z.array(z.object({ name: z.string(), type: z.string() })), rows: z.array(z.record(z.string(), z.unknown())), rowCount: z.number(), truncated: z.boolean() }),
   annotations: ro,
+  timeoutMs: 15_000,
   text: renderPage,
   run: async ({ table, schema, limit }, ctx) => {
     const sql = `SELECT * FROM ${quoteIdent(schema)}.${quoteIdent(table)} LIMIT ${limit}`;
-    const page = await runReadQuery(await ctx.state.backend(), sql, [], 0, { maxRows: limit, maxBytes: ctx.state.config.maxBytes, timeoutMs: 15_000, signal: ctx.signal });
+    const page = await runReadQuery(await ctx.state.backend(), sql, [], 0, { maxRows: limit, maxBytes: ctx.state.config.maxBytes, timeoutMs: statementTimeout(ctx), signal: ctx.signal });
     return { columns: page.columns, rows: page.rows, rowCount: page.rowCount, truncated: page.truncated };
   },
 });

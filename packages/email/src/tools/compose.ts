@@ -149,6 +149,7 @@ const safetyNote = 'Recipients outside EMAIL_ALLOWED_RECIPIENTS refuse the whole
 
 export const sendEmail = tool({
   name: 'send_email',
+  toolset: 'compose',
   title: 'Send email',
   description: `Writes a new email to to/cc/bcc with a subject and a text and/or HTML body, optionally with attachments from the attachment directory. ${modeNote} ${safetyNote}`,
   input: z.object({
@@ -231,6 +232,7 @@ const replyInput = {
 
 export const replyToEmail = tool({
   name: 'reply_to_email',
+  toolset: 'compose',
   title: 'Reply to email',
   description: `Replies to a message (mailbox + uid): To is its Reply-To or From, reply_all adds its To and Cc; the subject gets "Re:", In-Reply-To and References thread it correctly, and the original is quoted. ${modeNote} ${safetyNote}`,
   input: z.object(replyInput),
@@ -250,6 +252,7 @@ export const replyToEmail = tool({
 
 export const forwardEmail = tool({
   name: 'forward_email',
+  toolset: 'compose',
   title: 'Forward email',
   description: `Forwards a message (mailbox + uid) to new recipients with an optional note above it: "Fwd:" subject, the original headers and text, and its attachments (unless include_attachments is false). ${modeNote} ${safetyNote}`,
   input: z.object({
@@ -304,6 +307,7 @@ export const forwardEmail = tool({
 
 export const createDraft = tool({
   name: 'create_draft',
+  toolset: 'compose',
   title: 'Create draft',
   description:
     'Saves a message in the Drafts mailbox (found by its \\Drafts special-use flag) without sending anything, for a person to review and send. For a reply draft give reply_to {mailbox, uid}: recipients, "Re:" subject, threading headers and the quoted original are filled in. Recipients outside EMAIL_ALLOWED_RECIPIENTS are refused here too.',

@@ -9,6 +9,7 @@ const uidsArg = z.array(z.number().int().positive()).min(1).max(100).describe('U
 
 export const markEmail = tool({
   name: 'mark_email',
+  toolset: 'organize',
   title: 'Mark email',
   description: 'Marks messages as read/unread (seen) and/or flagged/unflagged (starred). Give at least one of seen or flagged. Reversible.',
   input: z.object({
@@ -35,6 +36,7 @@ export const markEmail = tool({
 
 export const moveEmail = tool({
   name: 'move_email',
+  toolset: 'organize',
   title: 'Move email',
   description: 'Moves messages to another mailbox (for example Archive or Trash; list_mailboxes gives the names). Returns the new UIDs when the server reports them. Nothing is deleted permanently: a message moved by mistake can be moved back.',
   input: z.object({

@@ -2,6 +2,7 @@
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { annotations } from '@bizmcp/core';
 import { formatSize, globMatcher } from '../files.js';
 import { tool } from '../state.js';
 
@@ -14,6 +15,7 @@ const TAG: Record<string, string> = { directory: '[DIR]', file: '[FILE]', symlin
 
 export const listDirectory = tool({
   name: 'list_directory',
+  toolset: 'read',
   title: 'List directory',
   description:
     'List the entries of one directory (not recursive), sorted by name, each tagged [DIR], [FILE] or [LINK]. Returns at most `limit` entries (default 1000); when truncated, call again with offset: nextOffset.',
@@ -29,7 +31,7 @@ export const listDirectory = tool({
     truncated: z.boolean(),
     nextOffset: z.number().optional(),
   }),
-  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  annotations: annotations.read(),
   text: (r) => r.entries.map((e) => `${TAG[e.type]} ${e.name}`).join('\n') + (r.truncated ? `\n[${r.total - (r.nextOffset ?? 0)} more: offset ${r.nextOffset}]` : ''),
   run: async ({ path: p, offset, limit }, ctx) => {
     const { path: real, entries } = await ctx.state.sandbox.readdir(p);
@@ -48,6 +50,7 @@ export const listDirectory = tool({
 
 export const listDirectoryWithSizes = tool({
   name: 'list_directory_with_sizes',
+  toolset: 'read',
   title: 'List directory with sizes',
   description:
     'List one directory with the size of each file, sorted by name or by size (largest first), plus totals (files, directories, bytes of the files listed). Directory sizes are not computed (that would walk the tree). At most `limit` entries (default 1000) with offset/nextOffset.',
@@ -64,7 +67,7 @@ export const listDirectoryWithSizes = tool({
     truncated: z.boolean(),
     nextOffset: z.number().optional(),
   }),
-  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  annotations: annotations.read(),
   text: (r) =>
     r.entries.map((e) => `${TAG[e.type]} ${e.name.padEnd(40)} ${e.type === 'file' ? formatSize(e.size) : ''}`.trimEnd()).join('\n') +
     `\n\nTotal: ${r.totals.files} files, ${r.totals.directories} directories, ${formatSize(r.totals.bytes)}` +
@@ -94,6 +97,7 @@ const treeNode: z.ZodType<TreeNode> = z.lazy(() => z.object({ name: z.string(), 
 
 export const directoryTree = tool({
   name: 'directory_tree',
+  toolset: 'read',
   title: 'Directory tree',
   description:
     'A recursive tree of a directory as nested JSON ({name, type, children}). Symbolic links are shown, never followed. Bounded: maxDepth (default 8) and maxEntries (default 2000, max 50000); when the cap is hit the tree is cut and truncated: true. excludePatterns are globs (a pattern without "/" matches a name at any depth, e.g. "node_modules", ".git", "*.log").',
@@ -104,7 +108,7 @@ export const directoryTree = tool({
     maxEntries: z.number().int().min(1).max(50_000).default(2000),
   }),
   output: z.object({ path: z.string(), tree: z.array(treeNode), entries: z.number(), truncated: z.boolean() }),
-  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  annotations: annotations.read(),
   text: (r) => {
     const lines: string[] = [];
     const draw = (nodes: TreeNode[], indent: string) => {
@@ -149,11 +153,12 @@ export const directoryTree = tool({
 
 export const listAllowedDirectories = tool({
   name: 'list_allowed_directories',
+  toolset: 'read',
   title: 'Allowed directories',
   description: 'The directories this server may read and write (canonical paths). Every other tool refuses paths outside them. Call this first to know where to look.',
   input: z.object({}),
   output: z.object({ directories: z.array(z.string()) }),
-  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  annotations: annotations.read(),
   text: (r) => (r.directories.length ? `Allowed directories:\n${r.directories.join('\n')}` : 'No allowed directories yet (set ALLOWED_PATHS or use a client that provides roots).'),
   run: async (_args, ctx) => ({ directories: [...ctx.state.sandbox.roots()] }),
 });

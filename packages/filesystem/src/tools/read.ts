@@ -1,7 +1,7 @@
 // Reading tools: whole files and windows of text files, media files, several files at once, and
 // file metadata.
 import { z } from 'zod';
-import { richResult, ToolError, isToolError } from '@bizmcp/core';
+import { annotations, richResult, ToolError, isToolError } from '@bizmcp/core';
 import { lineWindow, looksBinary, mediaType, tailLines } from '../files.js';
 import { tool, type FsState } from '../state.js';
 
@@ -31,7 +31,7 @@ async function readText(args: z.infer<typeof readTextInput>, state: FsState) {
     throw new ToolError('Use only one of head, tail, or offset/limit', { code: 'invalid_argument' });
   }
   const max = state.config.maxReadBytes;
-  const { handle, path, stat } = await state.sandbox.openRead(args.path);
+  const { handle, realPath: path, stat } = await state.sandbox.openRead(args.path);
   try {
     const sample = Buffer.alloc(Math.min(8000, stat.size));
     await handle.read(sample, 0, sample.length, 0);
@@ -59,34 +59,37 @@ const readDescription = (extra: string) =>
 
 export const readTextFile = tool({
   name: 'read_text_file',
+  toolset: 'read',
   title: 'Read text file',
   description: readDescription('Returns the content, the file size and how many lines were returned. '),
   input: readTextInput,
   output: textOutput,
-  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  annotations: annotations.read(),
   text: (r) => (r.truncated ? `${r.content}\n[truncated: ${r.nextOffset !== undefined ? `continue with offset ${r.nextOffset}` : 'more text before this'}]` : r.content),
   run: (args, ctx) => readText(args, ctx.state),
 });
 
 export const readFile = tool({
   name: 'read_file',
+  toolset: 'read',
   title: 'Read file',
   description: readDescription('Same as read_text_file (the seed guide\'s name for it). '),
   input: readTextInput,
   output: textOutput,
-  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  annotations: annotations.read(),
   text: readTextFile.text,
   run: (args, ctx) => readText(args, ctx.state),
 });
 
 export const readMediaFile = tool({
   name: 'read_media_file',
+  toolset: 'read',
   title: 'Read image or audio file',
   description:
     'Read an image (png, jpeg, gif, webp, bmp, svg, tiff, ico) or audio file (mp3, wav, ogg, flac, m4a, aac, opus) and return it as MCP image/audio content with its MIME type, detected from the file\'s bytes. Files over FS_MAX_MEDIA_BYTES (default 10 MB) are refused.',
   input: z.object({ path: pathArg }),
   output: z.object({ path: z.string(), mimeType: z.string(), size: z.number(), kind: z.enum(['image', 'audio']) }),
-  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  annotations: annotations.read(),
   run: async ({ path: p }, ctx) => {
     const { data, path, stat } = await ctx.state.sandbox.readFile(p, { maxBytes: ctx.state.config.maxMediaBytes });
     const mimeType = mediaType(path, data.subarray(0, 16));
@@ -99,6 +102,7 @@ export const readMediaFile = tool({
 
 export const readMultipleFiles = tool({
   name: 'read_multiple_files',
+  toolset: 'read',
   title: 'Read several files',
   description:
     'Read up to 50 text files at once. Each file is reported on its own: one failure (missing, outside the allowed directories, binary, too large) does not fail the others. Each file is capped like read_text_file (use it with offset/limit for the rest).',
@@ -106,7 +110,7 @@ export const readMultipleFiles = tool({
   output: z.object({
     files: z.array(z.object({ index: z.number().describe('Position in paths'), path: z.string(), ok: z.boolean(), content: z.string().optional(), size: z.number().optional(), truncated: z.boolean().optional(), error: z.string().optional() })),
   }),
-  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  annotations: annotations.read(),
   text: (r) => r.files.map((f) => (f.ok ? `=== ${f.path}${f.truncated ? ' (truncated)' : ''}\n${f.content}` : `=== ${f.path}\nError: ${f.error}`)).join('\n\n'),
   run: async ({ paths }, ctx) => {
     const files = await Promise.all(
@@ -127,6 +131,7 @@ export const readMultipleFiles = tool({
 
 export const getFileInfo = tool({
   name: 'get_file_info',
+  toolset: 'read',
   title: 'File information',
   description: 'Metadata of a file or directory: type, size, times (ISO 8601), permissions (octal), number of hard links, and for a symbolic link its target when that is inside the allowed directories. Does not read the content.',
   input: z.object({ path: pathArg }),
@@ -141,14 +146,14 @@ export const getFileInfo = tool({
     links: z.number(),
     target: z.string().optional(),
   }),
-  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  annotations: annotations.read(),
   text: (r) => Object.entries(r).map(([k, v]) => `${k}: ${v}`).join('\n'),
   run: async ({ path: p }, ctx) => {
     const { path, stat } = await ctx.state.sandbox.stat(p, 'entry');
     let target: string | undefined;
     if (stat.isSymbolicLink()) {
       try {
-        target = (await ctx.state.sandbox.resolve(p, 'follow')).path;
+        target = (await ctx.state.sandbox.resolve(p, 'read')).path;
       } catch {
         target = undefined; // leads outside or dangles: not shown
       }

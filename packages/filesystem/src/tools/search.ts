@@ -2,7 +2,7 @@
 // over the tree (never holding it in memory) with result caps and offsets.
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { z } from 'zod';
-import { ToolError } from '@bizmcp/core';
+import { annotations, ToolError } from '@bizmcp/core';
 import { globMatcher, looksBinary } from '../files.js';
 import { tool } from '../state.js';
 
@@ -11,6 +11,7 @@ const globs = z.array(z.string().min(1).max(500)).max(100);
 
 export const searchFiles = tool({
   name: 'search_files',
+  toolset: 'search',
   title: 'Find files by name',
   description:
     'Find files and directories under a directory whose name matches a glob (case-insensitive): a pattern without "/" matches names at any depth ("*.ts", "report*"), a pattern with "/" matches the path relative to the search directory ("src/**/*.test.ts"). excludePatterns prune whole subtrees ("node_modules", ".git"). Symbolic links are not followed. At most maxResults (default 200); truncated with nextOffset when more exist.',
@@ -22,7 +23,7 @@ export const searchFiles = tool({
     offset: z.number().int().min(0).default(0),
   }),
   output: z.object({ matches: z.array(z.string()), truncated: z.boolean(), nextOffset: z.number().optional(), scanned: z.number() }),
-  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  annotations: annotations.read(),
   text: (r) => (r.matches.length ? r.matches.join('\n') : 'No matches') + (r.truncated ? `\n[more results: offset ${r.nextOffset}]` : ''),
   run: async ({ path, pattern, excludePatterns, maxResults, offset }, ctx) => {
     const match = await globMatcher([pattern], { nocase: true });
@@ -50,6 +51,7 @@ const MAX_LINE = 2000;
 
 export const searchFileContents = tool({
   name: 'search_file_contents',
+  toolset: 'search',
   title: 'Search inside files',
   description:
     'Search the text of files under a directory (like grep -rn): a literal string (default) or a regular expression (regex: true, JavaScript syntax), case-insensitive unless caseSensitive: true. include/exclude are file-name globs (e.g. include ["*.ts"], exclude ["node_modules", "*.min.js"]). Binary files and files over maxFileBytes (default 5 MB) are skipped. Returns matching lines with line numbers and optional context lines (0-5), at most maxResults matches (default 100) with truncated/nextOffset. Each file is read whole (so at most maxFileBytes of memory per file); long lines are cut to 2000 characters. Sends progress notifications.',
@@ -72,7 +74,7 @@ export const searchFileContents = tool({
     truncated: z.boolean(),
     nextOffset: z.number().optional(),
   }),
-  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  annotations: annotations.read(),
   text: (r) =>
     r.matches
       .map((m) => [...(m.before ?? []).map((b, i) => `${m.path}-${m.line - (m.before!.length - i)}-${b}`), `${m.path}:${m.line}:${m.text}`, ...(m.after ?? []).map((a, i) => `${m.path}-${m.line + i + 1}-${a}`)].join('\n'))

@@ -9,6 +9,7 @@ const pathArg = z.string().min(1).max(4096);
 
 export const writeFile = tool({
   name: 'write_file',
+  toolset: 'write',
   title: 'Write file',
   description:
     'Create a file, or replace an existing file\'s whole content (overwrite defaults to true, as in the reference server; pass overwrite: false to refuse replacing). The write is atomic: a temp file in the same directory is renamed over the target, so readers never see half a file. The parent directory must exist (create_directory). Content is written as UTF-8. Max 50 MB.',
@@ -29,6 +30,7 @@ export const writeFile = tool({
 
 export const editFile = tool({
   name: 'edit_file',
+  toolset: 'write',
   title: 'Edit file',
   description:
     'Apply a list of text replacements to a file, all or nothing: each oldText must match exactly once (matched literally, or line by line ignoring indentation and CRLF/LF differences); if any edit does not match exactly once, nothing is written and the error names the edit. Indentation of the matched block and the file\'s line endings are kept. Returns a unified diff; with dryRun: true only the diff is returned and the file is left untouched.',
@@ -55,6 +57,7 @@ export const editFile = tool({
 
 export const createDirectory = tool({
   name: 'create_directory',
+  toolset: 'write',
   title: 'Create directory',
   description: 'Create a directory and any missing parents (like mkdir -p). Succeeds quietly when it already exists.',
   input: z.object({ path: pathArg }),
@@ -65,6 +68,7 @@ export const createDirectory = tool({
 
 export const moveFile = tool({
   name: 'move_file',
+  toolset: 'write',
   title: 'Move or rename',
   description:
     'Move or rename a file or directory. Both paths must be inside the allowed directories. Refuses to replace an existing destination unless overwrite: true. A symbolic link is moved as a link.',
@@ -76,6 +80,7 @@ export const moveFile = tool({
 
 export const copyFile = tool({
   name: 'copy_file',
+  toolset: 'write',
   title: 'Copy file',
   description: 'Copy a regular file to a new path inside the allowed directories (streamed, any size). Refuses to replace an existing destination unless overwrite: true. Directories are not copied.',
   input: z.object({ source: pathArg, destination: pathArg, overwrite: z.boolean().default(false) }),
@@ -86,6 +91,7 @@ export const copyFile = tool({
 
 export const deleteFile = tool({
   name: 'delete_file',
+  toolset: 'write',
   title: 'Delete file or directory',
   description:
     'Delete a file or a symbolic link (the link itself, never what it points to). A directory is deleted only when recursive: true (with everything inside it); an empty directory also needs recursive: true. An allowed directory itself cannot be deleted. There is no undo.',

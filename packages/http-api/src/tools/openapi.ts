@@ -1,7 +1,8 @@
 // OpenAPI tools: list, describe and call operations of the configured document.
 import { z } from 'zod';
-import { ToolError } from '@bizmcp/core';
+import { annotations, ToolError } from '@bizmcp/core';
 import { renderResponse, responseSchema } from './methods.js';
+import type { ApiConfig } from '../api.js';
 import { tool, type HttpApiState } from '../state.js';
 
 const spec = (state: HttpApiState) => {
@@ -11,11 +12,13 @@ const spec = (state: HttpApiState) => {
 
 export const listEndpoints = tool({
   name: 'list_endpoints',
+  toolset: 'openapi',
+  enabled: (config: ApiConfig) => Boolean(config.openapi),
   title: 'List API operations',
   description: 'List the operations of the API\'s OpenAPI document (operationId, method, path, summary, tags), filtered by tag and/or text, at most `limit` per page (default 50) with offset. Use describe_endpoint for details and call_endpoint to call one.',
   input: z.object({ tag: z.string().max(200).optional(), text: z.string().max(200).optional().describe('Matches operationId, path, summary'), offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(500).default(50) }),
   output: z.object({ operations: z.array(z.object({ operationId: z.string(), method: z.string(), path: z.string(), summary: z.string().optional(), tags: z.array(z.string()) })), total: z.number(), truncated: z.boolean(), nextOffset: z.number().optional() }),
-  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  annotations: annotations.read(),
   text: (r) => r.operations.map((o) => `${o.operationId}: ${o.method} ${o.path}${o.summary ? ` — ${o.summary}` : ''}`).join('\n') + `\n(${r.operations.length} of ${r.total}${r.truncated ? `; more: offset ${r.nextOffset}` : ''})`,
   run: async ({ tag, text, offset, limit }, ctx) => {
     const { ops } = await spec(ctx.state).load(ctx.signal);
@@ -29,11 +32,13 @@ export const listEndpoints = tool({
 
 export const describeEndpoint = tool({
   name: 'describe_endpoint',
+  toolset: 'openapi',
+  enabled: (config: ApiConfig) => Boolean(config.openapi),
   title: 'Describe an API operation',
   description: 'The parameters (path, query, header; required or not, with schemas), the request body schema and the responses of one operation of the OpenAPI document.',
   input: z.object({ operationId: z.string().min(1).max(300) }),
   output: z.object({ operationId: z.string(), method: z.string(), path: z.string(), summary: z.string().optional(), description: z.string().optional(), parameters: z.array(z.object({ name: z.string(), in: z.string(), required: z.boolean(), description: z.string().optional(), schema: z.unknown().optional() })), requestBody: z.object({ required: z.boolean(), contentType: z.string(), schema: z.unknown() }).optional(), responses: z.record(z.string(), z.string()) }),
-  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  annotations: annotations.read(),
   run: async ({ operationId }, ctx) => {
     const op = await spec(ctx.state).find(operationId, ctx.signal);
     const { tags: _t, ...rest } = op;
@@ -43,6 +48,8 @@ export const describeEndpoint = tool({
 
 export const callEndpoint = tool({
   name: 'call_endpoint',
+  toolset: 'openapi',
+  enabled: (config: ApiConfig) => Boolean(config.openapi),
   title: 'Call an API operation',
   description: 'Call one operation of the OpenAPI document by operationId. path_params, query, headers and body are validated against the document\'s schemas first: if anything does not match, every problem is listed and nothing is sent. Then the request goes out like the api_* tools (same base URL confinement, credentials, caps).',
   input: z.object({
@@ -61,7 +68,7 @@ export const callEndpoint = tool({
     const op = await api.find(args.operationId, ctx.signal);
     await api.validate(op, args, ctx.signal);
     const path = op.path.replace(/\{([^}]+)\}/g, (_m, name: string) => encodeURIComponent(String(args.path_params[name])));
-    return ctx.state.client.request(op.method, path, { query: args.query, headers: args.headers, body: args.body, signal: ctx.signal });
+    return ctx.state.client.request(op.method, path, { query: args.query, headers: args.headers, body: args.body, signal: ctx.signal, deadline: ctx.deadline });
   },
 });
 

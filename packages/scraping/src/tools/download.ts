@@ -7,6 +7,7 @@ import { tool } from '../state.js';
 
 export const downloadFile = tool({
   name: 'download_file',
+  toolset: 'downloads',
   title: 'Download a file',
   description:
     'Download a public URL into the download directory (SCRAPING_DOWNLOAD_DIR) under `filename` (a relative path inside it). Streamed to disk with a size cap (max_bytes, default and maximum SCRAPING_MAX_DOWNLOAD_BYTES, 50 MB); a partial file is never left behind. Never overwrites an existing file unless overwrite: true. With `accept` (MIME prefixes such as ["application/pdf", "image/"]) a response of another type is refused before anything is written. Returns the saved path, size, content type and SHA-256. robots.txt and the SSRF guard apply.',

@@ -1,7 +1,7 @@
 // Rendered pages: JavaScript-built content and screenshots, through the browser pool.
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { richResult, ToolError } from '@bizmcp/core';
+import { annotations, richResult, ToolError } from '@bizmcp/core';
 import { pageResult } from '../html.js';
 import { pageArgs, pageOutput, renderPage } from './scrape.js';
 import { browserOf, tool } from '../state.js';
@@ -17,6 +17,7 @@ const waitArgs = {
 
 export const scrapeDynamicPage = tool({
   name: 'scrape_dynamic_page',
+  toolset: 'browser',
   title: 'Scrape a rendered page',
   description:
     'Render a page in headless Chromium (JavaScript runs), optionally wait for a selector or for network idle and scroll for lazy content, then return it like scrape_url: markdown (default), text or html, main content or a selector, paged with start_index/max_length. Use it only when scrape_url misses content built by scripts: it is slower. Every request the page makes goes through the same SSRF guard; WebSockets, service workers, downloads and file: URLs are blocked.',
@@ -26,7 +27,7 @@ export const scrapeDynamicPage = tool({
     ...pageOutput,
     blockedRequests: z.array(z.string()).describe('Requests of the page that were refused (private addresses, WebSockets…)'),
   }),
-  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: true },
+  annotations: annotations.read({ openWorld: true }),
   timeoutMs: 130_000,
   text: (r) => renderPage(r) + (r.blockedRequests.length ? `\n\n[${r.blockedRequests.length} request(s) of the page blocked]` : ''),
   run: async (args, ctx) => {
@@ -37,6 +38,7 @@ export const scrapeDynamicPage = tool({
 
 export const takeScreenshot = tool({
   name: 'take_screenshot',
+  toolset: 'browser',
   title: 'Screenshot a page',
   description:
     'Render a page in headless Chromium and return a PNG screenshot as image content: the viewport (default 1280x800), the full page (full_page: true, capped at 10 000 px high), or one element (selector). With save_as (a path inside SCRAPING_DOWNLOAD_DIR) the PNG is also saved there (never overwriting). Same SSRF guard and blocking as scrape_dynamic_page.',

@@ -1,6 +1,6 @@
 // Static scraping: one page to markdown/text/html, structured extraction, and site maps/crawls.
 import { z } from 'zod';
-import { pageText, stripInvisible, ToolError } from '@bizmcp/core';
+import { annotations, pageText, stripInvisible, ToolError } from '@bizmcp/core';
 import { extractFields, jsonLd, links, load, metadata, microdata, openGraph, pageResult, render, safely, type FieldSpec } from '../html.js';
 import { browserOf, tool, type ScrapeState } from '../state.js';
 
@@ -48,12 +48,13 @@ async function fetchHtml(state: ScrapeState, target: string, signal: AbortSignal
 
 export const scrapeUrl = tool({
   name: 'scrape_url',
+  toolset: 'pages',
   title: 'Scrape a web page',
   description:
     'Fetch a public web page (no JavaScript) and return it as markdown (default), plain text or cleaned HTML, with its title, description and canonical URL. main_content: true keeps the article and drops navigation, headers, footers and sidebars; selector keeps only the matches of a CSS selector. Long pages are paged: max_length characters per call (default 20 000), continue with start_index = nextStartIndex. include_links lists the page\'s links. robots.txt is honoured; private and local addresses are refused. Hidden Unicode characters are removed from the text. Non-HTML text (JSON, CSV, plain text) is returned as is.',
   input: z.object({ url, ...pageArgs }),
   output: z.object({ url: z.string(), status: z.number(), contentType: z.string(), ...pageOutput }),
-  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: true },
+  annotations: annotations.read({ openWorld: true }),
   text: renderPage,
   run: async (args, ctx) => {
     const { page, isHtml, html } = await fetchHtml(ctx.state, args.url, ctx.signal);
@@ -79,6 +80,7 @@ const fieldSpec: z.ZodType<FieldSpec> = z.lazy(() =>
 
 export const extractStructuredData = tool({
   name: 'extract_structured_data',
+  toolset: 'pages',
   title: 'Extract structured data',
   description:
     'Extract data from a page as JSON: `fields` maps names to CSS selectors (with attribute, multiple, and nested fields for lists of items, e.g. products → {name, price, url}); the page\'s JSON-LD, OpenGraph/Twitter meta tags and schema.org microdata are returned too (include flags). Static HTML by default; render: true runs the page in headless Chromium first (JavaScript-built content; slower; wait_for_selector waits for it). Missing matches are null; lists stop at 1 000 items.',
@@ -103,7 +105,7 @@ export const extractStructuredData = tool({
     openGraph: z.record(z.string(), z.string()).optional(),
     microdata: z.array(z.unknown()).optional(),
   }),
-  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: true },
+  annotations: annotations.read({ openWorld: true }),
   timeoutMs: 130_000,
   run: async (args, ctx) => {
     let html: string;
@@ -168,12 +170,13 @@ async function* walkSite(state: ScrapeState, start: string, opts: { maxDepth: nu
 
 export const mapSite = tool({
   name: 'map_site',
+  toolset: 'pages',
   title: 'Map a site',
   description:
     'List the pages of one site (same origin only) by following links from a start URL, breadth first, with depth and page caps (defaults 2 and 50, max 500). robots.txt is honoured and requests to the host are spaced by the politeness delay. Returns each page\'s URL, depth, title and status. Sends progress notifications.',
   input: z.object({ url, max_depth: z.number().int().min(0).max(10).default(2), max_pages: z.number().int().min(1).max(500).default(50) }),
   output: z.object({ pages: z.array(z.object({ url: z.string(), depth: z.number(), title: z.string().optional(), error: z.string().optional() })), truncated: z.boolean() }),
-  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: true },
+  annotations: annotations.read({ openWorld: true }),
   timeoutMs: 300_000,
   text: (r) => r.pages.map((p) => `${'  '.repeat(p.depth)}${p.url}${p.title ? ` — ${p.title}` : ''}${p.error ? ` (${p.error})` : ''}`).join('\n') + (r.truncated ? '\n[page cap reached]' : ''),
   run: async ({ url: start, max_depth, max_pages }, ctx) => {
@@ -194,6 +197,7 @@ export const mapSite = tool({
 
 export const crawl = tool({
   name: 'crawl',
+  toolset: 'pages',
   title: 'Crawl a site',
   description:
     'Scrape several pages of one site: like map_site (same origin, breadth first, robots.txt, politeness delay), but returns each page\'s content as markdown or text (main content by default), each cut at max_length_per_page characters (default 5 000). Caps: depth (default 1), pages (default 10, max 100). Optional url_pattern (a regular expression) limits which links are followed. Sends progress notifications and stops when cancelled.',
@@ -207,7 +211,7 @@ export const crawl = tool({
     url_pattern: z.string().max(500).optional(),
   }),
   output: z.object({ pages: z.array(z.object({ url: z.string(), depth: z.number(), title: z.string().optional(), content: z.string().optional(), truncated: z.boolean().optional(), error: z.string().optional() })), truncated: z.boolean() }),
-  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: true },
+  annotations: annotations.read({ openWorld: true }),
   timeoutMs: 300_000,
   text: (r) => r.pages.map((p) => `## ${p.title ?? p.url}\n${p.url}\n\n${p.error ? `Error: ${p.error}` : p.content}`).join('\n\n') + (r.truncated ? '\n\n[page cap reached]' : ''),
   run: async (args, ctx) => {
