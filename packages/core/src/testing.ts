@@ -5,9 +5,20 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { ListRootsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { z } from 'zod';
 import { buildServer, type BuiltServer, type ServerDef } from './server.js';
 
-export * from './testing/oauth.js';
+export * from './testing/recorder.js';
+export * from './testing/contract.js';
+export * from './testing/fake-api.js';
+export * from './testing/bins.js';
+
+/** What a typed `ok(tool, args)` needs of a tool value: its name and its zod schemas. */
+export interface TypedTool<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+  name: string;
+  input: I;
+  output: O;
+}
 
 export interface InProcess<S = any> {
   client: Client;
@@ -16,7 +27,11 @@ export interface InProcess<S = any> {
   logs: string[];
   /** Calls a tool and returns the raw result (errors are results with isError). */
   call(name: string, args?: Record<string, unknown>): Promise<CallToolResult>;
-  /** Calls a tool, fails the test when it returns isError, and returns structuredContent. */
+  /**
+   * Calls a tool, fails the test when it returns isError, and returns structuredContent. Given the
+   * tool value instead of its name, the arguments and the result are typed from its schemas.
+   */
+  ok<T extends TypedTool>(tool: T, args?: z.input<T['input']>): Promise<z.infer<T['output']>>;
   ok<T = any>(name: string, args?: Record<string, unknown>): Promise<T>;
   /** Replaces the roots the client offers and notifies the server. */
   setRoots(uris: string[]): Promise<void>;
@@ -50,7 +65,8 @@ export async function connectInProcess<S = any>(
     server,
     logs,
     call,
-    async ok(name, args = {}) {
+    async ok(tool: string | TypedTool, args: Record<string, unknown> = {}) {
+      const name = typeof tool === 'string' ? tool : tool.name;
       const r = await call(name, args);
       if (r.isError) throw new Error(`${name} failed: ${textOf(r)}`);
       return r.structuredContent as any;

@@ -2,44 +2,13 @@
 // "Public" sites listen on 127.0.0.2 and are let through with `allowedNetworks` (the test seam);
 // names resolve through an injected lookup, never real DNS. Nothing leaves the loopback interface.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { NetGuard, ToolError, type LookupAnswer, type NetGuardOptions } from '../src/index.js';
-
-interface Hit {
-  method: string;
-  url: string;
-  headers: IncomingMessage['headers'];
-  body: string;
-}
-interface Rec {
-  server: Server;
-  port: number;
-  hits: Hit[];
-  /** URLs whose response the client hung up on before it was complete. */
-  closed: string[];
-}
-
-async function recorder(host: string, handler: (req: IncomingMessage, res: ServerResponse, rec: Rec) => void): Promise<Rec> {
-  const rec = { hits: [], closed: [] } as unknown as Rec;
-  rec.server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => (body += d));
-    req.on('end', () => {
-      rec.hits.push({ method: req.method!, url: req.url!, headers: req.headers, body });
-      res.on('close', () => {
-        if (!res.writableFinished) rec.closed.push(req.url!);
-      });
-      handler(req, res, rec);
-    });
-  });
-  await new Promise<void>((r) => rec.server.listen(0, host, () => r()));
-  rec.port = (rec.server.address() as AddressInfo).port;
-  return rec;
-}
+import { startRecordingServer, type RecordingServer } from '../src/testing.js';
 
 // A gzip bomb: many gzip members of 1 MiB of zeros each (a valid gzip stream), 16 GiB once
 // inflated, about 17 MB on the wire. It is written with backpressure and the server counts what it
@@ -57,12 +26,12 @@ async function sendBomb(res: ServerResponse): Promise<void> {
   res.end();
 }
 
-let pub: Rec; // "public" site on 127.0.0.2
-let oracle: Rec; // loopback target on 127.0.0.1: blocked unless allowed
+let pub: RecordingServer; // "public" site on 127.0.0.2
+let oracle: RecordingServer; // loopback target on 127.0.0.1: blocked unless allowed
 
 beforeAll(async () => {
-  oracle = await recorder('127.0.0.1', (_req, res) => res.end('oracle reached'));
-  pub = await recorder('127.0.0.2', (req, res) => {
+  oracle = await startRecordingServer((_req, res) => res.end('oracle reached'), { host: '127.0.0.1' });
+  pub = await startRecordingServer((req, res) => {
     const u = new URL(req.url!, 'http://x');
     switch (u.pathname) {
       case '/json':
@@ -71,7 +40,7 @@ beforeAll(async () => {
       case '/echo': {
         const last = pub.hits[pub.hits.length - 1];
         res.setHeader('content-type', 'application/json');
-        return res.end(JSON.stringify({ method: req.method, body: last.body, headers: req.headers }));
+        return res.end(JSON.stringify({ method: req.method, body: last.text, headers: req.headers }));
       }
       case '/gzip':
         res.setHeader('content-encoding', 'gzip');
@@ -118,7 +87,7 @@ beforeAll(async () => {
         res.statusCode = 404;
         return res.end('nope');
     }
-  });
+  }, { host: '127.0.0.2' });
 });
 
 afterAll(() => {

@@ -2,16 +2,10 @@
 // malformed input, clean shutdown on signals, stdout reserved for the protocol, --help/--version,
 // and a rate limit shared by two processes through Redis.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { jsonLines, rawStdio, spawnStdio, textOf } from '../src/testing.js';
+import { describe, expect, it } from 'vitest';
+import { builtBin, jsonLines, rawStdio, spawnStdio, textOf } from '../src/testing.js';
 
-const bin = join(import.meta.dirname, '..', 'dist', 'echo-server.js');
-
-beforeAll(() => {
-  if (!existsSync(bin)) throw new Error(`${bin} is missing: build first (npm test builds every package; or node scripts/pnpm.mjs --filter @bizmcp/core build)`);
-});
+const bin = builtBin('core', 'echo-server.js');
 
 describe('echo binary over stdio', () => {
   it('serves the SDK client', async () => {

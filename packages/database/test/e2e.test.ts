@@ -1,18 +1,15 @@
 // The built binary end to end: PGlite with the sample data over the SDK client, the PostgreSQL
 // service with raw JSON-RPC lines on stdin, configuration errors.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jsonLines, rawStdio, spawnStdio, textOf } from '@bizmcp/core/testing';
+import { afterAll, describe, expect, it } from 'vitest';
+import { builtBin, jsonLines, rawStdio, spawnStdio, textOf } from '@bizmcp/core/testing';
 import { PG_URL, requirePostgres } from './helpers.js';
 
-const bin = join(import.meta.dirname, '..', 'dist', 'index.js');
+const bin = builtBin('database');
 const dataDir = mkdtempSync(join(tmpdir(), 'bizmcp-db-e2e-'));
 
-beforeAll(() => {
-  if (!existsSync(bin)) throw new Error(`${bin} is missing: run the build first (npm test builds every package)`);
-});
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('bizmcp-database binary', () => {

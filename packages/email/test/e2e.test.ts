@@ -1,16 +1,13 @@
 // The built binary (dist/index.js) over stdio: the SDK client and raw JSON-RPC lines.
-import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jsonLines, rawStdio, spawnStdio, textOf } from '@bizmcp/core/testing';
+import { builtBin, jsonLines, rawStdio, spawnStdio, textOf } from '@bizmcp/core/testing';
 import { ALICE, BOB, rawMessage, startWorld, type World } from './helpers/world.js';
 
-const bin = join(import.meta.dirname, '..', 'dist', 'index.js');
+const bin = builtBin('email');
 let world: World;
 
 beforeAll(async () => {
-  if (!existsSync(bin)) throw new Error(`${bin} is missing: build first (node scripts/pnpm.mjs --filter @bizmcp/email build)`);
   world = await startWorld({ prefill: (d) => void d.deliver(BOB.user, rawMessage({ to: BOB.user, subject: 'Lunch?', messageId: '<lunch@example.test>' })) });
 });
 

@@ -5,13 +5,12 @@ import { mkdtempSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jsonLines, rawStdio, spawnStdio, textOf } from '@bizmcp/core/testing';
+import { builtBin, jsonLines, rawStdio, spawnStdio, textOf } from '@bizmcp/core/testing';
 
-const bin = join(import.meta.dirname, '..', 'dist', 'index.js');
+const bin = builtBin('filesystem');
 const dir = realpathSync(mkdtempSync(join(tmpdir(), 'bizmcp-fs-e2e-')));
 
 beforeAll(() => {
-  if (!fs.existsSync(bin)) throw new Error(`${bin} is missing: run the build first (npm test builds every package)`);
   fs.writeFileSync(join(dir, 'notes.txt'), 'alpha\nbeta\ngamma\n');
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -2,16 +2,14 @@
 // left behind once the server exits (stdin closed, or SIGTERM).
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jsonLines, rawStdio, spawnStdio } from '@bizmcp/core/testing';
+import { builtBin, jsonLines, rawStdio, spawnStdio } from '@bizmcp/core/testing';
 import { startSite, type Site } from './site.js';
 
-const bin = join(import.meta.dirname, '..', 'dist', 'index.js');
+const bin = builtBin('scraping');
 let site: Site;
 
 beforeAll(async () => {
-  if (!existsSync(bin)) throw new Error(`${bin} is missing: run the build first (npm test builds every package)`);
   if (!existsSync('/usr/bin/chromium')) throw new Error('Chromium is required at /usr/bin/chromium (npm test installs it when run as root)');
   site = await startSite();
 });

@@ -1,15 +1,16 @@
 // A small local web site for the tests on 127.0.0.2 ("public" through the test resolver), and an
 // oracle server on 127.0.0.1 that stands for every private address and must receive nothing.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startRecordingServer, type RecordedRequest } from '@bizmcp/core/testing';
 
 export interface Site {
   port: number;
-  hits: string[];
+  /** Every request the site received. */
+  hits: RecordedRequest[];
   /** Most /hold requests open at the same time (the browser page cap). */
   maxHeld: number;
   oraclePort: number;
-  oracleHits: string[];
+  /** Every request the oracle received: must stay empty. */
+  oracleHits: RecordedRequest[];
   close(): Promise<void>;
 }
 
@@ -69,17 +70,10 @@ const pages: Record<string, () => { status?: number; type?: string; body: string
 };
 
 export async function startSite(): Promise<Site> {
-  const hits: string[] = [];
-  const oracleHits: string[] = [];
   let held = 0;
-  const oracle: Server = createServer((req, res) => {
-    oracleHits.push(req.url!);
-    res.end('<html><body>oracle reached: internal data</body></html>');
-  });
-  await new Promise<void>((r) => oracle.listen(0, '127.0.0.1', () => r()));
-  const oraclePort = (oracle.address() as AddressInfo).port;
-  const server: Server = createServer((req, res) => {
-    hits.push(req.url!);
+  const oracle = await startRecordingServer((_req, res) => res.end('<html><body>oracle reached: internal data</body></html>'), { host: '127.0.0.1' });
+  const oraclePort = oracle.port;
+  const server = await startRecordingServer((req, res) => {
     const u = new URL(req.url!, 'http://x');
     if (u.pathname === '/slow') return setTimeout(() => res.end('late'), 5000);
     if (u.pathname === '/hold') {
@@ -118,17 +112,16 @@ export async function startSite(): Promise<Site> {
     const { status = 200, type = 'text/html; charset=utf-8', body, headers = {} } = p();
     res.writeHead(status, { 'content-type': type, ...headers });
     res.end(body);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.2', () => r()));
+  }, { host: '127.0.0.2' });
   const site: Site = {
-    port: (server.address() as AddressInfo).port,
-    hits,
+    port: server.port,
+    hits: server.hits,
     maxHeld: 0,
     oraclePort,
-    oracleHits,
+    oracleHits: oracle.hits,
     close: async () => {
-      await new Promise((r) => server.close(r));
-      await new Promise((r) => oracle.close(r));
+      await server.close();
+      await oracle.close();
     },
   };
   return site;

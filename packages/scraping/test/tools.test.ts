@@ -84,7 +84,7 @@ describe('scrape_url', () => {
 
   it('honours robots.txt', async () => {
     expect(textOf(await s.call('scrape_url', { url: U('/private/secret') }))).toMatch(/robots.txt of .* disallows \/private\/secret/);
-    expect(site.hits).not.toContain('/private/secret');
+    expect(site.hits.map((h) => h.url)).not.toContain('/private/secret');
     expect((await s.ok('scrape_url', { url: U('/private/open') })).content).toContain('explicitly allowed');
     const ignoring = await connectInProcess(createScrapingServer({ lookup, allowedNetworks: ['127.0.0.2/32'] }), { argv: ['--ignore-robots'], env: { SCRAPING_DELAY_MS: '0' } });
     expect((await ignoring.ok('scrape_url', { url: U('/private/secret') })).content).toContain('robots.txt says no');
