@@ -12,6 +12,7 @@ export * from './testing/recorder.js';
 export * from './testing/contract.js';
 export * from './testing/fake-api.js';
 export * from './testing/bins.js';
+export * from './testing/oauth.js';
 
 /** What a typed `ok(tool, args)` needs of a tool value: its name and its zod schemas. */
 export interface TypedTool<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
