@@ -1,4 +1,4 @@
-// Tool call metrics (the seed's §8.3 monitoring): counts by tool and status, and durations,
+// Tool call metrics (monitoring): counts by tool and status, and durations,
 // exposed in Prometheus text format on /metrics when serving HTTP, and in a summary log line on exit.
 
 interface ToolStats {

@@ -17,7 +17,7 @@ describe('bizmcp-http-api binary', () => {
     const s = await spawnStdio(bin, { env: { API_BASE_URL: base, OPENAPI_SPEC: `${base}/openapi.json`, API_KEY: 'sk-e2e-123456789' } });
     const names = (await s.client.listTools()).tools.map((t) => t.name);
     expect(names).toEqual(expect.arrayContaining(['api_get', 'api_post', 'api_put', 'api_patch', 'api_delete', 'list_endpoints', 'describe_endpoint', 'call_endpoint']));
-    const r = await s.client.callTool({ name: 'call_endpoint', arguments: { operationId: 'getPet', path_params: { petId: 3 } } });
+    const r = await s.client.callTool({ name: 'call_endpoint', arguments: { operation_id: 'getPet', path_params: { petId: 3 } } });
     expect((r.structuredContent as { body: unknown }).body).toEqual({ id: 3, name: 'Tom' });
     await s.close();
     expect(s.stderr()).not.toContain('sk-e2e-123456789');

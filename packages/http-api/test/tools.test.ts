@@ -155,7 +155,7 @@ describe('OpenAPI', () => {
     const seen: string[] = [];
     let offset: number | undefined = 0;
     while (offset !== undefined) {
-      const page = await s.ok('list_endpoints', { tag: 'odd', offset, limit: 100 });
+      const page: { total: number; operations: { operationId: string }[]; nextOffset?: number } = await s.ok('list_endpoints', { tag: 'odd', offset, limit: 100 });
       expect(page.total).toBe(250);
       seen.push(...page.operations.map((o: { operationId: string }) => o.operationId));
       offset = page.nextOffset;
@@ -179,22 +179,22 @@ describe('OpenAPI', () => {
       const s = await open({ OPENAPI_SPEC: source() });
       const list = await s.ok('list_endpoints', { tag: 'pets' });
       expect(list.operations.map((o: { operationId: string }) => o.operationId)).toEqual(['listPets', 'createPet', 'getPet']);
-      const d = await s.ok('describe_endpoint', { operationId: 'createPet' });
+      const d = await s.ok('describe_endpoint', { operation_id: 'createPet' });
       expect(d.requestBody.required).toBe(true);
       api.hits.length = 0;
-      const bad = await s.call('call_endpoint', { operationId: 'createPet', body: { name: '', species: 'cow', extra: 1 } });
+      const bad = await s.call('call_endpoint', { operation_id: 'createPet', body: { name: '', species: 'cow', extra: 1 } });
       const t = textOf(bad);
       expect(t).toMatch(/nothing was sent/);
       expect(t).toMatch(/- body.name: must NOT have fewer than 1 characters/);
       expect(t).toMatch(/- body.species: must be equal to one of the allowed values \(cat, dog\)/);
       expect(t).toMatch(/- body: must NOT have additional properties/);
       expect(api.hits.filter((h) => h.url.includes('/pets'))).toHaveLength(0);
-      const missing = await s.call('call_endpoint', { operationId: 'getPet' });
+      const missing = await s.call('call_endpoint', { operation_id: 'getPet' });
       expect(textOf(missing)).toMatch(/path_params: must have required property 'petId'/);
-      const ok = await s.ok('call_endpoint', { operationId: 'createPet', body: { name: 'Tom', species: 'cat' } });
+      const ok = await s.ok('call_endpoint', { operation_id: 'createPet', body: { name: 'Tom', species: 'cat' } });
       expect(ok).toMatchObject({ status: 201, body: { id: 7, name: 'Tom' } });
-      expect((await s.ok('call_endpoint', { operationId: 'getPet', path_params: { petId: 7 } })).body).toEqual({ id: 7, name: 'Tom' });
-      expect(textOf(await s.call('call_endpoint', { operationId: 'listPets', query: { limit: 1000 } }))).toMatch(/query.limit: must be <= 100/);
+      expect((await s.ok('call_endpoint', { operation_id: 'getPet', path_params: { petId: 7 } })).body).toEqual({ id: 7, name: 'Tom' });
+      expect(textOf(await s.call('call_endpoint', { operation_id: 'listPets', query: { limit: 1000 } }))).toMatch(/query.limit: must be <= 100/);
       await s.close();
     });
   }

@@ -73,7 +73,7 @@ export const readFile = tool({
   name: 'read_file',
   toolset: 'read',
   title: 'Read file',
-  description: readDescription('Same as read_text_file (the seed guide\'s name for it). '),
+  description: readDescription('Same as read_text_file, under the short name many agents and prompts use. '),
   input: readTextInput,
   output: textOutput,
   annotations: annotations.read(),

@@ -36,11 +36,11 @@ export const describeEndpoint = tool({
   enabled: (config: ApiConfig) => Boolean(config.openapi),
   title: 'Describe an API operation',
   description: 'The parameters (path, query, header; required or not, with schemas), the request body schema and the responses of one operation of the OpenAPI document.',
-  input: z.object({ operationId: z.string().min(1).max(300) }),
+  input: z.object({ operation_id: z.string().min(1).max(300).describe('The operationId from list_endpoints') }),
   output: z.object({ operationId: z.string(), method: z.string(), path: z.string(), summary: z.string().optional(), description: z.string().optional(), parameters: z.array(z.object({ name: z.string(), in: z.string(), required: z.boolean(), description: z.string().optional(), schema: z.unknown().optional() })), requestBody: z.object({ required: z.boolean(), contentType: z.string(), schema: z.unknown() }).optional(), responses: z.record(z.string(), z.string()) }),
   annotations: annotations.read(),
-  run: async ({ operationId }, ctx) => {
-    const op = await spec(ctx.state).find(operationId, ctx.signal);
+  run: async ({ operation_id }, ctx) => {
+    const op = await spec(ctx.state).find(operation_id, ctx.signal);
     const { tags: _t, ...rest } = op;
     return rest;
   },
@@ -51,9 +51,9 @@ export const callEndpoint = tool({
   toolset: 'openapi',
   enabled: (config: ApiConfig) => Boolean(config.openapi),
   title: 'Call an API operation',
-  description: 'Call one operation of the OpenAPI document by operationId. path_params, query, headers and body are validated against the document\'s schemas first: if anything does not match, every problem is listed and nothing is sent. Then the request goes out like the api_* tools (same base URL confinement, credentials, caps).',
+  description: 'Call one operation of the OpenAPI document by its operationId (operation_id). path_params, query, headers and body are validated against the document\'s schemas first: if anything does not match, every problem is listed and nothing is sent. Then the request goes out like the api_* tools (same base URL confinement, credentials, caps).',
   input: z.object({
-    operationId: z.string().min(1).max(300),
+    operation_id: z.string().min(1).max(300).describe('The operationId from list_endpoints'),
     path_params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
     query: z.record(z.string(), z.unknown()).default({}),
     headers: z.record(z.string(), z.string()).default({}),
@@ -65,7 +65,7 @@ export const callEndpoint = tool({
   text: renderResponse,
   run: async (args, ctx) => {
     const api = spec(ctx.state);
-    const op = await api.find(args.operationId, ctx.signal);
+    const op = await api.find(args.operation_id, ctx.signal);
     await api.validate(op, args, ctx.signal);
     const path = op.path.replace(/\{([^}]+)\}/g, (_m, name: string) => encodeURIComponent(String(args.path_params[name])));
     return ctx.state.client.request(op.method, path, { query: args.query, headers: args.headers, body: args.body, signal: ctx.signal, deadline: ctx.deadline });
