@@ -122,7 +122,7 @@ for (const backend of ['postgres', 'pglite'] as const) {
 
     it('has at least 40 attacks', () => expect(attacks('/x', 1).length).toBeGreaterThanOrEqual(40));
 
-    for (const [name, sql] of attacks('WATCH', 0)) {
+    for (const [name] of attacks('WATCH', 0)) {
       it(name, async () => {
         const real = attacks(t.watchDir, victimPid).find(([n]) => n === name)![1];
         const before = await snapshot(t);
