@@ -8,7 +8,7 @@ export function serverBuild({ entry = { index: 'src/index.ts' }, external = [] }
     entry,
     format: ['esm'],
     platform: 'node',
-    target: 'node20',
+    target: 'node22',
     outDir: 'dist',
     clean: true,
     bundle: true,
