@@ -4,7 +4,7 @@
 // response (selected headers, JSON / text / binary summary, a byte cap with the rest kept for
 // get_response_part).
 import { createHash, randomUUID } from 'node:crypto';
-import { ConfigError, envInt, envSecret, envString, envUrl, readEnv, NetGuard, sleep, ToolError, type LookupAnswer } from '@bizmcp/core';
+import { ConfigError, missingCredentials, envInt, envSecret, envString, envUrl, readEnv, NetGuard, sleep, ToolError, type LookupAnswer } from '@bizmcp/core';
 
 export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export const IDEMPOTENT = new Set<Method>(['GET', 'HEAD', 'PUT', 'DELETE']);
@@ -81,7 +81,7 @@ export function parseApiConfig(rawEnv: NodeJS.ProcessEnv): ApiConfig {
 }
 
 const noBase = () =>
-  new ToolError('No API is configured', { code: 'missing_credentials', hint: 'Set API_BASE_URL (and API_KEY or API_BASIC_USER/API_BASIC_PASSWORD if the API needs them) in the server\'s environment.' });
+  missingCredentials({ what: 'The API', vars: ['API_BASE_URL'], how: 'Set API_BASE_URL to the API\'s base URL, and API_KEY (or API_BASIC_USER/API_BASIC_PASSWORD) if the API needs credentials; they go in the "env" block of the client configuration.' });
 
 /**
  * Resolves an endpoint (path, optionally with a query string) under the base URL. Refuses absolute

@@ -133,7 +133,7 @@ describe('auth modes and secrecy', () => {
   it('without API_BASE_URL the server starts and names the variable', async () => {
     const s = await connectInProcess(server, { env: {} });
     expect((await s.client.listTools()).tools.length).toBe(7);
-    expect(textOf(await s.call('api_get', { endpoint: '/x' }))).toMatch(/No API is configured\nHint: Set API_BASE_URL/);
+    expect(textOf(await s.call('api_get', { endpoint: '/x' }))).toMatch(/The API is not configured: set API_BASE_URL in the server.s environment.\nHint: Set API_BASE_URL/);
     await s.close();
   });
 

@@ -1,12 +1,12 @@
 // OpenAPI tools: list, describe and call operations of the configured document.
 import { z } from 'zod';
-import { annotations, ToolError } from '@bizmcp/core';
+import { annotations, missingCredentials, ToolError } from '@bizmcp/core';
 import { renderResponse, responseSchema } from './methods.js';
 import type { ApiConfig } from '../api.js';
 import { tool, type HttpApiState } from '../state.js';
 
 const spec = (state: HttpApiState) => {
-  if (!state.openapi) throw new ToolError('No OpenAPI document is configured', { code: 'missing_credentials', hint: 'Set OPENAPI_SPEC to a file path or URL.' });
+  if (!state.openapi) throw missingCredentials({ what: 'The OpenAPI document', vars: ['OPENAPI_SPEC'], how: 'Set OPENAPI_SPEC to the path or URL of the API\'s OpenAPI 3 document (JSON or YAML).' });
   return state.openapi;
 };
 

@@ -2,7 +2,10 @@
 import { createHash } from 'node:crypto';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { ToolError } from '@bizmcp/core';
+import { missingCredentials, ToolError } from '@bizmcp/core';
+
+export const noDownloadDir = () =>
+  missingCredentials({ what: 'Saving files (downloads)', vars: ['SCRAPING_DOWNLOAD_DIR'], how: 'Set SCRAPING_DOWNLOAD_DIR to a directory the server may write into; nothing is written anywhere else.' });
 import { tool } from '../state.js';
 
 export const downloadFile = tool({
@@ -23,7 +26,7 @@ export const downloadFile = tool({
   timeoutMs: 300_000,
   run: async (args, ctx) => {
     const { downloads, fetcher, config } = ctx.state;
-    if (!downloads) throw new ToolError('Downloads are disabled: no download directory is configured', { code: 'missing_credentials', hint: 'Set SCRAPING_DOWNLOAD_DIR to a directory the server may write to.' });
+    if (!downloads) throw noDownloadDir();
     const cap = Math.min(args.max_bytes ?? config.maxDownloadBytes, config.maxDownloadBytes);
     const { url } = await fetcher.guard.checkUrl(args.url);
     await fetcher.checkRobots(url, ctx.signal);

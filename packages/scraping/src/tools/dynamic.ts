@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import { annotations, richResult, ToolError } from '@bizmcp/core';
 import { pageResult } from '../html.js';
+import { noDownloadDir } from './download.js';
 import { pageArgs, pageOutput, renderPage } from './scrape.js';
 import { browserOf, tool } from '../state.js';
 
@@ -55,7 +56,7 @@ export const takeScreenshot = tool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   timeoutMs: 130_000,
   run: async (args, ctx) => {
-    if (args.save_as && !ctx.state.downloads) throw new ToolError('save_as needs SCRAPING_DOWNLOAD_DIR', { code: 'missing_credentials', hint: 'Set SCRAPING_DOWNLOAD_DIR, or omit save_as.' });
+    if (args.save_as && !ctx.state.downloads) throw noDownloadDir();
     const shot = await browserOf(ctx.state).withPage(
       { url: args.url, waitFor: { selector: args.wait_for_selector ?? args.selector, state: args.wait_until }, scrolls: args.scroll, settleMs: args.settle_ms, timeoutMs: args.timeout_ms, viewport: { width: args.width, height: args.height }, signal: ctx.signal },
       async (page) => {
