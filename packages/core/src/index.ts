@@ -17,3 +17,8 @@ export * from './docs.js';
 export * from './sandbox.js';
 export * from './net.js';
 export * from './auth/index.js';
+export * from './async.js';
+export * from './addresses.js';
+export * from './destinations.js';
+export * from './upstream.js';
+export * from './retry.js';

@@ -1,88 +1,11 @@
-// Strict address parsing and the recipient allow-list.
+// Recipient lists and the recipient allow-list of the email server.
 //
-// A recipient is one string holding exactly one address, in one of two forms:
-//   local@domain            or            Display Name <local@domain>
-// Everything that lets a string mean something other than what a person reads is refused rather
-// than interpreted: comments "(…)", encoded words "=?…?=", quoted local parts, several addresses in
-// one string (",", ";", a second "<"), group syntax, source routes, IP-literal domains, "%" and "!"
-// relay hacks, backslashes, control characters, and display names that contain "@" or "<" (a name
-// that looks like another address). Domains are lower-cased and converted to ASCII (IDN → punycode),
-// so a look-alike domain never equals an allowed one.
-import { domainToASCII } from 'node:url';
-import { ToolError } from '@bizmcp/core';
+// The strict address parser (one address per string, no comments, encoded words, quoted local
+// parts, source routes or look-alike domains) and the allow-list matcher live in core, shared
+// with every server that writes to people; this file applies them to to/cc/bcc.
+import { AddressError, assertAllowed, parseAddress, parseAddrSpec, parseDestinations, ToolError, type Address, type Destinations } from '@bizmcp/core';
 
-export interface Address {
-  /** The addr-spec, domain in lower-case ASCII. */
-  address: string;
-  name?: string;
-  local: string;
-  domain: string;
-}
-
-export class AddressError extends Error {}
-
-const ATEXT = /^[A-Za-z0-9#$&'*+/=?^_`{|}~-]+$/; // RFC 5322 atext without "!" and "%"
-const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
-
-/** Validates an addr-spec (no display name) and returns it normalised. */
-export function parseAddrSpec(input: string): Address {
-  const s = input;
-  if (s.length > 254) throw new AddressError('address is longer than 254 characters');
-  const at = s.lastIndexOf('@');
-  if (at <= 0 || s.indexOf('@') !== at) throw new AddressError('an address needs exactly one "@" with a local part before it');
-  const local = s.slice(0, at);
-  const rawDomain = s.slice(at + 1);
-  if (local.length > 64) throw new AddressError('the local part is longer than 64 characters');
-  if (local.startsWith('"')) throw new AddressError('quoted local parts are not accepted');
-  const atoms = local.split('.');
-  if (atoms.some((a) => a === '' || !ATEXT.test(a))) throw new AddressError(`the local part "${clip(local)}" has characters or dots that are not accepted`);
-  if (rawDomain.startsWith('[')) throw new AddressError('IP-literal domains are not accepted');
-  if (!rawDomain || /[^\p{L}\p{N}.-]/u.test(rawDomain)) throw new AddressError(`the domain "${clip(rawDomain)}" has characters that are not accepted`);
-  const domain = domainToASCII(rawDomain.toLowerCase());
-  if (!domain) throw new AddressError(`the domain "${clip(rawDomain)}" is not a valid domain name`);
-  const labels = domain.split('.');
-  if (labels.length < 2 || labels.some((l) => !LABEL.test(l)) || /^\d+$/.test(labels[labels.length - 1])) {
-    throw new AddressError(`the domain "${clip(rawDomain)}" is not a valid domain name`);
-  }
-  return { address: `${local}@${domain}`, local, domain };
-}
-
-/** Parses one recipient string strictly (see the file comment). */
-export function parseAddress(input: unknown): Address {
-  if (typeof input !== 'string') throw new AddressError('not a string');
-  const s = input.trim();
-  if (!s) throw new AddressError('empty address');
-  if (/[\u0000-\u001f\u007f\u0085\u2028\u2029]/.test(s)) throw new AddressError('control characters or line breaks are not accepted');
-  if (s.includes('=?')) throw new AddressError('encoded words (=?…?=) are not accepted in addresses');
-  if (/[()]/.test(s)) throw new AddressError('comments "(…)" are not accepted in addresses');
-  if (s.includes('\\')) throw new AddressError('backslashes are not accepted in addresses');
-  const lt = s.indexOf('<');
-  if (lt === -1) {
-    if (s.includes('>')) throw new AddressError('unbalanced ">"');
-    if (/[,;:"\s]/.test(s)) throw new AddressError('one address per entry, without spaces, quotes, commas or semicolons');
-    return parseAddrSpec(s);
-  }
-  if (s.indexOf('<', lt + 1) !== -1 || !s.endsWith('>') || s.indexOf('>') !== s.length - 1) {
-    throw new AddressError('one address per entry: "Name <user@domain>" with a single <…> at the end');
-  }
-  const inner = s.slice(lt + 1, -1);
-  if (inner.startsWith('@') || inner.includes(':')) throw new AddressError('source routes (<@host:user@domain>) are not accepted');
-  if (/[\s,;"]/.test(inner)) throw new AddressError('the address inside <…> has spaces, quotes, commas or semicolons');
-  let name = s.slice(0, lt).trim();
-  if (name.startsWith('"')) {
-    if (!name.endsWith('"') || name.length < 2) throw new AddressError('unbalanced quotes in the display name');
-    name = name.slice(1, -1);
-    if (name.includes('"')) throw new AddressError('quotes inside the display name are not accepted');
-  } else if (name.includes('"')) {
-    throw new AddressError('quotes are only accepted around the whole display name');
-  }
-  if (/[@<>]/.test(name)) throw new AddressError('display names may not contain "@", "<" or ">" (they would look like another address)');
-  if (/[,;:]/.test(name) && !s.trimStart().startsWith('"')) throw new AddressError('a display name with "," ";" or ":" must be quoted (it would read as several addresses or a group)');
-  const spec = parseAddrSpec(inner);
-  return name ? { ...spec, name } : spec;
-}
-
-const clip = (s: string) => (s.length > 60 ? `${s.slice(0, 60)}…` : s);
+export { AddressError, parseAddress, parseAddrSpec, type Address };
 
 /** A recipient list (to, cc, bcc): every entry parsed; the first bad one names itself and the field. */
 export function parseRecipients(field: string, list: unknown[] | undefined): Address[] {
@@ -99,33 +22,25 @@ export function parseRecipients(field: string, list: unknown[] | undefined): Add
   });
 }
 
+/** EMAIL_ALLOWED_RECIPIENTS: addresses, @domain and @*.domain entries (or * explicitly). */
 export class AllowList {
-  private readonly addresses = new Set<string>();
-  private readonly domains = new Set<string>();
+  readonly destinations: Destinations;
 
+  /** Entries as given; a bad one throws ConfigError naming EMAIL_ALLOWED_RECIPIENTS and the entry. */
   constructor(entries: string[]) {
-    for (const raw of entries) {
-      const e = raw.trim();
-      if (!e) continue;
-      if (e.startsWith('@')) {
-        const { domain } = parseAddrSpec(`x${e}`);
-        this.domains.add(domain);
-      } else {
-        this.addresses.add(parseAddrSpec(e).address.toLowerCase());
-      }
-    }
+    this.destinations = parseDestinations('EMAIL_ALLOWED_RECIPIENTS', entries, { kinds: ['email'] });
   }
 
   get size() {
-    return this.addresses.size + this.domains.size;
+    return this.destinations.size;
   }
 
   allows(a: Address): boolean {
-    return this.addresses.has(a.address.toLowerCase()) || this.domains.has(a.domain);
+    return this.destinations.allowsAddress(a);
   }
 
   describe(): string[] {
-    return [...this.addresses, ...[...this.domains].map((d) => `@${d}`)];
+    return this.destinations.describe();
   }
 }
 
@@ -134,13 +49,7 @@ export function checkAllowed(allow: AllowList | undefined, recipients: { field: 
   if (!allow) return;
   for (const { field, list } of recipients) {
     for (const a of list) {
-      if (!allow.allows(a)) {
-        throw new ToolError(`Recipient ${a.address} (${field}) is not allowed by EMAIL_ALLOWED_RECIPIENTS; nothing was sent or saved.`, {
-          code: 'access_denied',
-          hint: `Allowed: ${allow.describe().slice(0, 20).join(', ')}. Remove the recipient, or ask the operator to extend EMAIL_ALLOWED_RECIPIENTS.`,
-          details: { refused: a.address, field },
-        });
-      }
+      assertAllowed(allow.destinations, a, { field, outcome: 'nothing was sent or saved', advice: 'Remove the recipient' });
     }
   }
 }

@@ -3,7 +3,7 @@
 // but wrong (a bad port, an unknown send mode, an allow-list entry that is not an address) stops
 // the server at start: a misread safety setting must never be silently ignored.
 import { ConfigError, envNumber, ToolError, type EnvSpec } from '@bizmcp/core';
-import { AddressError, AllowList, parseAddrSpec } from './addresses.js';
+import { AllowList, parseAddrSpec } from './addresses.js';
 
 export interface Endpoint {
   host: string;
@@ -44,7 +44,7 @@ export const ENV: Record<string, EnvSpec> = {
   SMTP_PORT: { description: 'SMTP port (default 465 when SMTP_SECURE, else 587).', example: '465' },
   SMTP_SECURE: { description: 'TLS from the start (true, default) or STARTTLS (false; required unless the host is loopback).', default: 'true' },
   EMAIL_SEND_MODE: { description: 'draft (default): send_email, reply_to_email and forward_email save drafts for a person to send; send: they really send over SMTP.', default: 'draft' },
-  EMAIL_ALLOWED_RECIPIENTS: { description: 'Comma-separated addresses and @domain entries; any other recipient refuses the whole message (drafts too).', example: 'ana@example.com,@example.com' },
+  EMAIL_ALLOWED_RECIPIENTS: { description: 'Comma-separated addresses, @domain and @*.domain (subdomains) entries, or * for anyone; any other recipient refuses the whole message (drafts too).', example: 'ana@example.com,@example.com' },
   EMAIL_ATTACHMENT_DIR: { description: 'The only directory attachments are read from (send) and saved into (download_attachment).', example: '/home/ana/mail-files' },
   EMAIL_MAX_ATTACHMENT_BYTES: { description: 'Largest attachment sent or downloaded, and largest total of a message\'s attachments.', default: '26214400' },
   EMAIL_MAX_MESSAGE_BYTES: { description: 'Largest message get_email or download_attachment will fetch.', default: '52428800' },
@@ -87,12 +87,8 @@ export function parseEmailConfig(env: NodeJS.ProcessEnv): EmailConfig {
   if (mode !== 'draft' && mode !== 'send') throw new ConfigError(`EMAIL_SEND_MODE must be "draft" or "send", not "${env.EMAIL_SEND_MODE}"`);
   let allow: AllowList | undefined;
   if (env.EMAIL_ALLOWED_RECIPIENTS !== undefined && env.EMAIL_ALLOWED_RECIPIENTS.trim() !== '') {
-    try {
-      allow = new AllowList(env.EMAIL_ALLOWED_RECIPIENTS.split(','));
-    } catch (e) {
-      if (e instanceof AddressError) throw new ConfigError(`EMAIL_ALLOWED_RECIPIENTS: ${e.message}`);
-      throw e;
-    }
+    // A bad entry throws ConfigError naming the variable and the entry.
+    allow = new AllowList(env.EMAIL_ALLOWED_RECIPIENTS.split(','));
   }
   return {
     address,

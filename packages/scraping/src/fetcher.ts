@@ -1,7 +1,7 @@
 // Fetching pages politely and safely: every request goes through core's net guard (no private,
 // loopback or metadata address unless --allow-private), robots.txt is honoured unless
 // --ignore-robots, a real User-Agent is sent, and requests to one host are spaced by a delay.
-import { NetGuard, ToolError, type LookupAnswer } from '@bizmcp/core';
+import { NetGuard, sleep, ToolError, type LookupAnswer } from '@bizmcp/core';
 
 export interface ScrapeConfig {
   userAgent: string;
@@ -139,12 +139,7 @@ export class Fetcher {
     const now = Date.now();
     const next = Math.max(now, (this.lastHit.get(host) ?? 0) + this.config.delayMs);
     this.lastHit.set(host, next);
-    if (next > now) {
-      await new Promise<void>((resolve, reject) => {
-        const t = setTimeout(resolve, next - now);
-        signal.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason)), { once: true });
-      });
-    }
+    if (next > now) await sleep(next - now, signal);
   }
 
   async get(input: string, signal: AbortSignal, opts: { maxBytes?: number } = {}): Promise<Page> {
