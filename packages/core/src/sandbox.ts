@@ -1,7 +1,10 @@
-// The sandbox: path allow-listing for every server that touches local files (the filesystem
+// The sandbox façade: path allow-listing for every server that touches local files (the filesystem
 // server, email attachments, scraping downloads). Servers call its operations (openRead,
 // writeFile, mkdir, rename, copyFile, remove, readdir, walk, stat) rather than node:fs, so the
-// check and the use stay as close together as the OS allows.
+// check and the use stay as close together as the OS allows. This file holds the `Sandbox` class:
+// `resolve` (the lstat walk and the intent checks) and the operations built on it. The parts it
+// uses: sandbox/roots.ts (roots, their canonical forms, MCP roots narrowing), sandbox/paths.ts
+// (pure path resolution, no I/O) and sandbox/descriptors.ts (descriptor operations).
 //
 // How a request path is checked (`resolve`):
 //   1. refused outright: non-strings, empty or blank, NUL bytes, `file:` URIs, more than 4096 bytes
@@ -37,27 +40,23 @@
 //     directory swapped for a link during the deletion would lead it outside.
 //   - Sandbox.create canonicalises synchronously (servers build their sandbox while setting up);
 //     every other operation is async (fs/promises).
-import { constants as C, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
+import type { Dirent, Stats } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { randomBytes } from 'node:crypto';
 import { ConfigError } from './config.js';
-import { systemErrorToToolError, ToolError } from './errors.js';
+import { ToolError } from './errors.js';
+import { errno, iterateDir, listDir, lstatAt, mkdirChain, moveEntry, openFile, openForWrite, readFull, removeEntry, sysError, walkTree, type OpenedWrite, type WalkEntry } from './sandbox/descriptors.js';
+import { isInside, lexical, matchRoot } from './sandbox/paths.js';
+import { canonicalRootsSync, parseFileUri, RootSet, SandboxConfigError, type Root } from './sandbox/roots.js';
 
-const MAX_PATH_BYTES = 4096;
-const MAX_COMPONENTS = 1024;
+export type { OpenedWrite, WalkEntry } from './sandbox/descriptors.js';
+export { SandboxConfigError } from './sandbox/roots.js';
+
 const DEFAULT_MAX_READ = 50 * 1024 * 1024;
-const O_NOFOLLOW = C.O_NOFOLLOW ?? 0;
-const O_DIRECTORY = C.O_DIRECTORY ?? 0;
-const O_NONBLOCK = C.O_NONBLOCK ?? 0;
-const TMP_SUFFIX = '.bizmcp-tmp';
 
-/** What a caller means to do with a path (see the header). `follow` is the old name of `read`. */
+/** What a caller means to do with a path (see the header). */
 export type Intent = 'read' | 'write' | 'create' | 'entry';
-export type ResolveMode = Intent | 'follow';
 
 export interface Resolved {
   /** Canonical absolute path (inside a root); for a missing entry, the existing canonical prefix + the missing names. */
@@ -69,18 +68,6 @@ export interface Resolved {
   stat?: Stats;
 }
 
-export interface WalkEntry {
-  /** Canonical path of the entry. */
-  path: string;
-  /** Path relative to the walk's start, with "/" separators. */
-  rel: string;
-  entry: Dirent;
-  /** 0 for the start directory's children. */
-  depth: number;
-  /** Where to open it safely (through the parent's descriptor, with O_NOFOLLOW); valid during the iteration only. */
-  via: string;
-}
-
 export interface SandboxOptions {
   /** How the roots are named in messages, e.g. "the download directory". Default "the allowed directories". */
   label?: string;
@@ -90,54 +77,16 @@ export interface OpenedRead {
   handle: FileHandle;
   /** Canonical path of the file. */
   realPath: string;
-  /** Same as realPath (older name). */
-  path: string;
   stat: Stats;
 }
 
-export interface OpenedWrite {
-  handle: FileHandle;
-  path: string;
-  /** Publishes the file (a replacement is renamed over the target). */
-  commit(): Promise<{ path: string; created: boolean }>;
-  /** Discards what was written; nothing is left behind. */
-  abort(): Promise<void>;
-}
-
-interface Root {
-  real: string;
-  /** The spelling it was configured with, when it differs from `real` (a symlinked root). */
-  alias?: string;
-}
-
-/** A directory opened and checked: `via` reaches entries inside it through the descriptor. */
-interface OpenDir {
-  via: string;
-  close(): Promise<void>;
-}
-
-// /proc is checked once, lazily: containers without it fall back to the path-based checks.
-let procProbe: Promise<boolean> | undefined;
-const hasProc = () =>
-  (procProbe ??= process.platform === 'linux' ? fs.access('/proc/self/fd').then(() => true, () => false) : Promise.resolve(false));
-
-const errno = (e: unknown) => (e as NodeJS.ErrnoException)?.code;
-
-/** A system error as a ToolError naming `shown` (always a path inside the roots, or nothing). */
-const sysError = (e: unknown, shown?: string): unknown =>
-  e instanceof ToolError ? e : (systemErrorToToolError(e as NodeJS.ErrnoException, shown) ?? e);
-
 export class Sandbox {
-  private rootsList: Root[];
-  private readonly configured: Root[];
+  private readonly rootSet: RootSet;
   private readonly label: string;
-  /** Increments on every setRoots call, so a slow older call never overrides a newer one. */
-  private rootsVersion = 0;
 
   private constructor(roots: Root[], opts: SandboxOptions = {}) {
-    this.configured = roots;
-    this.rootsList = roots;
     this.label = opts.label ?? 'the allowed directories';
+    this.rootSet = new RootSet(roots, this.label);
   }
 
   /**
@@ -172,24 +121,7 @@ export class Sandbox {
    * here, at the URI layer, and nowhere else in the sandbox. Throws invalid_argument.
    */
   static parseFileUri(uri: string): string {
-    const bad = (why: string) => new ToolError(`Not a usable file:// URI (${why})`, { code: 'invalid_argument' });
-    if (typeof uri !== 'string' || !/^file:\/\//i.test(uri)) throw bad('it must start with file://');
-    let url: URL;
-    try {
-      url = new URL(uri);
-    } catch {
-      throw bad('it does not parse');
-    }
-    if (url.host && url.host !== 'localhost') throw bad('only local files, no host');
-    if (url.search || url.hash || uri.includes('?') || uri.includes('#')) throw bad('no query or fragment');
-    let p: string;
-    try {
-      p = fileURLToPath(url);
-    } catch {
-      throw bad('it encodes a path separator');
-    }
-    if (p.includes('\0')) throw bad('it encodes a NUL byte');
-    return p;
+    return parseFileUri(uri);
   }
 
   /**
@@ -205,11 +137,11 @@ export class Sandbox {
 
   /** The current roots (canonical). */
   roots(): readonly string[] {
-    return this.rootsList.map((r) => r.real);
+    return this.rootSet.reals();
   }
 
   hasRoots(): boolean {
-    return this.rootsList.length > 0;
+    return this.rootSet.list.length > 0;
   }
 
   /**
@@ -235,49 +167,29 @@ export class Sandbox {
    * Without configured roots the paths replace the (empty) set. When nothing usable remains (an
    * empty list, or only outside paths), the configured roots apply again. Returns the roots now in force.
    */
-  async setRoots(paths: string[]): Promise<readonly string[]> {
-    const version = ++this.rootsVersion;
-    const wanted = await canonicalRoots(paths);
-    let next: Root[] = wanted;
-    if (this.configured.length) {
-      next = [];
-      for (const w of wanted) {
-        if (this.configured.some((c) => isInside(w.real, c.real))) next.push(w);
-        else for (const c of this.configured) if (isInside(c.real, w.real)) next.push(c);
-      }
-      next = next.filter((r, i) => next.findIndex((o) => o.real === r.real) === i);
-    }
-    if (version === this.rootsVersion) this.rootsList = next.length ? next : this.configured;
-    return this.roots();
+  setRoots(paths: string[]): Promise<readonly string[]> {
+    return this.rootSet.set(paths);
   }
 
   // ---------------------------------------------------------------- messages
 
   /** The canonical root containing a canonical path, if any. */
   rootOf(real: string): string | undefined {
-    let best: string | undefined;
-    for (const r of this.rootsList) if (isInside(real, r.real) && (!best || r.real.length > best.length)) best = r.real;
-    return best;
+    return this.rootSet.rootOf(real);
   }
 
   /** A path for messages: canonical paths inside the roots are shown as they are, others never. */
   display(real: string): string {
-    return this.rootOf(real) ? real : `(outside ${this.label})`;
+    return this.rootSet.display(real);
   }
 
   /** A canonical path relative to its root ("." for the root itself), for short messages. */
   relative(real: string): string {
-    const root = this.rootOf(real);
-    if (!root) return `(outside ${this.label})`;
-    return path.relative(root, real) || '.';
+    return this.rootSet.relative(real);
   }
 
-  private denied(why = `the path is outside ${this.label}`): ToolError {
-    const shown = this.roots().slice(0, 5).join(', ');
-    return new ToolError(`Access denied: ${why}`, {
-      code: 'access_denied',
-      hint: shown ? `Use a path inside ${this.label}: ${shown}.` : undefined,
-    });
+  private denied(why?: string): ToolError {
+    return this.rootSet.denied(why);
   }
 
   // ---------------------------------------------------------------- resolution
@@ -286,14 +198,15 @@ export class Sandbox {
    * Checks a request path for an intent and returns its canonical form (see the header).
    * Throws access_denied when it escapes; a missing final entry is reported by `exists: false`.
    */
-  async resolve(input: unknown, intent: ResolveMode = 'read'): Promise<Resolved> {
-    if (!this.rootsList.length) {
+  async resolve(input: unknown, intent: Intent = 'read'): Promise<Resolved> {
+    const roots = this.rootSet.list;
+    if (!roots.length) {
       throw new ToolError('No allowed directories are configured', {
         code: 'access_denied',
         hint: 'Start the server with directories as arguments or in ALLOWED_PATHS, or use a client that provides MCP roots.',
       });
     }
-    const match = this.matchRoot(this.lexical(input));
+    const match = matchRoot(roots, lexical(input, roots[0].real));
     if (!match) throw this.denied();
     const followLast = intent !== 'entry' && intent !== 'create';
     const r = await this.walkFrom(match.root.real, match.rest, followLast);
@@ -306,35 +219,6 @@ export class Sandbox {
       if (r.stat.nlink > 1) throw this.denied('the file has other hard links, so writing it would change a file that may lie elsewhere');
     }
     return r;
-  }
-
-  /** Validates the raw input and returns a normalised absolute path (no I/O, bounded work). */
-  private lexical(input: unknown): string {
-    if (typeof input !== 'string') throw new ToolError('The path must be a string', { code: 'invalid_argument' });
-    if (input.trim() === '') throw new ToolError('The path is empty', { code: 'invalid_argument' });
-    if (input.length > MAX_PATH_BYTES || Buffer.byteLength(input) > MAX_PATH_BYTES) {
-      throw new ToolError(`The path is longer than ${MAX_PATH_BYTES} bytes`, { code: 'invalid_argument' });
-    }
-    if (input.includes('\0')) throw new ToolError('The path contains a NUL byte', { code: 'invalid_argument' });
-    if (/^file:/i.test(input)) throw new ToolError('Pass a file system path, not a file: URI', { code: 'invalid_argument' });
-    let components = 0;
-    for (let i = 0; i < input.length; i++) if (input[i] === '/' || input[i] === path.sep) components++;
-    if (components > MAX_COMPONENTS) throw new ToolError(`The path has more than ${MAX_COMPONENTS} components`, { code: 'invalid_argument' });
-    const p = expandHome(input);
-    return path.isAbsolute(p) ? path.resolve(p) : path.resolve(this.rootsList[0].real, p);
-  }
-
-  /** The root (and the rest of the path below it) for a normalised absolute path, by whole components. */
-  private matchRoot(abs: string): { root: Root; rest: string } | undefined {
-    let best: { root: Root; rest: string; len: number } | undefined;
-    for (const r of this.rootsList) {
-      for (const spelling of r.alias ? [r.real, r.alias] : [r.real]) {
-        if (isInside(abs, spelling) && (!best || spelling.length > best.len)) {
-          best = { root: r, rest: path.relative(spelling, abs), len: spelling.length };
-        }
-      }
-    }
-    return best;
   }
 
   /** The lstat walk from a canonical root down `rest` (see the header, step 4). */
@@ -390,49 +274,6 @@ export class Sandbox {
     return { path: cur, root: curRoot, exists: true, stat: await fs.lstat(cur) };
   }
 
-  // ---------------------------------------------------------------- descriptors
-
-  /**
-   * Opens the directory `dir` (canonical, inside a root) without following a final symlink and
-   * checks where the descriptor really points. Entries are then reached through `via`.
-   */
-  private async openDir(dir: string): Promise<OpenDir> {
-    if (!(await hasProc())) {
-      const real = await fs.realpath(dir).catch((e) => {
-        throw sysError(e, this.display(dir));
-      });
-      if (!this.rootOf(real)) throw this.denied(`a directory on the path now leads outside ${this.label}`);
-      return { via: real, close: async () => {} };
-    }
-    let h: FileHandle;
-    try {
-      h = await fs.open(dir, C.O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-    } catch (e) {
-      if (errno(e) === 'ELOOP' || errno(e) === 'ENOTDIR') throw this.denied('a directory on the path was replaced by a link');
-      throw sysError(e, this.display(dir));
-    }
-    if (!(await this.fdInside(h))) {
-      await h.close();
-      throw this.denied(`a directory on the path now leads outside ${this.label}`);
-    }
-    return { via: `/proc/self/fd/${h.fd}`, close: () => h.close() };
-  }
-
-  /** Where an open descriptor really points (Linux), checked against the roots. */
-  private async fdInside(h: FileHandle): Promise<boolean> {
-    const where = await fs.readlink(`/proc/self/fd/${h.fd}`).catch(() => '');
-    return !!where && !!this.rootOf(where.replace(/ \(deleted\)$/, ''));
-  }
-
-  /** After opening a file: checks its real location (descriptor on Linux, realpath elsewhere). */
-  private async checkOpened(h: FileHandle, expected: string): Promise<void> {
-    const ok = (await hasProc()) ? await this.fdInside(h) : !!this.rootOf(await fs.realpath(expected).catch(() => ''));
-    if (!ok) {
-      await h.close();
-      throw this.denied(`the file now lies outside ${this.label}`);
-    }
-  }
-
   // ---------------------------------------------------------------- reading
 
   /** Opens an existing regular file for reading. The caller closes the handle. */
@@ -440,24 +281,8 @@ export class Sandbox {
     const r = await this.resolve(p, 'read');
     if (!r.exists) throw new ToolError(`Not found: ${r.path}`, { code: 'not_found' });
     if (r.stat?.isDirectory()) throw new ToolError(`Is a directory: ${r.path}`, { code: 'invalid_argument', hint: 'List it instead of reading it.' });
-    const dir = await this.openDir(path.dirname(r.path));
-    let h: FileHandle;
-    try {
-      // O_NONBLOCK: a FIFO must not hang the call (it is refused below as not a regular file).
-      h = await fs.open(path.join(dir.via, path.basename(r.path)), C.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
-    } catch (e) {
-      if (errno(e) === 'ELOOP') throw this.denied('the file was replaced by a link');
-      throw sysError(e, r.path);
-    } finally {
-      await dir.close();
-    }
-    await this.checkOpened(h, r.path);
-    const stat = await h.stat();
-    if (!stat.isFile()) {
-      await h.close();
-      throw new ToolError(`Not a regular file: ${r.path}`, { code: 'invalid_argument' });
-    }
-    return { handle: h, realPath: r.path, path: r.path, stat };
+    const { handle, stat } = await openFile(this.rootSet, r.path);
+    return { handle, realPath: r.path, stat };
   }
 
   /** Reads a whole file, refusing files over `maxBytes` (default 50 MB) with too_large. */
@@ -500,21 +325,12 @@ export class Sandbox {
    * stat of the target (`read`, the default) or of the entry itself (`entry`), taken through the
    * checked parent directory.
    */
-  async stat(p: unknown, mode: ResolveMode = 'read'): Promise<{ path: string; stat: Stats }> {
+  async stat(p: unknown, mode: Intent = 'read'): Promise<{ path: string; stat: Stats }> {
     const intent = mode === 'entry' ? 'entry' : 'read';
     const r = await this.resolve(p, intent);
     if (!r.exists) throw new ToolError(`Not found: ${r.path}`, { code: 'not_found' });
     if (r.path === r.root) return { path: r.path, stat: await fs.stat(r.path) };
-    const dir = await this.openDir(path.dirname(r.path));
-    try {
-      const st = await fs.lstat(path.join(dir.via, path.basename(r.path)));
-      if (intent === 'read' && st.isSymbolicLink()) throw this.denied('the entry was replaced by a link');
-      return { path: r.path, stat: st };
-    } catch (e) {
-      throw sysError(e, r.path);
-    } finally {
-      await dir.close();
-    }
+    return { path: r.path, stat: await lstatAt(this.rootSet, r.path, intent === 'read') };
   }
 
   /** lstat: the entry itself (a link is described, not followed). */
@@ -525,35 +341,14 @@ export class Sandbox {
   /** Lists a directory (entries are not followed). */
   async readdir(p: unknown): Promise<{ path: string; entries: Dirent[] }> {
     const r = await this.existingDir(p);
-    const dir = await this.openDir(r.path);
-    try {
-      const entries = await fs.readdir(dir.via, { withFileTypes: true });
-      // Entries name the directory by its real path, not the descriptor they were read through.
-      for (const e of entries) Object.assign(e, { parentPath: r.path, path: r.path });
-      return { path: r.path, entries };
-    } catch (e) {
-      throw sysError(e, r.path);
-    } finally {
-      await dir.close();
-    }
+    return { path: r.path, entries: await listDir(this.rootSet, r.path) };
   }
 
   /** Opens a directory for streaming iteration through a checked descriptor. */
   async opendir(p: unknown): Promise<{ path: string; dir: AsyncIterable<Dirent>; close(): Promise<void> }> {
     const r = await this.existingDir(p);
-    const d = await this.openDir(r.path);
-    const it = await fs.opendir(d.via, { bufferSize: 256 }).catch(async (e) => {
-      await d.close();
-      throw sysError(e, r.path);
-    });
-    return {
-      path: r.path,
-      dir: it,
-      close: async () => {
-        await it.close().catch(() => {});
-        await d.close();
-      },
-    };
+    const { dir, close } = await iterateDir(this.rootSet, r.path);
+    return { path: r.path, dir, close };
   }
 
   /**
@@ -568,46 +363,7 @@ export class Sandbox {
     opts: { maxDepth?: number; signal?: AbortSignal; prune?: (rel: string, entry: Dirent) => boolean } = {},
   ): AsyncGenerator<WalkEntry> {
     const start = await this.existingDir(p);
-    const top = await this.openDir(start.path);
-    const proc = await hasProc();
-    const maxDepth = opts.maxDepth ?? Infinity;
-    async function* visit(via: string, real: string, rel: string, depth: number): AsyncGenerator<WalkEntry> {
-      let dir: import('node:fs').Dir;
-      try {
-        dir = await fs.opendir(via, { bufferSize: 512 });
-      } catch {
-        return; // unreadable directory: skipped
-      }
-      try {
-        for await (const entry of dir) {
-          if (opts.signal?.aborted) return;
-          const childRel = rel ? `${rel}/${entry.name}` : entry.name;
-          if (opts.prune?.(childRel, entry)) continue;
-          const childReal = path.join(real, entry.name);
-          yield { path: childReal, rel: childRel, entry, depth, via: path.join(via, entry.name) };
-          if (entry.isDirectory() && depth + 1 < maxDepth) {
-            let h: FileHandle | undefined;
-            try {
-              h = await fs.open(path.join(via, entry.name), C.O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-            } catch {
-              continue; // replaced by a link or gone: not entered
-            }
-            try {
-              yield* visit(proc ? `/proc/self/fd/${h.fd}` : childReal, childReal, childRel, depth + 1);
-            } finally {
-              await h.close();
-            }
-          }
-        }
-      } finally {
-        await dir.close().catch(() => {});
-      }
-    }
-    try {
-      yield* visit(top.via, start.path, '', 0);
-    } finally {
-      await top.close();
-    }
+    yield* walkTree(this.rootSet, start.path, opts);
   }
 
   private async existingDir(p: unknown): Promise<Resolved> {
@@ -654,51 +410,10 @@ export class Sandbox {
     const parent = await this.resolve(parentPath, 'read');
     if (!parent.exists) throw new ToolError(`Parent directory does not exist: ${parentPath}`, { code: 'not_found', hint: 'Create the directory first.' });
     if (!parent.stat?.isDirectory()) throw new ToolError(`Not a directory: ${parentPath}`, { code: 'invalid_argument' });
-    const base = path.basename(r.path);
     const replacing = r.exists;
-    // The name opened: the target itself for a new file, a temp sibling for a replacement.
-    const name = replacing ? `.${base.slice(0, 100)}.${randomBytes(6).toString('hex')}${TMP_SUFFIX}` : base;
     // An explicit mode, or the replaced file's, is applied exactly (the umask must not narrow it).
     const exactMode = opts.mode ?? (replacing && r.stat ? r.stat.mode & 0o777 : undefined);
-    const dir = await this.openDir(parent.path);
-    let handle: FileHandle;
-    try {
-      handle = await fs.open(path.join(dir.via, name), C.O_WRONLY | C.O_CREAT | C.O_EXCL | O_NOFOLLOW, exactMode ?? 0o666);
-    } catch (e) {
-      await dir.close();
-      throw sysError(e, r.path);
-    }
-    if (exactMode !== undefined) await handle.chmod(exactMode).catch(() => {});
-    const created = await handle.stat();
-    let done = false;
-    // Removes our file by name, only if the name still holds the inode we created.
-    const discard = async () => {
-      const at = path.join(dir.via, name);
-      const now = await fs.lstat(at).catch(() => undefined);
-      if (now && now.ino === created.ino && now.dev === created.dev) await fs.unlink(at).catch(() => {});
-    };
-    const abort = async () => {
-      if (done) return;
-      done = true;
-      await handle.close().catch(() => {});
-      await discard();
-      await dir.close();
-    };
-    const commit = async () => {
-      if (done) throw new Error('openWrite: already committed or aborted');
-      done = true;
-      try {
-        await handle.close();
-        if (replacing) await fs.rename(path.join(dir.via, name), path.join(dir.via, base));
-      } catch (e) {
-        await discard();
-        throw sysError(e, r.path);
-      } finally {
-        await dir.close();
-      }
-      return { path: r.path, created: !replacing };
-    };
-    return { handle, path: r.path, commit, abort };
+    return openForWrite(this.rootSet, { target: r.path, parentPath: parent.path, replacing, exactMode });
   }
 
   /** Creates a directory (and its missing parents with `recursive`), each through a checked parent. */
@@ -723,21 +438,7 @@ export class Sandbox {
     if (missing.length > 1 && !opts.recursive) {
       throw new ToolError(`Parent directory does not exist: ${path.dirname(r.path)}`, { code: 'not_found', hint: 'Pass recursive: true to create missing parents.' });
     }
-    for (const name of missing) {
-      const dir = await this.openDir(cur);
-      try {
-        await fs.mkdir(path.join(dir.via, name), opts.mode ?? 0o777);
-      } catch (e) {
-        // Created meanwhile by someone else: fine if it is a real directory (openDir checks it next).
-        if (errno(e) !== 'EEXIST') throw sysError(e, path.join(cur, name));
-        if (!opts.recursive && name === missing[missing.length - 1]) throw sysError(e, path.join(cur, name));
-      } finally {
-        await dir.close();
-      }
-      cur = path.join(cur, name);
-    }
-    // The last created directory is opened once more: a link put in its place is refused.
-    await (await this.openDir(cur)).close();
+    await mkdirChain(this.rootSet, cur, missing, opts);
     return { path: r.path, created: true };
   }
 
@@ -745,11 +446,11 @@ export class Sandbox {
   async rename(from: unknown, to: unknown, opts: { overwrite?: boolean } = {}): Promise<{ from: string; to: string }> {
     const src = await this.resolve(from, 'entry');
     if (!src.exists || !src.stat) throw new ToolError(`Not found: ${src.path}`, { code: 'not_found' });
-    if (this.containsRoot(src.path)) throw this.denied(`cannot move ${this.label} or a directory that contains one`);
+    if (this.rootSet.containsRoot(src.path)) throw this.denied(`cannot move ${this.label} or a directory that contains one`);
     const dst = await this.resolve(to, 'entry');
     if (dst.exists) {
       if (!opts.overwrite) throw new ToolError(`Destination already exists: ${dst.path}`, { code: 'already_exists', hint: 'Pass overwrite: true to replace it.' });
-      if (this.containsRoot(dst.path)) throw this.denied(`cannot replace ${this.label} or a directory that contains one`);
+      if (this.rootSet.containsRoot(dst.path)) throw this.denied(`cannot replace ${this.label} or a directory that contains one`);
       // Replacing a link replaces the link itself; still, one that leads out is refused, as the
       // caller may believe the target is written.
       if (dst.stat?.isSymbolicLink()) await this.resolve(to, 'read');
@@ -758,32 +459,7 @@ export class Sandbox {
     if (isInside(dst.path, src.path)) throw new ToolError('Cannot move a directory into itself', { code: 'invalid_argument' });
     const dstParent = await this.resolve(path.dirname(dst.path), 'read');
     if (!dstParent.exists) throw new ToolError(`Destination directory does not exist: ${path.dirname(dst.path)}`, { code: 'not_found' });
-    const a = await this.openDir(path.dirname(src.path));
-    let b: OpenDir;
-    try {
-      b = await this.openDir(dstParent.path);
-    } catch (e) {
-      await a.close();
-      throw e;
-    }
-    try {
-      const s = path.join(a.via, path.basename(src.path));
-      const d = path.join(b.via, path.basename(dst.path));
-      if (!opts.overwrite && !src.stat.isDirectory() && (await linkNoClobber(s, d))) {
-        await fs.unlink(s);
-      } else {
-        if (!opts.overwrite && (await fs.lstat(d).then(() => true, () => false))) {
-          throw new ToolError(`Destination already exists: ${dst.path}`, { code: 'already_exists' });
-        }
-        await fs.rename(s, d);
-      }
-    } catch (e) {
-      if (errno(e) === 'EXDEV') throw new ToolError('Cannot move across file systems', { code: 'conflict', hint: 'Copy the file, then delete the original.' });
-      throw sysError(e, dst.path);
-    } finally {
-      await a.close();
-      await b.close();
-    }
+    await moveEntry(this.rootSet, { src: src.path, srcIsDir: src.stat.isDirectory(), dst: dst.path, dstParent: dstParent.path, overwrite: opts.overwrite });
     return { from: src.path, to: dst.path };
   }
 
@@ -820,150 +496,7 @@ export class Sandbox {
   async remove(p: unknown, opts: { recursive?: boolean } = {}): Promise<{ path: string; type: 'file' | 'directory' | 'symlink' }> {
     const r = await this.resolve(p, 'entry');
     if (!r.exists || !r.stat) throw new ToolError(`Not found: ${r.path}`, { code: 'not_found' });
-    if (this.containsRoot(r.path)) throw this.denied(`cannot delete ${this.label} or a directory that contains one`);
-    const parent = await this.openDir(path.dirname(r.path));
-    const name = path.basename(r.path);
-    try {
-      const st = await fs.lstat(path.join(parent.via, name));
-      if (st.isDirectory()) {
-        if (opts.recursive) await this.removeTree(parent.via, name);
-        else await fs.rmdir(path.join(parent.via, name));
-        return { path: r.path, type: 'directory' };
-      }
-      await fs.unlink(path.join(parent.via, name));
-      return { path: r.path, type: st.isSymbolicLink() ? 'symlink' : 'file' };
-    } catch (e) {
-      throw sysError(e, r.path);
-    } finally {
-      await parent.close();
-    }
-  }
-
-  /** Removes `name` inside the checked directory `parentVia`, depth first, never following links. */
-  private async removeTree(parentVia: string, name: string): Promise<void> {
-    const at = path.join(parentVia, name);
-    const proc = await hasProc();
-    const unlinkEntry = (p: string) =>
-      fs.unlink(p).catch((err) => {
-        if (errno(err) !== 'ENOENT') throw err;
-      });
-    for (let attempt = 0; ; attempt++) {
-      let h: FileHandle;
-      try {
-        h = await fs.open(at, C.O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-      } catch (e) {
-        // Not a directory (any more): a file or a link, removed as such.
-        if (errno(e) === 'ELOOP' || errno(e) === 'ENOTDIR') return unlinkEntry(at);
-        if (errno(e) === 'ENOENT') return;
-        throw e;
-      }
-      try {
-        // `via` names the directory through this descriptor; it is used only while h is open.
-        const via = proc ? `/proc/self/fd/${h.fd}` : at;
-        for (const e of await fs.readdir(via, { withFileTypes: true })) {
-          const child = path.join(via, e.name);
-          if (e.isDirectory()) await this.removeTree(via, e.name);
-          else
-            await unlinkEntry(child).catch((err) => {
-              // It became a directory since the listing.
-              if (errno(err) === 'EISDIR' || errno(err) === 'EPERM') return this.removeTree(via, e.name);
-              throw err;
-            });
-        }
-      } finally {
-        await h.close();
-      }
-      try {
-        return await fs.rmdir(at);
-      } catch (e) {
-        // Something was added meanwhile: another pass, a few times at most.
-        if (errno(e) !== 'ENOTEMPTY' || attempt >= 2) throw e;
-      }
-    }
-  }
-
-  /** True when `p` is a root or contains one (it must not be moved or deleted). */
-  private containsRoot(p: string): boolean {
-    return this.rootsList.some((r) => isInside(r.real, p)) || this.configured.some((r) => isInside(r.real, p));
-  }
-}
-
-/** Reads until `buf` is full or the file ends; returns the bytes read. */
-async function readFull(h: FileHandle, buf: Buffer): Promise<number> {
-  let n = 0;
-  while (n < buf.length) {
-    const { bytesRead } = await h.read(buf, n, buf.length - n, null);
-    if (bytesRead === 0) break;
-    n += bytesRead;
-  }
-  return n;
-}
-
-/** link(2) as a no-clobber move step; false when the file system cannot link (then rename is used). */
-async function linkNoClobber(from: string, to: string): Promise<boolean> {
-  try {
-    await fs.link(from, to);
-    return true;
-  } catch (e) {
-    if (errno(e) === 'EPERM' || errno(e) === 'ENOTSUP' || errno(e) === 'EOPNOTSUPP') return false;
-    throw e;
-  }
-}
-
-/** True when `p` is `dir` or below it (whole components only). */
-export function isInside(p: string, dir: string): boolean {
-  if (p === dir) return true;
-  const withSep = dir.endsWith(path.sep) ? dir : dir + path.sep;
-  return p.startsWith(withSep);
-}
-
-function expandHome(p: string): string {
-  return p === '~' || p.startsWith('~/') ? path.join(homedir(), p.slice(1)) : p;
-}
-
-function addRoot(out: Root[], abs: string, real: string): void {
-  if (!out.some((r) => r.real === real)) out.push({ real, ...(abs !== real ? { alias: abs } : {}) });
-}
-
-/** Configured roots: synchronous (start-up), every one must be an existing directory. */
-function canonicalRootsSync(paths: string[]): Root[] {
-  const out: Root[] = [];
-  for (const raw of paths) {
-    const trimmed = raw.trim();
-    if (!trimmed) continue;
-    const abs = path.resolve(expandHome(trimmed));
-    let real: string;
-    try {
-      real = realpathSync(abs);
-      if (!statSync(real).isDirectory()) throw new SandboxConfigError(`allowed directory ${abs} is not a directory`);
-    } catch (e) {
-      if (e instanceof SandboxConfigError) throw e;
-      throw new SandboxConfigError(`allowed directory ${abs} does not exist or cannot be read`);
-    }
-    addRoot(out, abs, real);
-  }
-  return out;
-}
-
-/** Roots from a client: absolute paths only; missing or non-directories are skipped. */
-async function canonicalRoots(paths: string[]): Promise<Root[]> {
-  const out: Root[] = [];
-  for (const raw of paths) {
-    if (typeof raw !== 'string' || raw.includes('\0')) continue;
-    const expanded = expandHome(raw.trim());
-    if (!path.isAbsolute(expanded)) continue;
-    const abs = path.resolve(expanded);
-    const real = await fs.realpath(abs).catch(() => undefined);
-    if (!real || !(await fs.stat(real).then((s) => s.isDirectory(), () => false))) continue;
-    addRoot(out, abs, real);
-  }
-  return out;
-}
-
-/** A root that cannot be used (servers turn it into a one-line start-up error). */
-export class SandboxConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SandboxConfigError';
+    if (this.rootSet.containsRoot(r.path)) throw this.denied(`cannot delete ${this.label} or a directory that contains one`);
+    return { path: r.path, type: await removeEntry(this.rootSet, r.path, opts.recursive) };
   }
 }
