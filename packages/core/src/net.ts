@@ -1,4 +1,7 @@
-// The net guard: one SSRF-safe HTTP client for every tool that fetches a URL a model chose.
+// The net guard: one SSRF-safe HTTP client for every tool that fetches a URL a model chose. This
+// file holds the transport (`NetGuard`: the undici dispatcher, DNS resolution and pinning,
+// redirects, size and time caps, body streaming and decoding); which schemes, hosts and addresses
+// are allowed is the pure address policy in net/policy.ts, asked before every connection.
 //
 // - http and https only;
 // - the host's addresses are checked before connecting: IP literals directly (undici does not call
@@ -21,27 +24,20 @@
 // never a real public site. `allowedOrigins` exempts exact origins the operator chose (an API base
 // URL); `allowedNetworks` exempts CIDR ranges (an intranet; tests use it for 127.0.0.2).
 import { lookup as dnsLookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import { pipeline, Transform, type Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
-import ipaddr from 'ipaddr.js';
 import type { Dispatcher } from 'undici';
 import { ToolError } from './errors.js';
 import { cjsExports } from './interop.js';
 import { isSecretKey, redactString } from './redact.js';
+import { AddressPolicy, type AddressPolicyOptions } from './net/policy.js';
 
 export interface LookupAnswer {
   address: string;
   family: 4 | 6;
 }
 
-export interface NetGuardOptions {
-  /** Allow every private/loopback/link-local target (an operator's explicit choice). */
-  allowPrivate?: boolean;
-  /** Exact origins (scheme://host:port) the operator chose, allowed even when private. */
-  allowedOrigins?: string[];
-  /** CIDR ranges allowed even when private, e.g. "10.20.0.0/16". */
-  allowedNetworks?: string[];
+export interface NetGuardOptions extends AddressPolicyOptions {
   /** Redirects followed per request, default 5. */
   maxRedirects?: number;
   /** Cap on the decompressed body read by `fetch`, default 10 MB. */
@@ -117,29 +113,20 @@ type RawResponse = Dispatcher.ResponseData;
 const REDIRECT_CODES = new Set([301, 302, 303, 307, 308]);
 const noop = () => {};
 
-// Ranges refused whatever ipaddr.js calls them (belt and braces over `range()`).
-const ALWAYS_BLOCKED = [
-  '0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.0.0.0/24',
-  '192.168.0.0/16', '198.18.0.0/15', '224.0.0.0/4', '240.0.0.0/4',
-  '::/128', '::1/128', 'fc00::/7', 'fe80::/10', 'fec0::/10', 'ff00::/8', '64:ff9b:1::/48', '2001::/32', '100::/64',
-].map((c) => ipaddr.parseCIDR(c));
-
 export class NetGuard {
   readonly opts: Required<Pick<NetGuardOptions, 'maxRedirects' | 'maxBytes' | 'timeoutMs'>> & NetGuardOptions;
-  private readonly networks: [ipaddr.IPv4 | ipaddr.IPv6, number][];
-  private readonly origins: Set<string>;
+  private readonly policy: AddressPolicy;
   private agents = new Map<string, Dispatcher>();
   private undici: Undici | undefined;
 
   constructor(opts: NetGuardOptions = {}) {
     this.opts = { maxRedirects: 5, maxBytes: 10 * 1024 * 1024, timeoutMs: 30_000, ...opts };
-    this.networks = (opts.allowedNetworks ?? []).map((c) => ipaddr.parseCIDR(c));
-    this.origins = new Set((opts.allowedOrigins ?? []).map((o) => new URL(o).origin));
+    this.policy = new AddressPolicy(this.opts);
   }
 
   /** True when connecting to `ip` is refused under the current options (anything not an IP is refused). */
   isBlockedAddress(ip: string): boolean {
-    return this.blockReason(ip) !== undefined;
+    return this.policy.blockReason(ip) !== undefined;
   }
 
   /** Checks scheme and addresses of `url` (resolving its name); throws a ToolError when refused. */
@@ -150,20 +137,10 @@ export class NetGuard {
     } catch {
       throw new ToolError(`Invalid URL: ${safeUrl(String(input))}`, { code: 'invalid_argument' });
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new ToolError(`Only http and https URLs are allowed, not ${url.protocol}`, { code: 'access_denied' });
-    }
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    if (!host) throw new ToolError('The URL has no host', { code: 'invalid_argument' });
-    const exempt = this.origins.has(url.origin);
-    if (isIP(host)) {
-      if (!exempt) this.assertAllowed(host, host);
-      return { url, addresses: [] };
-    }
-    // localhost is loopback by definition (RFC 6761): refused without asking any resolver.
-    if (!exempt && !this.opts.allowPrivate && /(^|\.)localhost\.?$/i.test(host)) throw blocked(host, undefined, 'loopback');
+    const { host, exempt, literal } = this.policy.checkUrl(url);
+    if (literal) return { url, addresses: [] };
     const answers = await this.resolve(host, signal);
-    if (!exempt) for (const a of answers) this.assertAllowed(host, a.address);
+    if (!exempt) for (const a of answers) this.policy.assertAllowed(host, a.address);
     return { url, addresses: answers };
   }
 
@@ -339,27 +316,6 @@ export class NetGuard {
     return answers;
   }
 
-  private assertAllowed(host: string, ip: string): void {
-    const why = this.blockReason(ip);
-    if (why) throw blocked(host, host === ip ? undefined : ip, why);
-  }
-
-  /** Why `ip` is refused (a range name), or undefined when it may be contacted. */
-  private blockReason(ip: string): string | undefined {
-    if (this.opts.allowPrivate) return undefined;
-    const bare = ip.replace(/^\[|\]$/g, '');
-    if (!isIP(bare)) return 'invalid';
-    const addr = ipaddr.parse(bare);
-    const inner = embeddedIPv4(addr);
-    const target = inner ?? addr;
-    const inNet = (a: ipaddr.IPv4 | ipaddr.IPv6, [net, bits]: [ipaddr.IPv4 | ipaddr.IPv6, number]) => a.kind() === net.kind() && a.match(net, bits);
-    if (this.networks.some((n) => inNet(addr, n) || (inner !== undefined && inNet(inner, n)))) return undefined;
-    const range = target.range();
-    if (range !== 'unicast') return range;
-    if (ALWAYS_BLOCKED.some((n) => inNet(target, n))) return 'reserved';
-    return undefined;
-  }
-
   /** One agent per (hostname, checked answers): connections are reused, and only ever go to checked addresses. */
   private dispatcher(undici: Undici, hostname: string, addresses: LookupAnswer[]): Dispatcher {
     const key = addresses.length ? `${hostname}|${addresses.map((a) => a.address).join(',')}` : '';
@@ -381,21 +337,6 @@ export class NetGuard {
     this.agents.set(key, agent);
     return agent;
   }
-}
-
-/** The IPv4 address an IPv6 address stands for (mapped, IPv4-compatible, NAT64 /96, 6to4), if any. */
-function embeddedIPv4(addr: ipaddr.IPv4 | ipaddr.IPv6): ipaddr.IPv4 | undefined {
-  if (addr.kind() !== 'ipv6') return undefined;
-  const v6 = addr as ipaddr.IPv6;
-  if (v6.isIPv4MappedAddress()) return v6.toIPv4Address();
-  const p = v6.parts;
-  const v4 = (hi: number, lo: number) => ipaddr.IPv4.parse(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`);
-  const zeros = (from: number, to: number) => p.slice(from, to).every((x) => x === 0);
-  if (p[0] === 0x64 && p[1] === 0xff9b && zeros(2, 6)) return v4(p[6], p[7]); // NAT64 well-known prefix
-  if (zeros(0, 4) && p[4] === 0xffff && p[5] === 0) return v4(p[6], p[7]); // IPv4-translated ::ffff:0:a.b.c.d
-  if (zeros(0, 6) && (p[6] !== 0 || p[7] > 1)) return v4(p[6], p[7]); // IPv4-compatible ::a.b.c.d (not :: or ::1)
-  if (p[0] === 0x2002) return v4(p[1], p[2]); // 6to4
-  return undefined;
 }
 
 async function systemLookup(hostname: string): Promise<LookupAnswer[]> {
@@ -448,15 +389,6 @@ function peek(r: Readable): Promise<Buffer | undefined> {
     r.on('end', onEnd);
     r.on('close', onEnd);
     r.on('error', onError);
-  });
-}
-
-function blocked(host: string, ip: string | undefined, range: string): ToolError {
-  const what = ip ? `${host} resolves to ${ip}` : host;
-  return new ToolError(`Blocked: ${what}, a ${range} address (private, loopback, link-local and special ranges are refused)`, {
-    code: 'access_denied',
-    hint: 'Only public addresses can be fetched. An operator can allow private targets in the server configuration.',
-    details: { host, ...(ip ? { address: ip } : {}), range },
   });
 }
 
