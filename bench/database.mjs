@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from '../packages/database/node_modules/pg/lib/index.js';
+import pg from 'pg';
 import { fmt, RawServer, startup, table } from './lib/harness.mjs';
 
 const require = createRequire(import.meta.url);

@@ -6,7 +6,7 @@
 // mcp-email-server (ai-zerolab) is a Python package, so the comparison is against the floor.
 // Needs root and Debian's dovecot-imapd (as the tests do); run `npm run build` first.
 import { join } from 'node:path';
-import { ImapFlow } from '../packages/email/node_modules/imapflow/dist/esm/imap-flow.js';
+import { ImapFlow } from 'imapflow';
 import { startDovecot } from '../packages/email/test/helpers/mail-servers.mjs';
 import { fmt, median, RawServer, startup, table } from './lib/harness.mjs';
 

@@ -2,7 +2,7 @@
 // direct undici request to the same local server, sequential, in one run.
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { request } from '../packages/http-api/node_modules/undici/index.js';
+import { request } from 'undici';
 import { fmt, median, RawServer, table } from './lib/harness.mjs';
 
 const server = createServer((_req, res) => {

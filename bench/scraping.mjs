@@ -48,7 +48,7 @@ const dyn = await time('scrape_dynamic_page', { url: `${base}/big`, max_length: 
 
 // The floor: the same Chromium loading the page and serialising its DOM, with no interception,
 // no guard and no markdown (playwright-core straight, one warm context per load).
-const { chromium: pwChromium } = require(join(import.meta.dirname, '..', 'packages/scraping/node_modules/playwright-core'));
+const { chromium: pwChromium } = require('playwright-core');
 const browser = await pwChromium.launch({ executablePath: chromium, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
 const floorTimes = [];
 for (let i = 0; i < 6; i++) {
