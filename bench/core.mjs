@@ -13,8 +13,12 @@ const node = process.execPath;
 const dir = mkdtempSync(join(tmpdir(), 'bizmcp-bench-'));
 const refBin = require.resolve('@modelcontextprotocol/server-filesystem/dist/index.js');
 
+// BENCH_BASELINE_DIST=<a copy of packages/core/dist built from another commit> adds that build as a
+// row, so a change to the call path is compared with the code before it in the same run.
+const baseline = process.env.BENCH_BASELINE_DIST;
 const servers = {
   'bizmcp (core echo)': { make: () => new RawServer(node, [join(root, 'packages/core/dist/echo-server.js')], { LOG_LEVEL: 'warn' }), tool: ['echo', { text: 'hi' }] },
+  ...(baseline ? { 'bizmcp before (baseline build)': { make: () => new RawServer(node, [join(baseline, 'echo-server.js')], { LOG_LEVEL: 'warn' }), tool: ['echo', { text: 'hi' }] } } : {}),
   'bare SDK': { make: () => new RawServer(node, [join(import.meta.dirname, 'fixtures/bare-sdk-server.mjs')]), tool: ['echo', { text: 'hi' }] },
   'server-filesystem (ref)': { make: () => new RawServer(node, [refBin, dir]), tool: ['list_allowed_directories', {}] },
 };
@@ -52,9 +56,15 @@ for (const row of rows) {
 }
 console.log(`\nCore overhead (${N} calls of a trivial tool x ${ROUNDS} interleaved rounds, median; ${new Date().toISOString().slice(0, 10)}; node ${process.version})\n`);
 console.log(table(rows, ['server', 'start-up ms', 'idle RSS MB', 'seq calls/s', 'pipelined calls/s', 'server CPU µs/call']));
-const [ours, bare, ref] = rows;
+const [ours, ...others] = rows;
+const before = baseline ? others.shift() : undefined;
+const [bare, ref] = others;
 console.log(`\nstart-up: bizmcp / reference = ${(ours._st / ref._st).toFixed(2)}x (target <= 0.6x)`);
 console.log(`idle RSS: bizmcp / reference = ${(ours._rss / ref._rss).toFixed(2)}x`);
 console.log(`server CPU per call: bizmcp / bare SDK = ${(ours._cpu / ours._calls / (bare._cpu / bare._calls)).toFixed(2)}x (target <= 1.10x)`);
 console.log(`per-call time, sequential: bizmcp / bare SDK = ${(bare._seq / ours._seq).toFixed(2)}x `);
 console.log(`per-call time, pipelined:  bizmcp / bare SDK = ${(bare._pipe / ours._pipe).toFixed(2)}x`);
+if (before) {
+  console.log(`server CPU per call: bizmcp / baseline build = ${(ours._cpu / ours._calls / (before._cpu / before._calls)).toFixed(2)}x (baseline / bare SDK = ${(before._cpu / before._calls / (bare._cpu / bare._calls)).toFixed(2)}x)`);
+  console.log(`per-call time, sequential: bizmcp / baseline build = ${(before._seq / ours._seq).toFixed(2)}x; pipelined: ${(before._pipe / ours._pipe).toFixed(2)}x`);
+}

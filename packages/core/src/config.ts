@@ -165,15 +165,3 @@ export function renderHelp(def: {
   lines.push('stdout carries only MCP JSON-RPC; logs go to stderr.');
   return lines.join('\n') + '\n';
 }
-
-/** A numeric environment variable: `dflt` when unset, a ConfigError naming it when invalid. */
-export function envNumber(env: NodeJS.ProcessEnv, name: string, dflt: number, opts: { min?: number; integer?: boolean } = {}): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return dflt;
-  const n = Number(raw);
-  const min = opts.min ?? 0;
-  if (!Number.isFinite(n) || n < min || (opts.integer && !Number.isInteger(n))) {
-    throw new ConfigError(`${name} must be ${opts.integer ? 'an integer' : 'a number'} >= ${min}, got "${raw}"`);
-  }
-  return n;
-}

@@ -74,7 +74,8 @@ export class OutcomeGuards {
         throw err;
       }
       const e = err as ToolError;
-      this.remember(key, { at: Date.now(), inFlight: false, why: e.code });
+      const said = e.details?.outcome;
+      this.remember(key, { at: Date.now(), inFlight: false, why: said === 'unclear' || said === 'unknown' ? String(said) : e.code });
       if (e.details?.outcome === 'unknown' || e.details?.outcome === 'unclear') throw e;
       throw new ToolError(`${e.message}. The OUTCOME IS UNKNOWN: the write may or may not have happened, and it was not retried.`, {
         code: 'outcome_unknown',

@@ -67,8 +67,11 @@ describe('echo binary over stdio', () => {
       const child = spawn(process.execPath, [bin], { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
       let out = '';
       child.stdout.on('data', (d) => (out += d));
-      child.stdin.write(jsonLines([{ method: 'tools/call', params: { name: 'slow', arguments: { ms: 60000, steps: 600, ignoreSignal: true } } }]));
-      await new Promise((r) => setTimeout(r, 400));
+      child.stdin.write(jsonLines([{ method: 'tools/call', params: { name: 'slow', arguments: { ms: 60000, steps: 100, ignoreSignal: true } } }]));
+      // signal once the server is up (initialize answered) and the call is running
+      for (let i = 0; i < 300 && !out.includes('"id":0'); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(out).toContain('"id":0');
+      await new Promise((r) => setTimeout(r, 200));
       const t0 = Date.now();
       child.kill(signal);
       const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));

@@ -27,6 +27,6 @@ export default defineServer<EmailConfig, EmailState>({
     const files = config.attachmentDir ? Sandbox.fromConfig([config.attachmentDir], 'EMAIL_ATTACHMENT_DIR') : undefined;
     const imap = new Imap(config, rt.log);
     rt.onClose(() => imap.close());
-    return { config, imap, files, unclear: new Map() };
+    return { config, imap, files };
   },
 });

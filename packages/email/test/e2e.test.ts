@@ -79,6 +79,6 @@ describe('bizmcp-email binary', () => {
     const bad = spawnSync(process.execPath, [bin], { encoding: 'utf8', env: { PATH: process.env.PATH, EMAIL_SEND_MODE: 'always' }, input: '' });
     expect(bad.status).toBe(1);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
-    expect(bad.stderr).toMatch(/EMAIL_SEND_MODE must be "draft" or "send"/);
+    expect(bad.stderr).toMatch(/EMAIL_SEND_MODE must be one of draft, send/);
   });
 });

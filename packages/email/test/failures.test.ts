@@ -117,7 +117,8 @@ describe('sending', () => {
       // the same message again is refused until the caller confirms it checked
       world.smtp.hang = false;
       const again = await c.call('send_email', { to: [BOB.user], subject: 'maybe', text: 't' });
-      expect(textOf(again)).toMatch(/had an UNCLEAR outcome .* it was not sent again/);
+      expect(textOf(again)).toMatch(/The same send_email call .* ended with an UNKNOWN outcome \(unclear\); it was not repeated/);
+      expect(textOf(again)).toMatch(/confirm_resend: true/);
       expect(world.smtp.dataReceived).toBe(before.data + 1);
       const other = await c.call('send_email', { to: [BOB.user], subject: 'something else', text: 't' });
       expect(other.isError).toBeFalsy();

@@ -62,7 +62,7 @@ describe('without configuration', () => {
     for (const v of ['EMAIL_ADDRESS', 'EMAIL_PASSWORD', 'EMAIL_OAUTH2_TOKEN', 'IMAP_HOST']) expect(textOf(r)).toContain(v);
     const s = await c.call('send_email', { to: ['bob@example.test'], subject: 'x', text: 'y' });
     expect(s.isError).toBe(true);
-    expect(textOf(s)).toMatch(/IMAP is not configured \(EMAIL_SEND_MODE is draft.*set EMAIL_ADDRESS/);
+    expect(textOf(s)).toMatch(/IMAP \(EMAIL_SEND_MODE is draft.*is not configured: set EMAIL_ADDRESS/s);
   });
 
   it('annotations: reading tools read-only, sending tools destructive and open-world; --read-only keeps readers only', async () => {

@@ -6,8 +6,7 @@ import { toolsFor, ToolError, type ToolContext } from '@bizmcp/core';
 import { AddressError, checkAllowed, parseAddrSpec, parseRecipients, type Address } from '../addresses.js';
 import { requireAccount } from '../config.js';
 import { addrList, buildRaw, newMessageId, quote, readAttachments, replyReferences, reSubject, showPerson, type Outgoing, type Person } from '../mail.js';
-import { smtpSend, UnclearSend } from '../smtp.js';
-import { createHash } from 'node:crypto';
+import { smtpSend } from '../smtp.js';
 import type { EmailState } from '../state.js';
 import { fetchFull } from './read.js';
 import { mailboxArg, uidArg } from './schemas.js';
@@ -84,7 +83,7 @@ interface Draft {
 }
 
 /** Allow-list, then draft (APPEND to \Drafts) or send (SMTP, then a copy to \Sent). */
-async function deliver(ctx: ToolContext<EmailState>, d: Draft, asDraft: boolean, confirmResend = false): Promise<Delivery> {
+async function deliver(ctx: ToolContext<EmailState>, d: Draft, asDraft: boolean): Promise<Delivery> {
   const { config, imap } = ctx.state;
   checkAllowed(config.allow, [
     { field: 'to', list: d.to },
@@ -105,25 +104,9 @@ async function deliver(ctx: ToolContext<EmailState>, d: Draft, asDraft: boolean,
   }
   const raw = await buildRaw(msg, messageId, date, false);
   const envelope = { from, to: [...d.to, ...d.cc, ...d.bcc].map((a) => a.address) };
-  const fp = createHash('sha256')
-    .update(JSON.stringify([[...envelope.to].map((a) => a.toLowerCase()).sort(), d.subject, d.text ?? '', d.html ?? '', d.attachments.map((a) => createHash('sha256').update(a.content).digest('hex'))]))
-    .digest('hex');
-  const earlier = ctx.state.unclear.get(fp);
-  if (earlier && Date.now() - earlier.at < 24 * 3600_000 && !confirmResend) {
-    throw new ToolError(`This same message to the same recipients had an UNCLEAR outcome ${Math.round((Date.now() - earlier.at) / 1000)} s ago (Message-ID ${earlier.messageId}); it was not sent again.`, {
-      code: 'conflict',
-      hint: 'Check the Sent mailbox or with a recipient first; if it really did not arrive, call again with confirm_resend: true.',
-      details: { outcome: 'not_sent', earlierMessageId: earlier.messageId },
-    });
-  }
-  let info;
-  try {
-    info = await smtpSend(config, envelope, raw, ctx.signal, messageId);
-  } catch (e) {
-    if (e instanceof UnclearSend) ctx.state.unclear.set(fp, { messageId, at: Date.now() });
-    throw e;
-  }
-  ctx.state.unclear.delete(fp);
+  // An unclear send (the body went out, no confirmation came back) or a call that timed out is an
+  // unknown outcome: core's outcome guard (outcomeGuard below) refuses the same send until confirm_resend.
+  const info = await smtpSend(config, envelope, raw, ctx.signal, messageId);
   const out: Delivery = { status: 'sent', ...base, accepted: info.accepted, rejected: info.rejected };
   if (info.rejected.length) out.warnings.push(`the server refused ${info.rejected.join(', ')}; the others received it`);
   // After a send, nothing below may fail the call: the mail is gone.
@@ -164,6 +147,7 @@ export const sendEmail = tool({
   }),
   output: deliveryOutput,
   annotations: SEND,
+  outcomeGuard: { confirmArg: 'confirm_resend' },
   rateLimit: SEND_RATE,
   timeoutMs: 120_000,
   text: renderDelivery,
@@ -180,7 +164,7 @@ export const sendEmail = tool({
     };
     checkAllowed(ctx.state.config.allow, [{ field: 'to', list: draft.to }, { field: 'cc', list: draft.cc }, { field: 'bcc', list: draft.bcc }]);
     draft.attachments = await readAttachments(ctx.state.files, ctx.state.config, args.attachments);
-    return deliver(ctx, draft, ctx.state.config.sendMode === 'draft', args.confirm_resend);
+    return deliver(ctx, draft, ctx.state.config.sendMode === 'draft');
   },
 });
 
@@ -238,6 +222,7 @@ export const replyToEmail = tool({
   input: z.object(replyInput),
   output: deliveryOutput,
   annotations: SEND,
+  outcomeGuard: { confirmArg: 'confirm_resend' },
   rateLimit: SEND_RATE,
   timeoutMs: 120_000,
   text: renderDelivery,
@@ -246,7 +231,7 @@ export const replyToEmail = tool({
     const d = await buildReply(ctx, args);
     checkAllowed(ctx.state.config.allow, [{ field: 'to', list: d.to }, { field: 'cc', list: d.cc }, { field: 'bcc', list: d.bcc }]);
     d.attachments = await readAttachments(ctx.state.files, ctx.state.config, args.attachments);
-    return deliver(ctx, d, ctx.state.config.sendMode === 'draft', args.confirm_resend);
+    return deliver(ctx, d, ctx.state.config.sendMode === 'draft');
   },
 });
 
@@ -267,6 +252,7 @@ export const forwardEmail = tool({
   }),
   output: deliveryOutput,
   annotations: SEND,
+  outcomeGuard: { confirmArg: 'confirm_resend' },
   rateLimit: SEND_RATE,
   timeoutMs: 120_000,
   text: renderDelivery,
@@ -300,7 +286,6 @@ export const forwardEmail = tool({
         references: p.messageId ? [p.messageId] : undefined,
       },
       ctx.state.config.sendMode === 'draft',
-      args.confirm_resend,
     );
   },
 });
