@@ -30,7 +30,7 @@ export const downloadFile = tool({
     const cap = Math.min(args.max_bytes ?? config.maxDownloadBytes, config.maxDownloadBytes);
     const { url } = await fetcher.guard.checkUrl(args.url);
     await fetcher.checkRobots(url, ctx.signal);
-    const res = await fetcher.guard.stream(url, { signal: ctx.signal, timeoutMs: 300_000 });
+    const res = await fetcher.guard.stream(url, { signal: ctx.signal, timeoutMs: Math.max(1, ctx.remainingMs()) });
     try {
       if (res.status >= 400) throw new ToolError(`HTTP ${res.status} from ${res.url}`, { code: 'remote_error' });
       const type = String(res.headers['content-type'] ?? 'application/octet-stream').split(';')[0].trim().toLowerCase();
