@@ -13,6 +13,7 @@ export * from './stdio.js';
 export type { HttpHandle } from './http.js';
 export * from './main.js';
 export * from './text.js';
+export * from './untrusted.js';
 export * from './docs.js';
 export * from './sandbox.js';
 export * from './net.js';

@@ -2,20 +2,7 @@
 // output.
 import { ToolError } from './errors.js';
 
-// Characters that render as nothing but can carry hidden instructions: Unicode tag characters
-// (U+E0000–U+E007F), zero-width characters, bidi embedding/override/isolate controls, the word
-// joiner family, soft hyphen, Mongolian vowel separator, variation selectors and BOMs in the middle
-// of text. Ordinary whitespace and ZWJ inside emoji sequences are kept.
-const INVISIBLE = /[\u{E0000}-\u{E007F}\u200B\u200C\u200E\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\u00AD\u180E\uFEFF\uFE00-\uFE0F\u{E0100}-\u{E01EF}]|\u200D(?!\p{Extended_Pictographic})/gu;
-
-/** Removes invisible characters used to hide prompt injections; returns the text and how many were removed. */
-export function stripInvisible(text: string): string {
-  return text.replace(INVISIBLE, '');
-}
-
-export function countInvisible(text: string): number {
-  return (text.match(INVISIBLE) ?? []).length;
-}
+// Invisible characters and hidden HTML: see untrusted.ts (stripInvisible, countInvisible, removeHidden).
 
 export interface TextPage {
   text: string;

@@ -1,0 +1,61 @@
+// The untrusted-text layer: invisible characters by Unicode property, and the CSS-aware hidden-HTML
+// pass, checked on the shared table (the same table runs through the email and scraping binaries).
+import { describe, expect, it } from 'vitest';
+import * as cheerio from 'cheerio';
+import { cleanDeep, countInvisible, stripInvisible, visibleHtml } from '../src/untrusted.js';
+import { caseDocument, UNTRUSTED_CASES } from './fixtures/untrusted-cases.js';
+
+const textOf = (html: string) => {
+  const $ = cheerio.load(html);
+  $('script, style, head').remove();
+  return stripInvisible($('body').text()).replace(/\s+/g, ' ');
+};
+
+describe('shared table through the core layer', () => {
+  it('has at least 60 cases, with controls', () => {
+    expect(UNTRUSTED_CASES.length).toBeGreaterThanOrEqual(60);
+    expect(UNTRUSTED_CASES.filter((c) => c.kind === 'control').length).toBeGreaterThanOrEqual(10);
+    expect(new Set(UNTRUSTED_CASES.map((c) => c.id)).size).toBe(UNTRUSTED_CASES.length);
+  });
+  for (const c of UNTRUSTED_CASES) {
+    it(`${c.kind} ${c.id}`, async () => {
+      const { html, hiddenRemoved } = await visibleHtml(caseDocument(c));
+      const text = textOf(html);
+      for (const a of c.absent) expect(text).not.toContain(a);
+      for (const p of c.present) expect(text).toContain(p);
+      if (c.kind === 'hidden-html') expect(hiddenRemoved).toBeGreaterThan(0);
+      else expect(hiddenRemoved).toBe(0);
+    });
+  }
+});
+
+describe('stripInvisible', () => {
+  it('removes by property and keeps what text needs', () => {
+    expect(stripInvisible('a\u061Cb\u2800c\u0007d')).toBe('abcd');
+    expect(countInvisible('a\u061Cb\u2800c')).toBe(2);
+    expect(stripInvisible('x\u200D\u{1F600}')).toBe('x\u{1F600}'); // ZWJ after a letter, before an emoji
+    expect(stripInvisible('\u{1F600}\u200D\u200D\u{1F600}')).toBe('\u{1F600}\u{1F600}');
+    expect(stripInvisible('\u{1F3F4}\u{E0069}\u{E0067}\u{E006E}\u{E007F}')).toBe('\u{1F3F4}'); // not an RGI flag: tags removed
+    expect(stripInvisible('tab\tline\r\nend')).toBe('tab\tline\r\nend');
+    expect(stripInvisible('\u0600\u0661')).toBe('\u0600\u0661'); // a visible Arabic number sign
+  });
+  it('cleans every string of a JSON-like value', () => {
+    expect(cleanDeep({ 'k\u200B': ['a\u202Eb', 1, null, { n: 'c\u2066' }] })).toEqual({ k: ['ab', 1, null, { n: 'c' }] });
+  });
+});
+
+describe('removeHidden', () => {
+  it('counts what it removed and keeps the rest of the document', async () => {
+    const r = await visibleHtml('<p>a</p><p style="display:none">b</p><p hidden>c</p><p style="color:#fff">d</p>');
+    expect(r.hiddenRemoved).toBe(3);
+    expect(textOf(r.html)).toBe('a');
+  });
+  it('media queries other than print count; print-only rules do not', async () => {
+    const r = await visibleHtml('<style>@media print{.p{display:none}} @media (max-width:10px){.m{display:none}}</style><p class="p">printed</p><p class="m">narrow</p>');
+    expect(textOf(r.html)).toBe('printed');
+  });
+  it('a style attribute that is not one CSS rule is still read', async () => {
+    const r = await visibleHtml('<p style="color:red}x{;display:none">gone</p><p>kept</p>');
+    expect(textOf(r.html)).toBe('kept');
+  });
+});
