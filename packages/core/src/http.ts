@@ -105,7 +105,7 @@ export async function serveHttp(built: BuiltServer): Promise<HttpHandle> {
         transport.onclose = () => {
           if (transport.sessionId) sessions.delete(transport.sessionId);
         };
-        await built.createSession().connect(transport);
+        await built.createSession({ transport: 'http' }).sdk.connect(transport);
         return transport.handleRequest(req, res, body);
       }
       if (req.method === 'GET' || req.method === 'DELETE') {

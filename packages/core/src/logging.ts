@@ -1,6 +1,11 @@
 // Structured logging: pino, JSON lines on stderr only (stdout is the MCP channel), secrets masked,
 // and the MCP `logging` capability: records at or above the level a client chose with
 // `logging/setLevel` are also sent to it as `notifications/message`.
+//
+// Each session has its own logger, sink and level: a record written through a session's logger
+// (its tool calls, its roots) goes to that session's client only. Server-wide records (start-up,
+// pools, shutdown) go to the sessions that asked for them (`serverLogs`: the single stdio session),
+// never to an HTTP client, which must not see what other clients or the operator's setup do.
 import pino, { type Logger, type LevelWithSilent } from 'pino';
 import { redact, redactString } from './redact.js';
 
@@ -18,43 +23,101 @@ const PINO_NAMES: Record<string, number> = { trace: 10, debug: 20, info: 30, war
 
 export type McpLogSink = (level: McpLogLevel, logger: string, data: unknown) => void;
 
-export interface LogHub {
+/** One session's view of the logs: its logger, and where and from which level its records go. */
+export interface SessionLog {
+  /** Records written here go to stderr and to this session's client only. */
   logger: Logger;
-  /** Where MCP log notifications go once a client is connected (undefined: none). */
-  setMcpSink(sink: McpLogSink | undefined): void;
-  /** The level a client asked for with logging/setLevel. */
+  /** The level the client asked for with logging/setLevel. */
   setMcpLevel(level: McpLogLevel): void;
+  /** Stops forwarding (the session closed). */
+  close(): void;
 }
 
-export function createLogHub(opts: { name: string; level?: string; stream?: { write(s: string): unknown } }): LogHub {
-  const stderrLevel = PINO_NAMES[(opts.level ?? 'info').toLowerCase()] ?? 30;
-  let mcpLevel = Infinity; // nothing is forwarded until a client sets a level
-  let sink: McpLogSink | undefined;
-  const out = opts.stream ?? pino.destination({ fd: 2, sync: true });
+export interface LogHub {
+  /** The server-wide logger (stderr; forwarded only to sessions opened with `serverLogs`). */
+  logger: Logger;
+  /** A logger for one session, forwarding to `sink`; `serverLogs` also forwards server-wide records to it. */
+  forSession(opts: { sink: McpLogSink; bindings?: Record<string, unknown>; serverLogs?: boolean }): SessionLog;
+}
 
-  const destination = {
-    write(line: string) {
-      let level = 30;
-      const m = /"level":(\d+)/.exec(line);
-      if (m) level = Number(m[1]);
-      if (level >= stderrLevel) out.write(line);
-      if (sink && level >= mcpLevel) {
-        try {
-          const rec = JSON.parse(line) as Record<string, unknown>;
-          const { level: _l, time: _t, pid: _p, hostname: _h, name, ...data } = rec;
-          sink(PINO_TO_MCP(level), String(name ?? opts.name), data);
-        } catch {
-          /* a record we cannot parse is not forwarded */
-        }
-      }
-    },
+type Out = { write(s: string): unknown };
+
+export function createLogHub(opts: { name: string; level?: string; stream?: Out }): LogHub {
+  const stderrLevel = PINO_NAMES[(opts.level ?? 'info').toLowerCase()] ?? 30;
+  const out = opts.stream ?? pino.destination({ fd: 2, sync: true });
+  /** Sessions that receive server-wide records, with their levels. */
+  const serverSinks = new Map<object, { sink: McpLogSink; level: number }>();
+
+  const forward = (line: string, level: number, sink: McpLogSink) => {
+    try {
+      const rec = JSON.parse(line) as Record<string, unknown>;
+      const { level: _l, time: _t, pid: _p, hostname: _h, name, ...data } = rec;
+      sink(PINO_TO_MCP(level), String(name ?? opts.name), data);
+    } catch {
+      /* a record we cannot parse is not forwarded */
+    }
+  };
+  const levelOf = (line: string) => {
+    const m = /"level":(\d+)/.exec(line);
+    return m ? Number(m[1]) : 30;
   };
 
-  const logger = pino(
+  const logger = makeLogger(opts.name, stderrLevel, {
+    write(line: string) {
+      const level = levelOf(line);
+      if (level >= stderrLevel) out.write(line);
+      for (const s of serverSinks.values()) if (level >= s.level) forward(line, level, s.sink);
+    },
+  });
+  const applyServerLevel = () => {
+    let min = stderrLevel;
+    for (const s of serverSinks.values()) min = Math.min(min, s.level);
+    logger.level = levelName(min);
+  };
+
+  return {
+    logger,
+    forSession({ sink, bindings, serverLogs }) {
+      let mcpLevel = Infinity; // nothing is forwarded until the client sets a level
+      let open = true;
+      const key = {};
+      const sessionLogger = makeLogger(
+        opts.name,
+        stderrLevel,
+        {
+          write(line: string) {
+            const level = levelOf(line);
+            if (level >= stderrLevel) out.write(line);
+            if (open && level >= mcpLevel) forward(line, level, sink);
+          },
+        },
+        bindings,
+      );
+      return {
+        logger: sessionLogger,
+        setMcpLevel(level) {
+          mcpLevel = MCP_TO_PINO[level];
+          sessionLogger.level = levelName(Math.min(stderrLevel, mcpLevel));
+          if (serverLogs) {
+            serverSinks.set(key, { sink, level: mcpLevel });
+            applyServerLevel();
+          }
+        },
+        close() {
+          open = false;
+          if (serverSinks.delete(key)) applyServerLevel();
+        },
+      };
+    },
+  };
+}
+
+function makeLogger(name: string, level: number, destination: Out, bindings?: Record<string, unknown>): Logger {
+  return pino(
     {
-      name: opts.name,
-      level: levelName(stderrLevel),
-      base: { pid: process.pid },
+      name,
+      level: levelName(level),
+      base: { pid: process.pid, ...bindings },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: {
         // Every record is walked once: secret-looking keys masked, known secret values masked.
@@ -69,23 +132,8 @@ export function createLogHub(opts: { name: string; level?: string; stream?: { wr
       },
       serializers: { err: pino.stdSerializers.err },
     },
-    destination,
+    destination as pino.DestinationStream,
   );
-
-  const applyLevel = () => {
-    logger.level = levelName(Math.min(stderrLevel, mcpLevel));
-  };
-
-  return {
-    logger,
-    setMcpSink(s) {
-      sink = s;
-    },
-    setMcpLevel(level) {
-      mcpLevel = MCP_TO_PINO[level];
-      applyLevel();
-    },
-  };
 }
 
 function levelName(n: number): LevelWithSilent {

@@ -68,10 +68,10 @@ export async function runMain(def: ServerDef, argv: string[] = process.argv.slic
     return;
   }
   const transport = new RobustStdioTransport(process.stdin, process.stdout);
-  const sdk = built.createSession();
-  sdk.onclose = () => void shutdown('stdin closed');
-  sdk.onerror = (err) => log.debug({ err: err.message }, 'transport error');
-  await sdk.connect(transport);
+  const session = built.createSession({ transport: 'stdio' });
+  session.closedSignal.addEventListener('abort', () => void shutdown('stdin closed'));
+  session.sdk.onerror = (err) => log.debug({ err: err.message }, 'transport error');
+  await session.sdk.connect(transport);
   log.debug({ tools: built.tools.length }, 'serving MCP on stdio');
 }
 

@@ -14,6 +14,7 @@ import { timeoutEnvName, type RateLimit, type RateLimiters } from './limits.js';
 import type { Metrics } from './metrics.js';
 import { OutcomeGuards } from './outcome.js';
 import { redact, redactString } from './redact.js';
+import type { SessionHandle } from './session.js';
 import { isRichResult, type ContentBlock, type ToolContext, type ToolDef } from './tool.js';
 
 /** What the SDK gives a request handler, as far as a call needs it. */
@@ -57,13 +58,15 @@ export class ToolCall<S = unknown> {
     rawArgs: unknown,
     readonly extra: CallExtra,
     readonly env: PipelineEnv<S>,
+    /** The client session the call came from (its logs go to that client only). */
+    readonly session: SessionHandle,
   ) {
     this.args = rawArgs;
   }
 
-  /** The call's logger (created on first use). */
+  /** The call's logger (created on first use), a child of its session's. */
   get log(): Logger {
-    return (this.childLog ??= this.env.log.child({ tool: this.tool.name, requestId: this.extra.requestId }));
+    return (this.childLog ??= this.session.log.child({ tool: this.tool.name, requestId: this.extra.requestId }));
   }
 
   get hasLog(): boolean {
@@ -90,7 +93,7 @@ const log: PipelineStep = {
   handle(call, next) {
     const started = performance.now();
     return next(call).finally(() => {
-      if (call.hasLog || call.env.log.levelVal <= 20) call.log.debug({ ms: Math.round((performance.now() - started) * 10) / 10, ok: call.ok }, 'tool call');
+      if (call.hasLog || call.session.log.levelVal <= 20) call.log.debug({ ms: Math.round((performance.now() - started) * 10) / 10, ok: call.ok }, 'tool call');
     });
   },
 };
@@ -245,6 +248,10 @@ class CallContext<S> implements ToolContext<S> {
 
   get toolName(): string {
     return this.call.tool.name;
+  }
+
+  get session(): SessionHandle {
+    return this.call.session;
   }
 
   get signal(): AbortSignal {

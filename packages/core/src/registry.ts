@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { ConfigError, type CommonConfig, type EnvSpec, type OptionSpec, type ParsedArgs } from './config.js';
 import type { AuthCommandSpec } from './auth/flow.js';
 import type { PipelineStep } from './pipeline.js';
+import type { SessionHandle } from './session.js';
 import { isReadOnlyTool, type PromptDef, type ResourceTemplateDef, type ToolDef } from './tool.js';
 
 export interface ToolsetDef {
@@ -62,11 +63,10 @@ export interface Runtime {
   common: CommonConfig;
   /** Aborted when the server shuts down. */
   shutdownSignal: AbortSignal;
-  /** Called with the client's root URIs after initialization and whenever they change (only when
-   *  the client supports roots). */
-  onClientRoots(listener: (uris: string[]) => void | Promise<void>): void;
-  /** Resolves once the client's roots (if it offers any) have been applied; `undefined` when it has none. */
-  clientRootsReady(): Promise<string[] | undefined>;
+  /** Called with a client's root URIs after it initialized and whenever they change (only when
+   *  the client supports roots), with the session they belong to: what a listener derives from
+   *  them must be kept for that session only (see Sandbox.followClientRoots). */
+  onClientRoots(listener: (uris: string[], session: SessionHandle) => void | Promise<void>): void;
   /** Runs `fn` once the client has finished initializing (after `initialize` was answered): the
    *  place to start slow background work without delaying the handshake. */
   onInitialized(fn: () => void): void;

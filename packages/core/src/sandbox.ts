@@ -125,14 +125,41 @@ export class Sandbox {
   }
 
   /**
-   * Follows the client's MCP roots (`roots/list` at start and on every list_changed
-   * notification): `runtime` is the server's Runtime.
+   * Follows the clients' MCP roots (`roots/list` at start and on every list_changed notification):
+   * `runtime` is the server's Runtime. Each session gets its own view: the configured roots
+   * narrowed by that session's roots (see setRoots); the sandbox itself keeps the configured roots.
+   * Tools use `forSession(ctx.session)`. A listener called without a session (a test, a caller with
+   * a single client) narrows this sandbox itself.
    */
-  followClientRoots(runtime: { onClientRoots(l: (uris: string[]) => void | Promise<void>): void; log: { info(o: object, m: string): void } }): void {
-    runtime.onClientRoots(async (uris) => {
-      const now = await this.setRootsFromUris(uris);
-      runtime.log.info({ roots: now }, 'allowed directories set from the client roots');
+  followClientRoots(runtime: {
+    onClientRoots(l: (uris: string[], session?: object & { log?: { info(o: object, m: string): void } }) => void | Promise<void>): void;
+    log: { info(o: object, m: string): void };
+  }): void {
+    runtime.onClientRoots(async (uris, session) => {
+      const target = session ? this.viewFor(session) : this;
+      const now = await target.setRootsFromUris(uris);
+      (session?.log ?? runtime.log).info({ roots: now }, 'allowed directories set from the client roots');
     });
+  }
+
+  /**
+   * The sandbox as one session sees it: its own view once its client sent roots, this sandbox
+   * otherwise. The view lives as long as the session object (a WeakMap entry).
+   */
+  forSession(session: object | undefined): Sandbox {
+    return (session && this.views?.get(session)) || this;
+  }
+
+  private views: WeakMap<object, Sandbox> | undefined;
+
+  private viewFor(session: object): Sandbox {
+    this.views ??= new WeakMap();
+    let view = this.views.get(session);
+    if (!view) {
+      view = new Sandbox(this.rootSet.configuredRoots, { label: this.label });
+      this.views.set(session, view);
+    }
+    return view;
   }
 
   /** The current roots (canonical). */

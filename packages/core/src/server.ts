@@ -1,7 +1,6 @@
 // The server runtime: turns a server definition (registry.ts) into a running server: parses its
 // configuration, selects its tools, creates its state, resolves each tool's settings and links its
 // call pipeline (pipeline.ts), and makes SDK sessions (session.ts) that share all of it.
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import { COMMON_ENV, ConfigError, commonConfig, parseArgv, type CommonConfig } from './config.js';
@@ -13,12 +12,13 @@ import { OutcomeGuards } from './outcome.js';
 import { CallControl, chainFor, orderSteps, ToolCall, type CallExtra, type Next, type PipelineEnv, type ToolSettings } from './pipeline.js';
 import { registerEnvSecrets, registerSecret } from './redact.js';
 import { binName, enabledFor, selectTools, type Runtime, type ServerDef } from './registry.js';
-import { createSession } from './session.js';
+import { createSession, type Session, type SessionHandle, type SessionOptions } from './session.js';
 import type { ToolDef } from './tool.js';
 
 export * from './registry.js';
 export { CORE_STEPS, orderSteps } from './pipeline.js';
 export type { PipelineStep, ToolCall, Next, ToolSettings } from './pipeline.js';
+export type { Session, SessionHandle, SessionOptions, SessionTransport } from './session.js';
 
 export interface BuiltServer<C = any, S = any> {
   def: ServerDef<C, S>;
@@ -30,8 +30,8 @@ export interface BuiltServer<C = any, S = any> {
   logHub: LogHub;
   metrics: Metrics;
   runtime: Runtime;
-  /** A new SDK Server bound to this state (one per connection/session). */
-  createSession(): Server;
+  /** A new session (its SDK Server in `.sdk`) bound to this state: one per connection. */
+  createSession(opts?: SessionOptions): Session;
   close(): Promise<void>;
 }
 
@@ -76,16 +76,10 @@ export function buildServer<C, S>(def: ServerDef<C, S>, opts: BuildOptions = {})
   const prompts = enabledFor(def.prompts, config);
 
   const shutdown = new AbortController();
-  const rootListeners: ((uris: string[]) => void | Promise<void>)[] = [];
+  const rootListeners: ((uris: string[], session: SessionHandle) => void | Promise<void>)[] = [];
   const initListeners: (() => void)[] = [];
   const closeListeners: (() => unknown)[] = [];
   let initialized = false;
-  let resolveRoots: (v: string[] | undefined) => void = () => {};
-  const rootsReady = new Promise<string[] | undefined>((r) => (resolveRoots = r));
-  let rootsSettled = false;
-  const settleRoots = (v: string[] | undefined) => {
-    if (!rootsSettled) ((rootsSettled = true), resolveRoots(v));
-  };
 
   const runtime: Runtime = {
     name: def.name,
@@ -93,7 +87,6 @@ export function buildServer<C, S>(def: ServerDef<C, S>, opts: BuildOptions = {})
     common,
     shutdownSignal: shutdown.signal,
     onClientRoots: (l) => void rootListeners.push(l),
-    clientRootsReady: () => rootsReady,
     onInitialized: (fn) => void initListeners.push(fn),
     onClose: (fn) => void closeListeners.push(fn),
   };
@@ -112,18 +105,15 @@ export function buildServer<C, S>(def: ServerDef<C, S>, opts: BuildOptions = {})
     prepared.set(t.name, { tool: t, settings, chain: chainFor(steps, t, settings) });
   }
 
-  const callTool = (name: string, rawArgs: unknown, extra: CallExtra): Promise<CallToolResult> => {
+  const callTool = (name: string, rawArgs: unknown, extra: CallExtra, session: SessionHandle): Promise<CallToolResult> => {
     const p = prepared.get(name);
     if (!p) return Promise.reject(new McpError(ErrorCode.InvalidParams, `Unknown tool: ${String(name).slice(0, 100)}`));
-    return p.chain(new ToolCall(p.tool, p.settings, rawArgs, extra, pipelineEnv)) as Promise<CallToolResult>;
+    return p.chain(new ToolCall(p.tool, p.settings, rawArgs, extra, pipelineEnv, session)) as Promise<CallToolResult>;
   };
 
   const clientRoots = {
-    async apply(uris: string[] | undefined) {
-      if (uris === undefined) return settleRoots(undefined);
-      for (const l of rootListeners) await l(uris);
-      settleRoots(uris);
-      log.info({ roots: uris.length }, 'client roots applied');
+    async apply(uris: string[], session: SessionHandle) {
+      for (const l of rootListeners) await l(uris, session);
     },
     initialized() {
       if (initialized) return;
@@ -144,12 +134,11 @@ export function buildServer<C, S>(def: ServerDef<C, S>, opts: BuildOptions = {})
       const reason = new ToolError('The server is shutting down', { code: 'cancelled' });
       shutdown.abort(reason);
       for (const c of active) c.abort(reason);
-      logHub.setMcpSink(undefined);
       await Promise.allSettled([...closeListeners.map(async (fn) => fn()), limiters.close()]);
       const summary = metrics.summary();
       if (Object.keys(summary).length) log.info({ calls: summary }, 'shutdown');
     })());
 
   const host = { def, state, tools, resources, prompts, log, logHub, callTool, clientRoots };
-  return { def, config, common, state, tools, log, logHub, metrics, runtime, createSession: () => createSession(host), close };
+  return { def, config, common, state, tools, log, logHub, metrics, runtime, createSession: (o) => createSession(host, o), close };
 }

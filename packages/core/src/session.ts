@@ -1,6 +1,11 @@
 // The session: one SDK `Server` per connection (one for stdio, one per client with --http), with the
 // protocol handlers wired to the server's registry and call pipeline: tools/list, tools/call,
 // logging/setLevel, resources, prompts, and the client's MCP roots.
+//
+// A session owns everything derived from its client: its roots (and, through them, the sandbox view
+// a server keeps for it), its log sink and level. Nothing one client sends changes what another
+// sees. Tools reach their session as `ctx.session`.
+import { randomUUID } from 'node:crypto';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
   CallToolRequestSchema,
@@ -19,7 +24,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import { isToolError } from './errors.js';
-import { MCP_LEVELS, type LogHub, type McpLogLevel } from './logging.js';
+import { MCP_LEVELS, type LogHub, type McpLogLevel, type SessionLog } from './logging.js';
 import type { CallExtra } from './pipeline.js';
 import { redact } from './redact.js';
 import { binName, toolListing, type ServerDef } from './registry.js';
@@ -34,20 +39,112 @@ export interface SessionHost<S = unknown> {
   prompts: PromptDef<S>[];
   log: Logger;
   logHub: LogHub;
-  callTool(name: string, args: unknown, extra: CallExtra): Promise<CallToolResult>;
-  /** Called once a client has initialized; applies its roots (see server.ts). */
+  callTool(name: string, args: unknown, extra: CallExtra, session: SessionHandle): Promise<CallToolResult>;
+  /** Called once a client has initialized and whenever its roots change (see server.ts). */
   clientRoots: ClientRoots;
 }
 
 export interface ClientRoots {
-  /** Applies the roots a client reported (or that it has none). */
-  apply(uris: string[] | undefined): Promise<void>;
-  /** The first client finished initializing. */
+  /** Gives the server's root listeners the roots a session's client reported. */
+  apply(uris: string[], session: SessionHandle): Promise<void>;
+  /** A client finished initializing (start-up work runs at the first one). */
   initialized(): void;
 }
 
-export function createSession<S>(host: SessionHost<S>): Server {
-  const { def, state, tools, resources, prompts, log, logHub } = host;
+/** One client's session, as tools and root listeners see it. */
+export interface SessionHandle {
+  /** The Mcp-Session-Id over HTTP; a random id otherwise. */
+  readonly id: string;
+  readonly transport: SessionTransport;
+  /** Logs of this session: stderr, and this session's client when it asked for them. */
+  readonly log: Logger;
+  /** The client's root URIs once applied; undefined before, or when the client offers none. */
+  readonly roots: readonly string[] | undefined;
+  /** Resolves once the client's roots (if it offers any) have been applied; undefined when it has none. */
+  rootsReady(): Promise<readonly string[] | undefined>;
+  /** Aborted when the session closes (client gone, idle timeout, shutdown). */
+  readonly closedSignal: AbortSignal;
+}
+
+export type SessionTransport = 'stdio' | 'http' | 'memory';
+
+export interface SessionOptions {
+  transport?: SessionTransport;
+  /** Default: a random UUID (HTTP uses it as the Mcp-Session-Id). */
+  id?: string;
+  /** Also forward server-wide log records to this client (the single stdio client). Default: not over HTTP. */
+  serverLogs?: boolean;
+}
+
+/** A session and the SDK server that speaks for it. */
+export class Session implements SessionHandle {
+  readonly id: string;
+  readonly transport: SessionTransport;
+  readonly sdk: Server;
+  roots: readonly string[] | undefined;
+  /** Bumped by every roots refresh; a slower, older refresh never overrides a newer one. */
+  rootsVersion = 0;
+  private readonly logs: SessionLog;
+  private readonly closer = new AbortController();
+  private settleRoots!: (v: readonly string[] | undefined) => void;
+  private rootsSettled = false;
+  private readonly ready = new Promise<readonly string[] | undefined>((r) => (this.settleRoots = r));
+
+  constructor(sdk: Server, logs: SessionLog, opts: Required<Pick<SessionOptions, 'id' | 'transport'>>) {
+    this.sdk = sdk;
+    this.logs = logs;
+    this.id = opts.id;
+    this.transport = opts.transport;
+  }
+
+  get log(): Logger {
+    return this.logs.logger;
+  }
+
+  get closedSignal(): AbortSignal {
+    return this.closer.signal;
+  }
+
+  get closed(): boolean {
+    return this.closer.signal.aborted;
+  }
+
+  rootsReady(): Promise<readonly string[] | undefined> {
+    return this.ready;
+  }
+
+  /** @internal */
+  rootsApplied(uris: readonly string[] | undefined) {
+    this.roots = uris;
+    if (!this.rootsSettled) ((this.rootsSettled = true), this.settleRoots(uris));
+  }
+
+  /** @internal */
+  setLogLevel(level: McpLogLevel) {
+    this.logs.setMcpLevel(level);
+  }
+
+  /** Closes the SDK server (and its transport); idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.markClosed();
+    await this.sdk.close().catch(() => {});
+  }
+
+  /** @internal The transport closed: forget what the client sent, stop forwarding logs. */
+  markClosed() {
+    if (this.closed) return;
+    this.closer.abort();
+    this.logs.close();
+    this.rootsApplied(undefined);
+    this.roots = undefined;
+  }
+}
+
+export function createSession<S>(host: SessionHost<S>, opts: SessionOptions = {}): Session {
+  const { def, state, tools, resources, prompts, logHub } = host;
+  const transport = opts.transport ?? 'memory';
+  const id = opts.id ?? randomUUID();
   let listed: Tool[] | undefined;
   const sdk = new Server(
     { name: binName(def), title: def.title, version: def.version },
@@ -61,18 +158,28 @@ export function createSession<S>(host: SessionHost<S>): Server {
       instructions: def.instructions,
     },
   );
+  const logs = logHub.forSession({
+    sink: (level, logger, data) => void sdk.sendLoggingMessage({ level, logger, data }).catch(() => {}),
+    bindings: transport === 'http' ? { session: id } : undefined,
+    serverLogs: opts.serverLogs ?? transport !== 'http',
+  });
+  const session = new Session(sdk, logs, { id, transport });
+  const log = session.log;
+  const prevClose = sdk.onclose;
+  sdk.onclose = () => {
+    session.markClosed();
+    prevClose?.();
+  };
+
   // JSON Schemas are rendered at the first tools/list, not before `initialize` is answered.
   sdk.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: (listed ??= tools.map(toolListing)) }));
-  sdk.setRequestHandler(CallToolRequestSchema, (req, extra) => host.callTool(req.params.name, req.params.arguments, extra as CallExtra));
+  sdk.setRequestHandler(CallToolRequestSchema, (req, extra) => host.callTool(req.params.name, req.params.arguments, extra as CallExtra, session));
   sdk.setRequestHandler(SetLevelRequestSchema, async (req) => {
     const level = req.params.level as McpLogLevel;
     if (!MCP_LEVELS.includes(level)) throw new McpError(ErrorCode.InvalidParams, `Unknown log level ${level}`);
-    logHub.setMcpLevel(level);
+    session.setLogLevel(level);
     log.debug({ level }, 'client log level set');
     return {};
-  });
-  logHub.setMcpSink((level, logger, data) => {
-    sdk.sendLoggingMessage({ level, logger, data }).catch(() => {});
   });
 
   if (resources.length) {
@@ -81,7 +188,7 @@ export function createSession<S>(host: SessionHost<S>): Server {
     }));
     sdk.setRequestHandler(ListResourcesRequestSchema, async (_req, extra) => {
       const all = [];
-      for (const r of resources) if (r.list) all.push(...(await r.list(state, { signal: extra.signal })));
+      for (const r of resources) if (r.list) all.push(...(await r.list(state, { signal: extra.signal, session })));
       return { resources: all };
     });
     sdk.setRequestHandler(ReadResourceRequestSchema, async (req, extra) => {
@@ -90,7 +197,7 @@ export function createSession<S>(host: SessionHost<S>): Server {
         const params = r.match(uri);
         if (!params) continue;
         try {
-          return { contents: redact(await r.read(params, state, { signal: extra.signal, uri })) };
+          return { contents: redact(await r.read(params, state, { signal: extra.signal, uri, session })) };
         } catch (err) {
           if (isToolError(err)) throw new McpError(err.code === 'not_found' ? -32002 : ErrorCode.InvalidParams, err.message);
           log.error({ err, uri }, 'resource read failed');
@@ -113,15 +220,22 @@ export function createSession<S>(host: SessionHost<S>): Server {
     });
   }
 
-  // MCP roots: fetched after initialization and on every list_changed notification.
+  // MCP roots: fetched after initialization and on every list_changed notification, for this
+  // session only. Only the URIs are kept (bounded), nothing else of what the client sent.
   const refreshRoots = async () => {
-    if (!sdk.getClientCapabilities()?.roots) return host.clientRoots.apply(undefined);
+    if (!sdk.getClientCapabilities()?.roots) return session.rootsApplied(undefined);
+    const version = ++session.rootsVersion;
     try {
       const res = await sdk.listRoots(undefined, { timeout: 5000 });
-      await host.clientRoots.apply(res.roots.map((r) => r.uri));
+      if (version !== session.rootsVersion || session.closed) return;
+      const uris = res.roots.slice(0, MAX_ROOTS).map((r) => String(r.uri).slice(0, 4096));
+      await host.clientRoots.apply(uris, session);
+      if (version !== session.rootsVersion || session.closed) return;
+      session.rootsApplied(uris);
+      log.info({ roots: uris.length }, 'client roots applied');
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'could not read the client roots');
-      await host.clientRoots.apply(undefined);
+      if (version === session.rootsVersion) session.rootsApplied(session.roots);
     }
   };
   sdk.oninitialized = () => {
@@ -131,5 +245,8 @@ export function createSession<S>(host: SessionHost<S>): Server {
   sdk.setNotificationHandler(RootsListChangedNotificationSchema, async () => {
     await refreshRoots();
   });
-  return sdk;
+  return session;
 }
+
+/** Roots kept per session (a client sending more is cut there). */
+const MAX_ROOTS = 64;

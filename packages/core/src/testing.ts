@@ -6,7 +6,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { ListRootsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
-import { buildServer, type BuiltServer, type ServerDef } from './server.js';
+import { buildServer, type BuiltServer, type ServerDef, type Session } from './server.js';
 
 export * from './testing/recorder.js';
 export * from './testing/contract.js';
@@ -24,6 +24,8 @@ export interface TypedTool<I extends z.ZodType = z.ZodType, O extends z.ZodType 
 export interface InProcess<S = any> {
   client: Client;
   server: BuiltServer<any, S>;
+  /** The server side of this client's session. */
+  session: Session;
   /** Log lines the server wrote (JSON strings). */
   logs: string[];
   /** Calls a tool and returns the raw result (errors are results with isError). */
@@ -53,10 +55,10 @@ export async function connectInProcess<S = any>(
   const client = new Client({ name: opts.clientName ?? 'bizmcp-test', version: '0.0.0' }, { capabilities: roots ? { roots: { listChanged: true } } : {} });
   if (roots) client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: (roots ?? []).map((uri) => ({ uri, name: uri })) }));
   const [a, b] = InMemoryTransport.createLinkedPair();
-  const sdk = server.createSession();
-  await sdk.connect(a);
+  const session = server.createSession({ transport: 'memory' });
+  await session.sdk.connect(a);
   await client.connect(b);
-  if (roots) await server.runtime.clientRootsReady();
+  if (roots) await session.rootsReady();
   // The SDK client checks structuredContent against a tool's output schema only once it has seen
   // the schema in tools/list: list first, so every test call is validated.
   await client.listTools();
@@ -64,6 +66,7 @@ export async function connectInProcess<S = any>(
   return {
     client,
     server,
+    session,
     logs,
     call,
     async ok(tool: string | TypedTool, args: Record<string, unknown> = {}) {
@@ -74,9 +77,10 @@ export async function connectInProcess<S = any>(
     },
     async setRoots(uris) {
       roots = uris;
+      const before = session.roots;
       await client.sendRootsListChanged();
-      // Give the server the round trip to fetch and apply them.
-      await new Promise((r) => setTimeout(r, 50));
+      // Wait for the server's round trip (roots/list, then applied to this session).
+      for (let i = 0; i < 500 && session.roots === before; i++) await new Promise((r) => setTimeout(r, 10));
     },
     async close() {
       await client.close();

@@ -3,6 +3,7 @@
 import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { RateLimit } from './limits.js';
+import type { SessionHandle } from './session.js';
 
 /** The four MCP hints, always explicit: clients treat a missing hint as its riskiest value. */
 export interface ToolAnnotations {
@@ -42,6 +43,9 @@ export interface ToolContext<S = unknown> {
   /** The server's state, created once by its `setup`. Awaiting it waits for slow start-up work. */
   state: S;
   toolName: string;
+  /** The client session of this call: what one client set (its roots, its log level) lives here.
+   *  A sandbox that follows client roots is used through `sandbox.forSession(ctx.session)`. */
+  session: SessionHandle;
   /** Throws a `cancelled`/`timeout` ToolError when the signal has fired; cheap to call in loops. */
   checkAborted(): void;
   /** This call's time budget in ms (the tool's timeout, or its BIZMCP_TIMEOUT_MS_<NAME> override). */
@@ -129,10 +133,10 @@ export interface ResourceTemplateDef<S = any> {
   description: string;
   mimeType?: string;
   /** Concrete resources for resources/list (bounded), optional. */
-  list?(state: S, ctx: { signal: AbortSignal }): Promise<{ uri: string; name: string; title?: string; mimeType?: string; description?: string }[]>;
+  list?(state: S, ctx: { signal: AbortSignal; session?: SessionHandle }): Promise<{ uri: string; name: string; title?: string; mimeType?: string; description?: string }[]>;
   /** Returns undefined when the URI is not one of this template's. */
   match(uri: string): Record<string, string> | undefined;
-  read(params: Record<string, string>, state: S, ctx: { signal: AbortSignal; uri: string }): Promise<{ uri: string; mimeType?: string; text?: string; blob?: string }[]>;
+  read(params: Record<string, string>, state: S, ctx: { signal: AbortSignal; uri: string; session?: SessionHandle }): Promise<{ uri: string; mimeType?: string; text?: string; blob?: string }[]>;
 }
 
 export interface PromptDef<S = any> {

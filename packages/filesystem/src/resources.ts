@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { ResourceTemplateDef } from '@bizmcp/core';
 import { ToolError } from '@bizmcp/core';
 import { looksBinary, mediaType } from './files.js';
-import type { FsState } from './state.js';
+import { sandboxOf, type FsState } from './state.js';
 
 export const fileResource: ResourceTemplateDef<FsState> = {
   name: 'file',
@@ -19,17 +19,18 @@ export const fileResource: ResourceTemplateDef<FsState> = {
       return undefined;
     }
   },
-  async read({ path }, state, { uri }) {
-    const { data, path: real } = await state.sandbox.readFile(path, { maxBytes: state.config.maxReadBytes });
+  async read({ path }, state, { uri, session }) {
+    const { data, path: real } = await sandboxOf({ state, session }).readFile(path, { maxBytes: state.config.maxReadBytes });
     if (!looksBinary(data)) return [{ uri, mimeType: 'text/plain', text: data.toString('utf8') }];
     return [{ uri, mimeType: mediaType(real, data.subarray(0, 16)) ?? 'application/octet-stream', blob: data.toString('base64') }];
   },
-  async list(state) {
+  async list(state, { session }) {
     // The files directly inside each root (bounded): a starting point, not an index.
     const out: { uri: string; name: string; mimeType?: string }[] = [];
-    for (const root of state.sandbox.roots()) {
+    const sandbox = sandboxOf({ state, session });
+    for (const root of sandbox.roots()) {
       try {
-        const { entries } = await state.sandbox.readdir(root);
+        const { entries } = await sandbox.readdir(root);
         for (const e of entries) if (e.isFile() && out.length < 100) out.push({ uri: `file://${encodeURI(`${root}/${e.name}`)}`, name: e.name });
       } catch (e) {
         if (!(e instanceof ToolError)) throw e;

@@ -103,6 +103,11 @@ export class RootSet {
     this.current = configured;
   }
 
+  /** The roots configured at start (what a session's view narrows). */
+  get configuredRoots(): Root[] {
+    return this.configured;
+  }
+
   /** The roots in force, with their configured spellings. */
   get list(): readonly Root[] {
     return this.current;

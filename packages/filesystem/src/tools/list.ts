@@ -4,7 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { annotations } from '@bizmcp/core';
 import { formatSize, globMatcher } from '../files.js';
-import { tool } from '../state.js';
+import { sandboxOf, tool } from '../state.js';
 
 const pathArg = z.string().min(1).max(4096);
 type EntryType = 'file' | 'directory' | 'symlink' | 'other';
@@ -34,7 +34,7 @@ export const listDirectory = tool({
   annotations: annotations.read(),
   text: (r) => r.entries.map((e) => `${TAG[e.type]} ${e.name}`).join('\n') + (r.truncated ? `\n[${r.total - (r.nextOffset ?? 0)} more: offset ${r.nextOffset}]` : ''),
   run: async ({ path: p, offset, limit }, ctx) => {
-    const { path: real, entries } = await ctx.state.sandbox.readdir(p);
+    const { path: real, entries } = await sandboxOf(ctx).readdir(p);
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const page = entries.slice(offset, offset + limit);
     const end = offset + page.length;
@@ -73,7 +73,7 @@ export const listDirectoryWithSizes = tool({
     `\n\nTotal: ${r.totals.files} files, ${r.totals.directories} directories, ${formatSize(r.totals.bytes)}` +
     (r.truncated ? `\n[more: offset ${r.nextOffset}]` : ''),
   run: async ({ path: p, sortBy, offset, limit }, ctx) => {
-    const { path: real, entries } = await ctx.state.sandbox.readdir(p);
+    const { path: real, entries } = await sandboxOf(ctx).readdir(p);
     const rows = await Promise.all(
       entries.map(async (e) => {
         const st = await lstat(path.join(real, e.name)).catch(() => undefined);
@@ -126,8 +126,8 @@ export const directoryTree = tool({
     const dirs = new Map<string, TreeNode[]>([['', root]]);
     let count = 0;
     let truncated = false;
-    const start = await ctx.state.sandbox.resolve(p);
-    for await (const e of ctx.state.sandbox.walk(p, { maxDepth, signal: ctx.signal, prune: (rel) => exclude(rel) })) {
+    const start = await sandboxOf(ctx).resolve(p);
+    for await (const e of sandboxOf(ctx).walk(p, { maxDepth, signal: ctx.signal, prune: (rel) => exclude(rel) })) {
       if (count >= maxEntries) {
         truncated = true;
         break;
@@ -160,7 +160,7 @@ export const listAllowedDirectories = tool({
   output: z.object({ directories: z.array(z.string()) }),
   annotations: annotations.read(),
   text: (r) => (r.directories.length ? `Allowed directories:\n${r.directories.join('\n')}` : 'No allowed directories yet (set ALLOWED_PATHS or use a client that provides roots).'),
-  run: async (_args, ctx) => ({ directories: [...ctx.state.sandbox.roots()] }),
+  run: async (_args, ctx) => ({ directories: [...sandboxOf(ctx).roots()] }),
 });
 
 export const listTools = [listDirectory, listDirectoryWithSizes, directoryTree, listAllowedDirectories];

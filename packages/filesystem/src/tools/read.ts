@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { annotations, richResult, ToolError, isToolError } from '@bizmcp/core';
 import { lineWindow, looksBinary, mediaType, tailLines } from '../files.js';
-import { tool, type FsState } from '../state.js';
+import { sandboxOf, tool, type FsContext } from '../state.js';
 
 const pathArg = z.string().min(1).max(4096).describe('File path: absolute, or relative to the first allowed directory');
 
@@ -25,13 +25,13 @@ const readTextInput = z.object({
   limit: z.number().int().min(1).optional().describe('Number of lines to return from offset'),
 });
 
-async function readText(args: z.infer<typeof readTextInput>, state: FsState) {
+async function readText(args: z.infer<typeof readTextInput>, ctx: FsContext) {
   const { head, tail, offset, limit } = args;
   if ([head !== undefined, tail !== undefined, offset !== undefined || limit !== undefined].filter(Boolean).length > 1) {
     throw new ToolError('Use only one of head, tail, or offset/limit', { code: 'invalid_argument' });
   }
-  const max = state.config.maxReadBytes;
-  const { handle, realPath: path, stat } = await state.sandbox.openRead(args.path);
+  const max = ctx.state.config.maxReadBytes;
+  const { handle, realPath: path, stat } = await sandboxOf(ctx).openRead(args.path);
   try {
     const sample = Buffer.alloc(Math.min(8000, stat.size));
     await handle.read(sample, 0, sample.length, 0);
@@ -66,7 +66,7 @@ export const readTextFile = tool({
   output: textOutput,
   annotations: annotations.read(),
   text: (r) => (r.truncated ? `${r.content}\n[truncated: ${r.nextOffset !== undefined ? `continue with offset ${r.nextOffset}` : 'more text before this'}]` : r.content),
-  run: (args, ctx) => readText(args, ctx.state),
+  run: (args, ctx) => readText(args, ctx),
 });
 
 export const readFile = tool({
@@ -78,7 +78,7 @@ export const readFile = tool({
   output: textOutput,
   annotations: annotations.read(),
   text: readTextFile.text,
-  run: (args, ctx) => readText(args, ctx.state),
+  run: (args, ctx) => readText(args, ctx),
 });
 
 export const readMediaFile = tool({
@@ -91,7 +91,7 @@ export const readMediaFile = tool({
   output: z.object({ path: z.string(), mimeType: z.string(), size: z.number(), kind: z.enum(['image', 'audio']) }),
   annotations: annotations.read(),
   run: async ({ path: p }, ctx) => {
-    const { data, path, stat } = await ctx.state.sandbox.readFile(p, { maxBytes: ctx.state.config.maxMediaBytes });
+    const { data, path, stat } = await sandboxOf(ctx).readFile(p, { maxBytes: ctx.state.config.maxMediaBytes });
     const mimeType = mediaType(path, data.subarray(0, 16));
     if (!mimeType) throw new ToolError(`Not an image or audio file: ${path}`, { code: 'invalid_argument', hint: 'Use read_text_file for text.' });
     const kind = mimeType.startsWith('audio/') ? 'audio' : 'image';
@@ -116,7 +116,7 @@ export const readMultipleFiles = tool({
     const files = await Promise.all(
       paths.map(async (p, index) => {
         try {
-          const r = await readText({ path: p }, ctx.state);
+          const r = await readText({ path: p }, ctx);
           return { index, path: r.path, ok: true, content: r.content, size: r.size, truncated: r.truncated };
         } catch (e) {
           if (!isToolError(e)) throw e;
@@ -149,11 +149,11 @@ export const getFileInfo = tool({
   annotations: annotations.read(),
   text: (r) => Object.entries(r).map(([k, v]) => `${k}: ${v}`).join('\n'),
   run: async ({ path: p }, ctx) => {
-    const { path, stat } = await ctx.state.sandbox.stat(p, 'entry');
+    const { path, stat } = await sandboxOf(ctx).stat(p, 'entry');
     let target: string | undefined;
     if (stat.isSymbolicLink()) {
       try {
-        target = (await ctx.state.sandbox.resolve(p, 'read')).path;
+        target = (await sandboxOf(ctx).resolve(p, 'read')).path;
       } catch {
         target = undefined; // leads outside or dangles: not shown
       }

@@ -4,7 +4,7 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { z } from 'zod';
 import { annotations, ToolError } from '@bizmcp/core';
 import { globMatcher, looksBinary } from '../files.js';
-import { tool } from '../state.js';
+import { sandboxOf, tool } from '../state.js';
 
 const pathArg = z.string().min(1).max(4096);
 const globs = z.array(z.string().min(1).max(500)).max(100);
@@ -32,7 +32,7 @@ export const searchFiles = tool({
     let seen = 0;
     let scanned = 0;
     let truncated = false;
-    for await (const e of ctx.state.sandbox.walk(path, { signal: ctx.signal, prune: (rel) => exclude(rel) })) {
+    for await (const e of sandboxOf(ctx).walk(path, { signal: ctx.signal, prune: (rel) => exclude(rel) })) {
       scanned++;
       if (!match(e.rel)) continue;
       if (seen++ < offset) continue;
@@ -95,7 +95,7 @@ export const searchFileContents = tool({
     let filesScanned = 0;
     let filesSkipped = 0;
     let truncated = false;
-    const sb = ctx.state.sandbox;
+    const sb = sandboxOf(ctx);
     const cut = (s: string) => (s.length > MAX_LINE ? s.slice(0, MAX_LINE) + '…' : s);
     // Files are read synchronously through the walk's checked descriptors (no symlink followed):
     // for many small files this is an order of magnitude faster than a chain of async calls per

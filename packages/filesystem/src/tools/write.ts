@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { ToolError } from '@bizmcp/core';
 import { applyEdits, looksBinary } from '../files.js';
-import { tool } from '../state.js';
+import { sandboxOf, tool } from '../state.js';
 
 const pathArg = z.string().min(1).max(4096);
 
@@ -23,7 +23,7 @@ export const writeFile = tool({
   text: (r) => `${r.created ? 'Created' : 'Replaced'} ${r.path} (${r.bytes} bytes)`,
   run: async ({ path, content, overwrite }, ctx) => {
     const data = Buffer.from(content, 'utf8');
-    const r = await ctx.state.sandbox.writeFile(path, data, { overwrite });
+    const r = await sandboxOf(ctx).writeFile(path, data, { overwrite });
     return { path: r.path, created: r.created, bytes: data.length };
   },
 });
@@ -43,7 +43,7 @@ export const editFile = tool({
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
   text: (r) => `${r.applied ? 'Applied' : 'Dry run, not applied:'} ${r.edits} edit(s) to ${r.path}\n${r.diff}`,
   run: async ({ path, edits, dryRun }, ctx) => {
-    const sb = ctx.state.sandbox;
+    const sb = sandboxOf(ctx);
     const { data, path: real, stat } = await sb.readFile(path, { maxBytes: ctx.state.config.maxReadBytes });
     if (looksBinary(data)) throw new ToolError(`Binary file: ${real}`, { code: 'invalid_argument' });
     const before = data.toString('utf8');
@@ -63,7 +63,7 @@ export const createDirectory = tool({
   input: z.object({ path: pathArg }),
   output: z.object({ path: z.string(), created: z.boolean() }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  run: async ({ path }, ctx) => ctx.state.sandbox.mkdir(path, { recursive: true }),
+  run: async ({ path }, ctx) => sandboxOf(ctx).mkdir(path, { recursive: true }),
 });
 
 export const moveFile = tool({
@@ -75,7 +75,7 @@ export const moveFile = tool({
   input: z.object({ source: pathArg, destination: pathArg, overwrite: z.boolean().default(false) }),
   output: z.object({ from: z.string(), to: z.string() }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
-  run: async ({ source, destination, overwrite }, ctx) => ctx.state.sandbox.rename(source, destination, { overwrite }),
+  run: async ({ source, destination, overwrite }, ctx) => sandboxOf(ctx).rename(source, destination, { overwrite }),
 });
 
 export const copyFile = tool({
@@ -86,7 +86,7 @@ export const copyFile = tool({
   input: z.object({ source: pathArg, destination: pathArg, overwrite: z.boolean().default(false) }),
   output: z.object({ from: z.string(), to: z.string(), bytes: z.number() }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
-  run: async ({ source, destination, overwrite }, ctx) => ctx.state.sandbox.copyFile(source, destination, { overwrite }),
+  run: async ({ source, destination, overwrite }, ctx) => sandboxOf(ctx).copyFile(source, destination, { overwrite }),
 });
 
 export const deleteFile = tool({
@@ -99,7 +99,7 @@ export const deleteFile = tool({
   output: z.object({ path: z.string(), type: z.enum(['file', 'directory', 'symlink']) }),
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
   run: async ({ path, recursive }, ctx) => {
-    const sb = ctx.state.sandbox;
+    const sb = sandboxOf(ctx);
     const { stat } = await sb.stat(path, 'entry');
     if (stat.isDirectory() && !recursive) throw new ToolError(`${path} is a directory`, { code: 'invalid_argument', hint: 'Pass recursive: true to delete a directory and everything in it.' });
     return sb.remove(path, { recursive });
