@@ -67,7 +67,8 @@ void runMain(server);
 `,
   'src/state.ts': `import { toolsFor } from '@bizmcp/core';
 
-export interface ${Type}Config {}
+/** The server's settings, read from its env declaration in parseConfig. */
+export type ${Type}Config = Record<string, never>;
 
 export interface ${Type}State {
   config: ${Type}Config;
