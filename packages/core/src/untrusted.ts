@@ -348,7 +348,8 @@ export interface HiddenPassOptions {
 /**
  * Removes from a loaded document everything a reader of the rendered page does not see: elements
  * (with their content) that are not rendered or are invisible, and text whose computed style
- * makes it invisible. Returns how many elements were removed or emptied.
+ * makes it invisible; the text that stays loses its invisible characters (stripInvisible).
+ * Returns how many elements were removed or emptied.
  */
 export async function removeHidden($: CheerioAPI, opts: HiddenPassOptions = {}): Promise<number> {
   postcss ??= (await import('postcss')).default as unknown as Postcss;
@@ -451,6 +452,10 @@ export async function removeHidden($: CheerioAPI, opts: HiddenPassOptions = {}):
         if (c.type === 'text' && invisibleText && (c as Text).data.trim()) {
           removeText.push(c as Text);
           hiddenText = true;
+        } else if (c.type === 'text') {
+          // invisible characters go before any converter sees them: some take U+200B or U+FEFF
+          // for a space and would split a word in two
+          (c as Text).data = stripInvisible((c as Text).data);
         }
         // an image is not text: its alt is only shown when it does not load
         if (c.type === 'tag' && invisibleText && (c as Element).name === 'img' && !state.visible) {
@@ -461,6 +466,7 @@ export async function removeHidden($: CheerioAPI, opts: HiddenPassOptions = {}):
       if (hiddenText) emptied++;
     }
     const kids = (node as Element).children;
+    if (node.type === 'root') for (const c of kids) if (c.type === 'text') (c as Text).data = stripInvisible((c as Text).data);
     if (kids) for (let i = kids.length - 1; i >= 0; i--) if (kids[i].type === 'tag' || kids[i].type === 'root') stack.push([kids[i], state]);
   }
   for (const t of removeText) $(t).remove();

@@ -1,13 +1,14 @@
 // Reading and writing messages: summaries from IMAP FETCH data, full messages parsed with
 // mailparser, new messages built with nodemailer's MailComposer. Every piece of outside text that
-// reaches the model goes through clean() (invisible characters removed).
+// reaches the model goes through core's untrusted-text layer: clean() for every string (invisible
+// characters removed), visibleHtml() for HTML bodies (what the reader does not see removed, counted).
 import { randomBytes } from 'node:crypto';
 import type { FetchMessageObject, MessageAddressObject, MessageStructureObject } from 'imapflow';
 import type { ParsedMail, AddressObject } from 'mailparser';
-import { stripInvisible, ToolError, type Sandbox } from '@bizmcp/core';
+import { cleanText, ToolError, visibleHtml, type Sandbox } from '@bizmcp/core';
 import type { EmailConfig } from './config.js';
 
-export const clean = (s: unknown): string => (typeof s === 'string' ? stripInvisible(s) : '');
+export const clean = cleanText;
 
 export interface Person {
   name?: string;
@@ -82,11 +83,13 @@ export async function summarize(mailbox: string, m: FetchMessageObject, withSnip
   return s;
 }
 
+const PARSE_OPTIONS = { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true, skipHtmlToText: true } as const;
+
 async function snippetOf(partialSource: Buffer): Promise<string> {
   try {
     const { simpleParser } = await import('mailparser');
-    const parsed = await simpleParser(partialSource, { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true });
-    const { text } = await bodyText(parsed, partialSource);
+    const parsed = await simpleParser(partialSource, PARSE_OPTIONS);
+    const { text } = await bodyText(parsed);
     return clean(text).replace(/\s+/g, ' ').trim().slice(0, 200);
   } catch {
     return '';
@@ -99,45 +102,66 @@ export interface Full {
   parsed: ParsedMail;
   text: string;
   htmlConverted: boolean;
+  /** Elements of the HTML body removed because a reader does not see them (0 for text bodies). */
+  hiddenRemoved: number;
 }
+
+/** Deepest multipart nesting that is read; mailparser gives up far below what a message may carry. */
+export const MAX_MIME_DEPTH = 100;
+
+/** How deep multiparts nest: boundaries declared and not yet closed, at most, in the raw source. */
+function mimeDepth(source: Buffer): number {
+  const open = new Set<string>();
+  let max = 0;
+  for (const m of source.toString('latin1').matchAll(/boundary\s*=\s*(?:"([^"\r\n]*)"|([^;\s"]+))|^--(.+?)--[ \t]*$/gim)) {
+    const declared = m[1] ?? m[2];
+    if (declared !== undefined) {
+      open.add(declared);
+      max = Math.max(max, open.size);
+    } else if (m[3] !== undefined) open.delete(m[3]);
+  }
+  return max;
+}
+
+const tooDeep = (depth: number) =>
+  new ToolError(`The message is too deeply nested to read: about ${depth} levels of MIME parts inside each other (the limit is ${MAX_MIME_DEPTH})`, {
+    code: 'invalid_argument',
+    hint: 'Such nesting is a malformed or hostile message; it stays listed by read_inbox and search_emails, and can be moved or marked, but not read or forwarded.',
+  });
 
 export async function parseFull(source: Buffer): Promise<Full> {
   const { simpleParser } = await import('mailparser');
+  const depth = mimeDepth(source);
+  if (depth > MAX_MIME_DEPTH) throw tooDeep(depth);
   let parsed: ParsedMail;
   try {
-    parsed = await simpleParser(source, { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true });
+    parsed = await simpleParser(source, PARSE_OPTIONS);
   } catch (e) {
-    throw new ToolError(`The message could not be parsed: ${(e as Error).message}`, { code: 'remote_error' });
+    if (e instanceof RangeError || /child nodes|nest|depth/i.test((e as Error).message)) throw tooDeep(depth);
+    throw new ToolError(`The message could not be parsed: ${clean((e as Error).message)}`, { code: 'remote_error' });
   }
-  // HTML-only mail: converted here rather than by mailparser, so that elements a reader never sees
-  // (display:none, hidden, zero-size or invisible text) are dropped: they are a favourite carrier of
-  // instructions aimed at the model.
-  const { text, htmlConverted } = await bodyText(parsed, source);
-  return { parsed, text: clean(text), htmlConverted };
+  const { text, htmlConverted, hiddenRemoved } = await bodyText(parsed);
+  return { parsed, text: clean(text), htmlConverted, hiddenRemoved };
 }
 
-// Style declarations that hide an element. Numeric zeros are matched with what may follow them
-// ("0;", "0px", "0 !important", end of attribute) so that "font-size:0.9em" is not taken for zero.
-const hiding = (prop: string, value: string, numeric: boolean) =>
-  [`${prop}:${value}`, `${prop}: ${value}`].flatMap((d) =>
-    numeric ? [`[style*="${d};" i]`, `[style*="${d}px" i]`, `[style*="${d}pt" i]`, `[style*="${d}em" i]`, `[style*="${d} " i]`, `[style$="${d}" i]`] : [`[style*="${d}" i]`],
-  );
-const HIDDEN = [
-  '[hidden]',
-  'template',
-  'noscript',
-  ...hiding('display', 'none', false),
-  ...hiding('visibility', 'hidden', false),
-  ...hiding('color', 'transparent', false),
-  ...hiding('font-size', '0', true),
-  ...hiding('opacity', '0', true),
-  ...hiding('max-height', '0', true),
-];
-
-/** The text body: the text/plain part, or the HTML part converted without its hidden elements. */
-async function bodyText(parsed: ParsedMail, source: Buffer): Promise<{ text: string; htmlConverted: boolean }> {
-  const htmlConverted = typeof parsed.html === 'string' && !/content-type:\s*text\/plain/i.test(source.subarray(0, 256 * 1024).toString('latin1'));
-  return { text: htmlConverted ? await htmlToText(parsed.html as string) : (parsed.text ?? ''), htmlConverted };
+/**
+ * The text body: the text/plain body parts when the message has any, otherwise its HTML converted
+ * to text after core's hidden-HTML pass (display:none, zero-size, invisible or background-coloured
+ * text and the rest: a favourite carrier of instructions aimed at the model). Attachments, text/plain
+ * ones included, are never the body (mailparser is told not to derive text from HTML, so
+ * parsed.text holds real text parts only).
+ */
+async function bodyText(parsed: ParsedMail): Promise<{ text: string; htmlConverted: boolean; hiddenRemoved: number }> {
+  const plain = typeof parsed.text === 'string' ? parsed.text : '';
+  if (plain.trim() || typeof parsed.html !== 'string') return { text: plain, htmlConverted: false, hiddenRemoved: 0 };
+  let visible;
+  try {
+    visible = await visibleHtml(parsed.html);
+  } catch (e) {
+    if (e instanceof RangeError) throw tooDeep(mimeDepth(Buffer.from(parsed.html)));
+    throw e;
+  }
+  return { text: await htmlToText(visible.html), htmlConverted: true, hiddenRemoved: visible.hiddenRemoved };
 }
 
 async function htmlToText(html: string): Promise<string> {
@@ -145,7 +169,7 @@ async function htmlToText(html: string): Promise<string> {
   return convert(html, {
     wordwrap: false,
     limits: { maxDepth: 500 },
-    selectors: [{ selector: 'img', format: 'skip' }, ...HIDDEN.map((selector) => ({ selector, format: 'skip' }))],
+    selectors: ['img', 'head', 'script', 'style', 'noscript', 'template'].map((selector) => ({ selector, format: 'skip' })),
   });
 }
 
@@ -158,7 +182,7 @@ export function attachmentList(p: ParsedMail) {
   return p.attachments.map((a, index) => ({
     index,
     filename: clean(a.filename ?? `attachment-${index + 1}`),
-    contentType: a.contentType,
+    contentType: clean(a.contentType),
     size: a.size ?? a.content.length,
     inline: a.contentDisposition === 'inline',
   }));

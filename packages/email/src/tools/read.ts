@@ -6,7 +6,7 @@ import type { ImapFlow, SearchObject } from 'imapflow';
 import { pageText, toolsFor, ToolError } from '@bizmcp/core';
 import { addrList, attachmentList, clean, flagsOf, parseFull, referencesOf, safeFilename, showPerson, summarize, SUMMARY_QUERY, type Summary } from '../mail.js';
 import type { EmailState } from '../state.js';
-import { mailboxArg, pageMessages, pageOutput, personSchema, flagsSchema, renderPage, summarySchema, uidArg } from './schemas.js';
+import { imapString, mailboxArg, pageMessages, pageOutput, personSchema, flagsSchema, renderPage, summarySchema, uidArg } from './schemas.js';
 
 const tool = toolsFor<EmailState>();
 const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
@@ -43,7 +43,13 @@ export const readInbox = tool({
   },
 });
 
-const dateArg = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD');
+const dateArg = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD')
+  .refine((s) => {
+    const d = new Date(`${s}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+  }, 'not a real calendar date');
 
 export const searchEmails = tool({
   name: 'search_emails',
@@ -53,11 +59,11 @@ export const searchEmails = tool({
     'Searches one mailbox on the server (IMAP SEARCH) by sender, recipient, subject, body text, date range, seen/flagged state and attachments; all given criteria must match. Returns summaries newest first, paginated like read_inbox. Matching is case-insensitive substring matching done by the server. Search "Sent" (see list_mailboxes) for what you sent.',
   input: z.object({
     mailbox: mailboxArg,
-    from: z.string().max(200).optional().describe('Part of the sender (address or name).'),
-    to: z.string().max(200).optional().describe('Part of a To recipient.'),
-    subject: z.string().max(500).optional(),
-    body: z.string().max(500).optional().describe('Text in the body.'),
-    text: z.string().max(500).optional().describe('Text anywhere: headers or body.'),
+    from: imapString(200).optional().describe('Part of the sender (address or name).'),
+    to: imapString(200).optional().describe('Part of a To recipient.'),
+    subject: imapString(500).optional(),
+    body: imapString(500).optional().describe('Text in the body.'),
+    text: imapString(500).optional().describe('Text anywhere: headers or body.'),
     since: dateArg.optional().describe('Received on or after this date (YYYY-MM-DD).'),
     before: dateArg.optional().describe('Received before this date (YYYY-MM-DD).'),
     seen: z.boolean().optional().describe('true: only read messages; false: only unread ones.'),
@@ -134,6 +140,7 @@ export const getEmail = tool({
     size: z.number().optional(),
     text: z.string(),
     htmlConvertedToText: z.boolean(),
+    hiddenRemoved: z.number().describe('HTML elements removed from the body because a reader does not see them (hidden, zero-size, invisible text): more than 0 means the message hides something from its reader.'),
     totalLength: z.number(),
     startIndex: z.number(),
     truncated: z.boolean(),
@@ -148,6 +155,7 @@ export const getEmail = tool({
       `Date: ${r.date ?? '?'}`,
       `Subject: ${r.subject}`,
       `Mailbox: ${r.mailbox}, uid ${r.uid}${r.messageId ? `, Message-ID ${r.messageId}` : ''}`,
+      ...(r.hiddenRemoved ? [`Hidden content removed: ${r.hiddenRemoved} element(s) of the HTML body that its reader does not see`] : []),
       ...(r.attachments.length ? [`Attachments: ${r.attachments.map((a) => `#${a.index} ${a.filename} (${a.contentType}, ${a.size} bytes)`).join('; ')}`] : []),
       '',
       r.text,
@@ -174,6 +182,7 @@ export const getEmail = tool({
       size: full.size,
       text: page.text,
       htmlConvertedToText: full.htmlConverted,
+      hiddenRemoved: full.hiddenRemoved,
       totalLength: page.totalLength,
       startIndex: page.startIndex,
       truncated: page.truncated,

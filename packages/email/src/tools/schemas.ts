@@ -4,7 +4,10 @@ import { decodeCursor, encodeCursor, ToolError } from '@bizmcp/core';
 import type { ImapFlow, SearchObject } from 'imapflow';
 import { summarize, SUMMARY_QUERY, SUMMARY_QUERY_SNIPPET, attachmentNames, type Summary } from '../mail.js';
 
-export const mailboxArg = z.string().min(1).max(500).default('INBOX').describe('Mailbox path as list_mailboxes shows it (default INBOX).');
+/** Text that goes into an IMAP command: CR, LF and NUL would end or corrupt it, so they are refused by name. */
+export const imapString = (max: number) => z.string().max(max).regex(/^[^\r\n\0]*$/, 'must not contain CR, LF or NUL characters');
+
+export const mailboxArg = imapString(500).min(1).default('INBOX').describe('Mailbox path as list_mailboxes shows it (default INBOX).');
 export const uidArg = z.number().int().positive().describe('The message UID in that mailbox (from read_inbox or search_emails).');
 
 export const personSchema = z.object({ name: z.string().optional(), address: z.string() });
