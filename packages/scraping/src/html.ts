@@ -1,7 +1,8 @@
 // HTML to what a model needs: metadata, the main content (readability-style), markdown or text,
 // links, and structured data (selector maps, JSON-LD, OpenGraph, microdata). All text returned is
-// stripped of invisible characters used to hide instructions.
-import { pageText, stripInvisible, ToolError } from '@bizmcp/core';
+// stripped of invisible characters used to hide instructions, and rendered content first loses what
+// a reader of the page does not see (core's hidden-HTML pass, counted in hiddenRemoved).
+import { pageText, removeHidden, stripInvisible, ToolError } from '@bizmcp/core';
 import type { CheerioAPI, Cheerio } from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
 import { toMarkdown } from './markdown.js';
@@ -98,8 +99,13 @@ function mainContent($: CheerioAPI): Cheerio<AnyNode> {
 
 export type Format = 'markdown' | 'text' | 'html';
 
-/** Renders the page (or its main content, or a selector's matches) in the requested format. */
-export async function render($: CheerioAPI, base: string, opts: { format: Format; mainOnly: boolean; selector?: string }): Promise<string> {
+/**
+ * Renders the page (or its main content, or a selector's matches) in the requested format, after
+ * removing what a reader does not see (hidden by CSS, zero-size, invisible text); `hiddenRemoved`
+ * counts the elements removed or emptied.
+ */
+export async function render($: CheerioAPI, base: string, opts: { format: Format; mainOnly: boolean; selector?: string; hiddenRemoved?: number }): Promise<{ content: string; hiddenRemoved: number }> {
+  const hiddenRemoved = opts.hiddenRemoved ?? (await removeHidden($));
   $(NOISE).remove();
   let root: Cheerio<AnyNode>;
   if (opts.selector) {
@@ -139,7 +145,7 @@ export async function render($: CheerioAPI, base: string, opts: { format: Format
     out = root.toArray().map((n) => $(n).text()).join('\n').replace(/[ \t]+/g, ' ').replace(/ *\n */g, '\n').replace(/\n{3,}/g, '\n\n').trim();
   }
   else out = toMarkdown(root.toArray(), base);
-  return stripInvisible(out);
+  return { content: stripInvisible(out), hiddenRemoved };
 }
 
 export interface PageOptions {
@@ -153,18 +159,19 @@ export interface PageOptions {
 
 /** The shared answer of scrape_url and scrape_dynamic_page: metadata, one page of content, links. */
 export async function pageResult(html: string, url: string, args: PageOptions) {
-  const { meta, found, content } = await safely(async () => {
+  const { meta, found, content, hiddenRemoved } = await safely(async () => {
     const $ = await load(html);
-    return {
-      meta: metadata($, url),
-      found: args.include_links ? links($, url) : undefined,
-      content: await render($, url, { format: args.format, mainOnly: args.main_content, selector: args.selector }),
-    };
+    const meta = metadata($, url);
+    const hiddenRemoved = await removeHidden($);
+    // links are listed once hidden elements are gone: a hidden link is not offered to the model
+    const found = args.include_links ? links($, url) : undefined;
+    return { meta, found, ...(await render($, url, { format: args.format, mainOnly: args.main_content, selector: args.selector, hiddenRemoved })) };
   });
   const p = pageText(content, args.start_index, args.max_length);
   return {
     ...meta,
     content: p.text,
+    hiddenRemoved,
     totalLength: p.totalLength,
     startIndex: p.startIndex,
     truncated: p.truncated,

@@ -58,7 +58,7 @@ describe('scrape_dynamic_page', () => {
 
   it('strips invisible characters from rendered text too', async () => {
     const r = await s.ok('scrape_dynamic_page', { url: U('/hidden'), format: 'text', main_content: true, settle_ms: 0 });
-    expect(r.content).toContain('Visible text with zerowidth and tag chars  and bidi reversed end.');
+    expect(r.content).toContain('Visible text with zerowidth and tag chars and bidi reversed end.');
     expect(r.content).not.toMatch(/[\u200B\u200D\u202E\u202C]|[\u{E0000}-\u{E007F}]/u);
   });
 

@@ -65,7 +65,7 @@ describe('scrape_url', () => {
 
   it('strips invisible characters used for prompt injection', async () => {
     const r = await s.ok('scrape_url', { url: U('/hidden'), format: 'text', main_content: true });
-    expect(r.content).toContain('Visible text with zerowidth and tag chars  and bidi reversed end.');
+    expect(r.content).toContain('Visible text with zerowidth and tag chars and bidi reversed end.');
     expect(r.content).not.toMatch(/[\u200B\u200D\u202E\u202C]|[\u{E0000}-\u{E007F}]/u);
   });
 

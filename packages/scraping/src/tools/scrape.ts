@@ -26,6 +26,7 @@ export const pageOutput = {
   canonical: z.string().optional(),
   lang: z.string().optional(),
   content: z.string(),
+  hiddenRemoved: z.number().optional().describe('Elements removed because a reader of the page does not see them (display:none, zero-size, invisible text…): more than 0 means the page hides something'),
   totalLength: z.number(),
   startIndex: z.number(),
   truncated: z.boolean(),
@@ -35,8 +36,8 @@ export const pageOutput = {
 };
 
 /** Text rendering of a page result. */
-export function renderPage(r: { title?: string; url: string; content: string; truncated: boolean; totalLength: number; nextStartIndex?: number; links?: { url: string; text: string }[]; pageCappedAt?: number }): string {
-  return `${r.title ? `# ${r.title}\n` : ''}${r.url}\n\n${r.content}${r.pageCappedAt ? `\n\n[the page is larger than the ${r.pageCappedAt}-byte cap: its end was not read]` : ''}${r.truncated ? `\n\n[truncated: ${r.totalLength - (r.nextStartIndex ?? 0)} more characters; call again with start_index ${r.nextStartIndex}]` : ''}${r.links ? `\n\nLinks:\n${r.links.map((l) => `- ${l.text || '(no text)'}: ${l.url}`).join('\n')}` : ''}`;
+export function renderPage(r: { title?: string; url: string; content: string; truncated: boolean; totalLength: number; nextStartIndex?: number; links?: { url: string; text: string }[]; pageCappedAt?: number; hiddenRemoved?: number }): string {
+  return `${r.title ? `# ${r.title}\n` : ''}${r.url}\n\n${r.content}${r.hiddenRemoved ? `\n\n[${r.hiddenRemoved} hidden element(s) of the page removed: text its reader does not see]` : ''}${r.pageCappedAt ? `\n\n[the page is larger than the ${r.pageCappedAt}-byte cap: its end was not read]` : ''}${r.truncated ? `\n\n[truncated: ${r.totalLength - (r.nextStartIndex ?? 0)} more characters; call again with start_index ${r.nextStartIndex}]` : ''}${r.links ? `\n\nLinks:\n${r.links.map((l) => `- ${l.text || '(no text)'}: ${l.url}`).join('\n')}` : ''}`;
 }
 
 async function fetchHtml(state: ScrapeState, target: string, signal: AbortSignal) {
@@ -235,7 +236,7 @@ export const crawl = tool({
       const title = v.$ ? metadata(v.$, v.page.page.url).title : undefined;
       let content: string;
       try {
-        content = v.$ ? await safely(() => render(v.$!, v.page.page.url, { format: args.format, mainOnly: args.main_content })) : stripInvisible(v.page.html);
+        content = v.$ ? (await safely(() => render(v.$!, v.page.page.url, { format: args.format, mainOnly: args.main_content }))).content : stripInvisible(v.page.html);
       } catch (e) {
         if (!(e instanceof ToolError)) throw e;
         pages.push({ url: v.page.page.url, depth: v.depth, error: e.message });

@@ -1,0 +1,49 @@
+// The shared untrusted-text table (core/test/fixtures/untrusted-cases.ts) through the built binary
+// over stdio, against a local web site: each case is a page; what it hides must not reach
+// scrape_url (markdown and text), its visible text must, and hidden content is counted.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { builtBin, spawnStdio, startRecordingServer, textOf, type Spawned } from '@bizmcp/core/testing';
+import { caseDocument, UNTRUSTED_CASES } from '../../core/test/fixtures/untrusted-cases.js';
+
+const bin = builtBin('scraping');
+let site: Awaited<ReturnType<typeof startRecordingServer>>;
+let scraper: Spawned;
+
+beforeAll(async () => {
+  const byId = new Map(UNTRUSTED_CASES.map((c) => [c.id, c]));
+  site = await startRecordingServer(
+    (req, res) => {
+      const c = byId.get(new URL(req.url!, 'http://x').pathname.slice('/case/'.length));
+      res.writeHead(c ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(c ? caseDocument(c) : 'not found');
+    },
+    { host: '127.0.0.2' },
+  );
+  // the site listens on 127.0.0.2, a private address
+  scraper = await spawnStdio(bin, { args: ['--allow-private'], env: { SCRAPING_DELAY_MS: '0' } });
+});
+
+afterAll(async () => {
+  await scraper?.close();
+  await site?.close();
+});
+
+describe('shared untrusted-text table through bizmcp-scraping (HTTP)', () => {
+  for (const c of UNTRUSTED_CASES) {
+    it(`${c.kind} ${c.id}`, async () => {
+      for (const format of ['markdown', 'text'] as const) {
+        const r = await scraper.client.callTool({ name: 'scrape_url', arguments: { url: `http://127.0.0.2:${site.port}/case/${c.id}`, format, include_links: true } });
+        expect(r.isError, textOf(r as never)).toBeFalsy();
+        const page = r.structuredContent as { content: string; title?: string; hiddenRemoved?: number };
+        for (const a of c.absent) {
+          expect(page.content).not.toContain(a);
+          expect(textOf(r as never)).not.toContain(a);
+        }
+        for (const p of c.present) expect(page.content).toContain(p);
+        expect(page.title).toBe(`Case ${c.id}`);
+        if (c.kind === 'hidden-html') expect(page.hiddenRemoved).toBeGreaterThan(0);
+        else expect(page.hiddenRemoved ?? 0).toBe(0);
+      }
+    });
+  }
+});
