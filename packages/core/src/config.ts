@@ -39,6 +39,7 @@ export const COMMON_OPTIONS: Record<string, OptionSpec> = {
   http: { type: 'boolean', description: 'Serve Streamable HTTP instead of stdio (for shared deployments).' },
   host: { type: 'string', description: 'HTTP bind address (default 127.0.0.1).' },
   port: { type: 'string', description: 'HTTP port (default 3000).' },
+  'no-auth': { type: 'boolean', description: 'With --http on a loopback address only: serve without BIZMCP_HTTP_TOKEN (explicit, never implied by an empty token).' },
   'log-level': { type: 'string', description: 'stderr log level: trace, debug, info, warn, error, fatal, silent (default info, or LOG_LEVEL).' },
 };
 
@@ -47,16 +48,40 @@ export const COMMON_ENV: Record<string, EnvSpec> = {
   REDIS_URL: { description: 'Share rate limits between server processes through Redis.', example: 'redis://127.0.0.1:6379', secret: true },
   BIZMCP_TIMEOUT_MS: { description: 'Default timeout of every tool call in ms (each tool may have its own; BIZMCP_TIMEOUT_MS_<TOOL> overrides one tool).', example: '30000' },
   BIZMCP_RATE_LIMIT: { description: 'Default rate limit of every tool, CALLS/SECONDS (BIZMCP_RATE_LIMIT_<TOOL> for one tool).', example: '120/60' },
-  BIZMCP_HTTP_TOKEN: { description: 'With --http: bearer token every HTTP request must carry.', secret: true },
-  BIZMCP_HTTP_ALLOWED_ORIGINS: { description: 'With --http: comma-separated browser origins allowed to call the server.', example: 'http://localhost:5173' },
+  BIZMCP_HTTP_TOKEN: { description: 'With --http: bearer token every HTTP request must carry (at least 32 characters; several comma-separated tokens for several clients, each session bound to the token that opened it). Required unless --no-auth on loopback.', secret: true },
+  BIZMCP_HTTP_ALLOWED_ORIGINS: { description: 'With --http: comma-separated browser origins allowed to call the server (they get CORS).', example: 'http://localhost:5173' },
+  BIZMCP_HTTP_ALLOWED_HOSTS: { description: 'With --http: comma-separated Host header values accepted besides loopback names (name or name:port; required when bound to 0.0.0.0 or ::).', example: 'mcp.example.com,mcp.example.com:8808' },
+  BIZMCP_HTTP_MAX_SESSIONS: { description: 'With --http: most open sessions; one more is answered 503.', default: '100' },
+  BIZMCP_HTTP_SESSION_IDLE_MS: { description: 'With --http: a session with no request (and no open stream) for this long is closed.', default: '900000' },
+  BIZMCP_HTTP_MAX_BODY_BYTES: { description: 'With --http: largest request body; a larger one is answered 413.', default: '4194304' },
+  BIZMCP_HTTP_MAX_JSON_DEPTH: { description: 'With --http: deepest nesting of arrays and objects in a request body.', default: '64' },
+  BIZMCP_HTTP_STATELESS: { description: 'With --http: "true" for the stateless mode (no sessions: every POST stands alone; for load balancers without sticky sessions).', default: 'false' },
 };
+
+export interface HttpConfig {
+  host: string;
+  port: number;
+  /** Accepted bearer tokens (empty only with --no-auth on loopback). */
+  tokens: string[];
+  allowedOrigins: string[];
+  /** Accepted Host values besides loopback names and the bound address, lowercased (name or name:port). */
+  allowedHosts: string[];
+  maxSessions: number;
+  sessionIdleMs: number;
+  maxBodyBytes: number;
+  maxJsonDepth: number;
+  stateless: boolean;
+}
+
+export const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+const MIN_TOKEN = 32;
 
 export interface CommonConfig {
   readOnly: boolean;
   toolsets?: string[];
   tools?: string[];
   excludeTools: string[];
-  http?: { host: string; port: number; token?: string; allowedOrigins: string[] };
+  http?: HttpConfig;
   logLevel: string;
   redisUrl?: string;
   defaultTimeoutMs?: number;
@@ -95,9 +120,9 @@ export function commonConfig(p: ParsedArgs): CommonConfig {
   if (f.http) {
     const port = Number(f.port ?? 3000);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`invalid --port "${f.port}"`);
-    http = { host: String(f.host ?? '127.0.0.1'), port, token: p.env.BIZMCP_HTTP_TOKEN || undefined, allowedOrigins: list(p.env.BIZMCP_HTTP_ALLOWED_ORIGINS) };
-  } else if (f.port !== undefined || f.host !== undefined) {
-    throw new ConfigError('--host and --port only apply with --http');
+    http = httpConfig(String(f.host ?? '127.0.0.1'), port, Boolean(f['no-auth']), p.env);
+  } else if (f.port !== undefined || f.host !== undefined || f['no-auth']) {
+    throw new ConfigError('--host, --port and --no-auth only apply with --http');
   }
   let defaultTimeoutMs: number | undefined;
   if (p.env.BIZMCP_TIMEOUT_MS) {
@@ -122,6 +147,46 @@ export function commonConfig(p: ParsedArgs): CommonConfig {
     redisUrl: p.env.REDIS_URL || undefined,
     defaultTimeoutMs,
     defaultRateLimit,
+  };
+}
+
+function httpConfig(host: string, port: number, noAuth: boolean, env: NodeJS.ProcessEnv): HttpConfig {
+  const loopback = LOOPBACK_HOSTS.has(host);
+  const rawToken = env.BIZMCP_HTTP_TOKEN;
+  const tokens = list(rawToken);
+  if (rawToken !== undefined && !tokens.length) {
+    throw new ConfigError(`BIZMCP_HTTP_TOKEN is set but empty: set a token of at least ${MIN_TOKEN} characters (openssl rand -hex 24)${loopback ? ', or unset it and pass --no-auth' : ''}`);
+  }
+  if (tokens.some((t) => t.length < MIN_TOKEN)) throw new ConfigError(`BIZMCP_HTTP_TOKEN: each token must be at least ${MIN_TOKEN} characters (openssl rand -hex 24)`);
+  if (tokens.length && noAuth) throw new ConfigError('--no-auth and BIZMCP_HTTP_TOKEN contradict each other: use one');
+  if (!tokens.length && !noAuth) {
+    throw new ConfigError(`--http needs BIZMCP_HTTP_TOKEN (at least ${MIN_TOKEN} characters)${loopback ? ', or --no-auth to serve this loopback address without one' : ''}`);
+  }
+  if (!tokens.length && !loopback) throw new ConfigError(`--host ${host} is not a loopback address: set BIZMCP_HTTP_TOKEN (--no-auth is for loopback only)`);
+  const allowedHosts = list(env.BIZMCP_HTTP_ALLOWED_HOSTS).map((h) => h.toLowerCase());
+  if ((host === '0.0.0.0' || host === '::') && !allowedHosts.length) {
+    throw new ConfigError(`--host ${host} accepts any address: set BIZMCP_HTTP_ALLOWED_HOSTS to the names clients use (e.g. mcp.example.com:${port || 3000})`);
+  }
+  const int = (name: string, def: number, min: number, max: number) => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return def;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`invalid ${name} "${raw}": an integer from ${min} to ${max}`);
+    return n;
+  };
+  const stateless = String(env.BIZMCP_HTTP_STATELESS ?? 'false').toLowerCase();
+  if (!['true', 'false', '1', '0', ''].includes(stateless)) throw new ConfigError(`invalid BIZMCP_HTTP_STATELESS "${env.BIZMCP_HTTP_STATELESS}": true or false`);
+  return {
+    host,
+    port,
+    tokens,
+    allowedOrigins: list(env.BIZMCP_HTTP_ALLOWED_ORIGINS),
+    allowedHosts,
+    maxSessions: int('BIZMCP_HTTP_MAX_SESSIONS', 100, 1, 100_000),
+    sessionIdleMs: int('BIZMCP_HTTP_SESSION_IDLE_MS', 15 * 60_000, 1000, 7 * 24 * 3600_000),
+    maxBodyBytes: int('BIZMCP_HTTP_MAX_BODY_BYTES', 4 * 1024 * 1024, 1024, 1024 ** 3),
+    maxJsonDepth: int('BIZMCP_HTTP_MAX_JSON_DEPTH', 64, 8, 10_000),
+    stateless: stateless === 'true' || stateless === '1',
   };
 }
 

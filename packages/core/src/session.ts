@@ -173,7 +173,11 @@ export function createSession<S>(host: SessionHost<S>, opts: SessionOptions = {}
 
   // JSON Schemas are rendered at the first tools/list, not before `initialize` is answered.
   sdk.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: (listed ??= tools.map(toolListing)) }));
-  sdk.setRequestHandler(CallToolRequestSchema, (req, extra) => host.callTool(req.params.name, req.params.arguments, extra as CallExtra, session));
+  sdk.setRequestHandler(CallToolRequestSchema, (req, extra) =>
+    rootsStale || rootsFetch
+      ? freshRoots(extra.requestId).then(() => host.callTool(req.params.name, req.params.arguments, extra as CallExtra, session))
+      : host.callTool(req.params.name, req.params.arguments, extra as CallExtra, session),
+  );
   sdk.setRequestHandler(SetLevelRequestSchema, async (req) => {
     const level = req.params.level as McpLogLevel;
     if (!MCP_LEVELS.includes(level)) throw new McpError(ErrorCode.InvalidParams, `Unknown log level ${level}`);
@@ -187,11 +191,13 @@ export function createSession<S>(host: SessionHost<S>, opts: SessionOptions = {}
       resourceTemplates: resources.map((r) => ({ name: r.name, title: r.title, uriTemplate: r.uriTemplate, description: r.description, mimeType: r.mimeType })),
     }));
     sdk.setRequestHandler(ListResourcesRequestSchema, async (_req, extra) => {
+      await freshRoots(extra.requestId);
       const all = [];
       for (const r of resources) if (r.list) all.push(...(await r.list(state, { signal: extra.signal, session })));
       return { resources: all };
     });
     sdk.setRequestHandler(ReadResourceRequestSchema, async (req, extra) => {
+      await freshRoots(extra.requestId);
       const uri = req.params.uri;
       for (const r of resources) {
         const params = r.match(uri);
@@ -220,13 +226,19 @@ export function createSession<S>(host: SessionHost<S>, opts: SessionOptions = {}
     });
   }
 
-  // MCP roots: fetched after initialization and on every list_changed notification, for this
-  // session only. Only the URIs are kept (bounded), nothing else of what the client sent.
-  const refreshRoots = async () => {
+  // MCP roots, for this session only. Only the URIs are kept (bounded), nothing else the client sent.
+  // Over stdio they are fetched after initialization and on every list_changed notification. Over
+  // HTTP a request from the server needs a stream to travel on, so they are fetched on the stream
+  // of the next call (tools/call, resources) after initialization or a list_changed notification,
+  // and that call waits for them: a client that narrowed its roots is never served with the old ones.
+  const lazy = transport === 'http';
+  let rootsStale = false;
+  let rootsFetch: Promise<void> | undefined;
+  const refreshRoots = async (relatedRequestId?: string | number) => {
     if (!sdk.getClientCapabilities()?.roots) return session.rootsApplied(undefined);
     const version = ++session.rootsVersion;
     try {
-      const res = await sdk.listRoots(undefined, { timeout: 5000 });
+      const res = await sdk.listRoots(undefined, { timeout: 5000, relatedRequestId });
       if (version !== session.rootsVersion || session.closed) return;
       const uris = res.roots.slice(0, MAX_ROOTS).map((r) => String(r.uri).slice(0, 4096));
       await host.clientRoots.apply(uris, session);
@@ -238,12 +250,25 @@ export function createSession<S>(host: SessionHost<S>, opts: SessionOptions = {}
       if (version === session.rootsVersion) session.rootsApplied(session.roots);
     }
   };
+  const freshRoots = (requestId: string | number): Promise<void> => {
+    if (rootsStale) {
+      rootsStale = false;
+      const p = refreshRoots(requestId).finally(() => {
+        if (rootsFetch === p) rootsFetch = undefined;
+      });
+      rootsFetch = p;
+    }
+    return rootsFetch ?? Promise.resolve();
+  };
   sdk.oninitialized = () => {
-    void refreshRoots();
+    if (!lazy) void refreshRoots();
+    else if (sdk.getClientCapabilities()?.roots) rootsStale = true;
+    else session.rootsApplied(undefined);
     host.clientRoots.initialized();
   };
   sdk.setNotificationHandler(RootsListChangedNotificationSchema, async () => {
-    await refreshRoots();
+    if (lazy) rootsStale = true;
+    else await refreshRoots();
   });
   return session;
 }

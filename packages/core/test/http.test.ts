@@ -8,7 +8,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
 const bin = join(import.meta.dirname, '..', 'dist', 'echo-server.js');
-const TOKEN = 'http-token-0123456789abcdef';
+const TOKEN = 'http-token-0123456789abcdef-0123456789';
 let child: ChildProcess;
 let url: URL;
 

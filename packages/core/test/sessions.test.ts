@@ -51,14 +51,15 @@ const def = defineServer({
   },
 });
 
-async function connect(built: ReturnType<typeof buildServer>, roots: string[] | undefined, transport: 'http' | 'stdio' = 'http') {
+async function connect(built: ReturnType<typeof buildServer>, roots: string[] | undefined, transport: 'memory' | 'stdio' = 'memory') {
   const client = new Client({ name: 'c', version: '0' }, { capabilities: roots ? { roots: { listChanged: true } } : {} });
   let current = roots ?? [];
   if (roots) client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: current.map((uri) => ({ uri })) }));
   const logs: string[] = [];
   client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void logs.push(JSON.stringify(n.params)));
   const [a, b] = InMemoryTransport.createLinkedPair();
-  const session = built.createSession({ transport });
+  // `serverLogs: false` as over HTTP: only the session's own records reach its client.
+  const session = built.createSession({ transport, serverLogs: transport === 'stdio' });
   await session.sdk.connect(a);
   await client.connect(b);
   if (roots) await session.rootsReady();
