@@ -479,5 +479,41 @@ export async function visibleHtml(html: string, opts: HiddenPassOptions = {}): P
   cheerio ??= await import('cheerio');
   const $ = cheerio.load(html, { xml: { xmlMode: false, decodeEntities: true } });
   const hiddenRemoved = await removeHidden($, opts);
-  return { html: $.html(), hiddenRemoved };
+  return { html: serialize($.root().get(0)!), hiddenRemoved };
+}
+
+const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr']);
+const RAW = new Set(['script', 'style', 'xmp', 'iframe', 'noembed', 'noframes', 'plaintext']);
+const escapeText = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeAttr = (t: string) => t.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
+
+/**
+ * Serializes a document without recursion (cheerio's serializer overflows the stack a few thousand
+ * levels down, a depth a hostile message reaches easily). Comments and directives are dropped.
+ */
+function serialize(root: AnyNode): string {
+  const out: string[] = [];
+  const stack: (AnyNode | string)[] = [root];
+  while (stack.length) {
+    const item = stack.pop()!;
+    if (typeof item === 'string') {
+      out.push(item);
+      continue;
+    }
+    if (item.type === 'text') {
+      const parent = item.parent as Element | null;
+      out.push(parent && parent.type !== 'root' && RAW.has(parent.name?.toLowerCase()) ? (item as Text).data : escapeText((item as Text).data));
+      continue;
+    }
+    if (item.type === 'tag' || item.type === 'script' || item.type === 'style') {
+      const el = item as Element;
+      const attrs = Object.entries(el.attribs ?? {}).map(([k, v]) => ` ${k}="${escapeAttr(v)}"`).join('');
+      out.push(`<${el.name}${attrs}>`);
+      if (VOID.has(el.name.toLowerCase())) continue;
+      stack.push(`</${el.name}>`);
+    } else if (item.type !== 'root' && item.type !== 'cdata') continue;
+    const kids = (item as Element).children ?? [];
+    for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]);
+  }
+  return out.join('');
 }

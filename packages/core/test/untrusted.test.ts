@@ -54,6 +54,12 @@ describe('removeHidden', () => {
     const r = await visibleHtml('<style>@media print{.p{display:none}} @media (max-width:10px){.m{display:none}}</style><p class="p">printed</p><p class="m">narrow</p>');
     expect(textOf(r.html)).toBe('printed');
   });
+  it('documents nested far deeper than any real one are processed without recursion', async () => {
+    const n = 20_000;
+    const r = await visibleHtml(`${'<div>'.repeat(n)}<p style="display:none">gone</p>bottom &amp; <b a="&quot;">end</b><br>${'</div>'.repeat(n)}`);
+    expect(r.hiddenRemoved).toBe(1);
+    expect(r.html.endsWith(`bottom &amp; <b a="&quot;">end</b><br>${'</div>'.repeat(n)}`)).toBe(true);
+  });
   it('a style attribute that is not one CSS rule is still read', async () => {
     const r = await visibleHtml('<p style="color:red}x{;display:none">gone</p><p>kept</p>');
     expect(textOf(r.html)).toBe('kept');

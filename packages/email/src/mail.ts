@@ -158,7 +158,7 @@ async function bodyText(parsed: ParsedMail): Promise<{ text: string; htmlConvert
   try {
     visible = await visibleHtml(parsed.html);
   } catch (e) {
-    if (e instanceof RangeError) throw tooDeep(mimeDepth(Buffer.from(parsed.html)));
+    if (e instanceof RangeError) throw new ToolError('The HTML body of the message is nested too deeply to convert to text', { code: 'invalid_argument' });
     throw e;
   }
   return { text: await htmlToText(visible.html), htmlConverted: true, hiddenRemoved: visible.hiddenRemoved };

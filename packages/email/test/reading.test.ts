@@ -32,6 +32,7 @@ beforeAll(async () => {
       d.deliver(ALICE.user, rawMessage({ subject: 'Mover one', messageId: '<m1@example.test>' }));
       d.deliver(ALICE.user, rawMessage({ subject: 'Mover two', messageId: '<m2@example.test>' }));
       d.deliver(ALICE.user, deepMessage(3000));
+      d.deliver(ALICE.user, rawMessage({ subject: 'Deep html', contentType: 'text/html; charset=utf-8', body: `<p>Top line.</p><p style="display:none">HIDDEN-DEEP</p>${'<div>'.repeat(20_000)}bottom${'</div>'.repeat(20_000)}` }));
     },
   });
   alice = await connectInProcess(server, { env: world.env(ALICE) });
@@ -128,8 +129,15 @@ describe('validation', () => {
   });
 });
 
-describe('a message nested 3000 MIME levels deep', () => {
-  it('stays listed, and get_email / forward_email say it is too deeply nested', async () => {
+describe('deep nesting', () => {
+  it('an HTML body nested 20 000 elements deep is still read, hidden parts removed', async () => {
+    const m = await alice.ok('get_email', { uid: await uidOf('Deep html') });
+    expect(m.text).toContain('Top line.');
+    expect(m.text).not.toContain('HIDDEN-DEEP');
+    expect(m.hiddenRemoved).toBe(1);
+  });
+
+  it('a message nested 3000 MIME levels deep stays listed, and get_email / forward_email say it is too deeply nested', async () => {
     const uid = await uidOf('Deep nest');
     expect(uid).toBeGreaterThan(0);
     const listed = await alice.ok('read_inbox', { limit: 100 });

@@ -2,7 +2,7 @@
 // links, and structured data (selector maps, JSON-LD, OpenGraph, microdata). All text returned is
 // stripped of invisible characters used to hide instructions, and rendered content first loses what
 // a reader of the page does not see (core's hidden-HTML pass, counted in hiddenRemoved).
-import { pageText, removeHidden, stripInvisible, ToolError } from '@bizmcp/core';
+import { cleanDeep, pageText, removeHidden, stripInvisible, ToolError } from '@bizmcp/core';
 import type { CheerioAPI, Cheerio } from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
 import { toMarkdown } from './markdown.js';
@@ -75,7 +75,7 @@ export function metadata($: CheerioAPI, base: string): Metadata {
     title: clean($('title').first().text()) ?? clean($('meta[property="og:title"]').attr('content')),
     description: clean($('meta[name="description"]').attr('content')) ?? clean($('meta[property="og:description"]').attr('content')),
     canonical: abs($('link[rel="canonical"]').attr('href')),
-    lang: $('html').attr('lang') || undefined,
+    lang: clean($('html').attr('lang')),
   };
 }
 
@@ -255,7 +255,7 @@ export function jsonLd($: CheerioAPI): unknown[] {
       /* broken JSON-LD is skipped */
     }
   });
-  return JSON.parse(stripInvisible(JSON.stringify(out)));
+  return cleanDeep(out);
 }
 
 export function openGraph($: CheerioAPI): Record<string, string> {
@@ -263,7 +263,7 @@ export function openGraph($: CheerioAPI): Record<string, string> {
   $('meta[property^="og:"], meta[name^="twitter:"], meta[property^="article:"], meta[property^="product:"]').each((_i, m) => {
     const key = $(m).attr('property') ?? $(m).attr('name');
     const value = $(m).attr('content');
-    if (key && value && !(key in out)) out[key] = stripInvisible(value);
+    if (key && value && !(stripInvisible(key) in out)) out[stripInvisible(key)] = stripInvisible(value);
   });
   return out;
 }
@@ -295,9 +295,11 @@ export function microdata($: CheerioAPI, base: string): unknown[] {
     });
     return item;
   };
-  return $('[itemscope]')
-    .filter((_i, el) => !$(el).is('[itemprop]'))
-    .toArray()
-    .slice(0, 100)
-    .map((el) => read($(el)));
+  return cleanDeep(
+    $('[itemscope]')
+      .filter((_i, el) => !$(el).is('[itemprop]'))
+      .toArray()
+      .slice(0, 100)
+      .map((el) => read($(el))),
+  );
 }

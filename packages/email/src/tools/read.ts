@@ -306,7 +306,7 @@ export const downloadAttachment = tool({
       const candidate = n === 0 ? target : hasExt ? `${target.slice(0, dot)} (${n})${target.slice(dot)}` : `${target} (${n})`;
       try {
         const w = await files.writeFile(candidate, att.content);
-        return { path: w.path, filename: clean(att.filename ?? ''), contentType: att.contentType, bytes: att.content.length, sha256: createHash('sha256').update(att.content).digest('hex') };
+        return { path: w.path, filename: clean(att.filename ?? ''), contentType: clean(att.contentType), bytes: att.content.length, sha256: createHash('sha256').update(att.content).digest('hex') };
       } catch (e) {
         if (e instanceof ToolError && e.code === 'already_exists' && !args.save_as) continue;
         throw e;
