@@ -28,6 +28,14 @@ beforeAll(async () => {
           body: '--M\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>The visible <b>html</b> body.</p><p style="display:none">HIDDEN-ATT</p>\r\n--M\r\nContent-Type: text/plain; name="notes.txt"\r\nContent-Disposition: attachment; filename="notes.txt"\r\n\r\nnotes in the attachment\r\n--M--\r\n',
         }),
       );
+      d.deliver(
+        ALICE.user,
+        rawMessage({
+          subject: 'Bypass attempt',
+          contentType: 'text/html; charset=utf-8',
+          body: '<p>Please note content-type: text/plain is mentioned here.</p><div style="display:none">HIDDEN-BYPASS</div>',
+        }),
+      );
       d.deliver(ALICE.user, rawMessage({ subject: 'Plain body', body: 'A plain body mentioning content-type: text/plain.\r\n' }));
       d.deliver(ALICE.user, rawMessage({ subject: 'Mover one', messageId: '<m1@example.test>' }));
       d.deliver(ALICE.user, rawMessage({ subject: 'Mover two', messageId: '<m2@example.test>' }));
@@ -58,6 +66,17 @@ describe('bodies', () => {
     const s = (await alice.ok('search_emails', { subject: 'Html with text attachment' })).messages[0];
     expect(s.snippet).toContain('The visible html body.');
     expect(s.snippet).not.toContain('HIDDEN-ATT');
+  });
+  it('an HTML-only message that mentions content-type: text/plain is still filtered (get_email and snippets)', async () => {
+    const m = await alice.ok('get_email', { uid: await uidOf('Bypass attempt') });
+    expect(m.text).toContain('content-type: text/plain is mentioned here.');
+    expect(m.text).not.toContain('HIDDEN-BYPASS');
+    expect(m.hiddenRemoved).toBe(1);
+    for (const page of [await alice.ok('read_inbox', { limit: 100 }), await alice.ok('search_emails', { subject: 'Bypass attempt' })]) {
+      const s = page.messages.find((x: { subject: string }) => x.subject === 'Bypass attempt');
+      expect(s.snippet).toContain('content-type: text/plain');
+      expect(s.snippet).not.toContain('HIDDEN-BYPASS');
+    }
   });
   it('a text/plain body is read as it is', async () => {
     const m = await alice.ok('get_email', { uid: await uidOf('Plain body') });
