@@ -435,7 +435,8 @@ export async function removeHidden($: CheerioAPI, opts: HiddenPassOptions = {}):
       const fs = own?.get('font-size')?.value;
       const font = own?.get('font')?.value;
       const colorValue = own?.get('-webkit-text-fill-color')?.value ?? own?.get('color')?.value ?? (name === 'font' ? el.attribs.color?.toLowerCase() : undefined);
-      const bg = backgroundOf(get, el.attribs.bgcolor);
+      // the legacy `background` attribute of table cells and body is an image behind the text
+      const bg = el.attribs.background?.trim() ? 'image' : backgroundOf(get, el.attribs.bgcolor);
       let fontPx = parent.fontPx;
       if (fs !== undefined) fontPx = fontSize(fs, parent.fontPx, false) ?? parent.fontPx;
       else if (font !== undefined) fontPx = fontSize(font, parent.fontPx, true) ?? parent.fontPx;
@@ -469,9 +470,28 @@ export async function removeHidden($: CheerioAPI, opts: HiddenPassOptions = {}):
     if (node.type === 'root') for (const c of kids) if (c.type === 'text') (c as Text).data = stripInvisible((c as Text).data);
     if (kids) for (let i = kids.length - 1; i >= 0; i--) if (kids[i].type === 'tag' || kids[i].type === 'root') stack.push([kids[i], state]);
   }
+  // Empty hidden boxes (spacers, tracking pixels' wrappers) are removed but not counted: the count
+  // says the message or page hid something a reader could have read.
+  const counted = removeEls.filter(carriesContent).length;
   for (const t of removeText) $(t).remove();
   for (const el of removeEls) $(el).remove();
-  return removeEls.length + emptied;
+  return counted + emptied;
+}
+
+/** Whether an element holds text (beyond whitespace and invisible characters) or an image with alt text. */
+function carriesContent(root: Element): boolean {
+  const stack: AnyNode[] = [root];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (n.type === 'text' && stripInvisible((n as Text).data).trim()) return true;
+    if (n.type === 'tag') {
+      const el = n as Element;
+      if (el.name === 'img' && el.attribs.alt?.trim()) return true;
+      if (el.name === 'input' && el.attribs.value?.trim()) return true;
+      for (const c of el.children) stack.push(c);
+    }
+  }
+  return false;
 }
 
 /** HTML in, the same HTML without what its reader does not see (see removeHidden), plus the count. */

@@ -50,6 +50,13 @@ describe('removeHidden', () => {
     expect(r.hiddenRemoved).toBe(3);
     expect(textOf(r.html)).toBe('a');
   });
+  it('empty hidden spacers are removed but not counted; white text on a background image stays', async () => {
+    const r = await visibleHtml(
+      '<div style="height:1px;line-height:1px;font-size:1px;overflow:hidden">&nbsp;</div><table><tr><td background="hero.jpg"><p style="color:#ffffff">On the image</p></td></tr></table><div style="background:url(x.png)"><span style="color:#fff">Also on an image</span></div>',
+    );
+    expect(r.hiddenRemoved).toBe(0);
+    expect(textOf(r.html)).toBe('On the imageAlso on an image');
+  });
   it('media queries other than print count; print-only rules do not', async () => {
     const r = await visibleHtml('<style>@media print{.p{display:none}} @media (max-width:10px){.m{display:none}}</style><p class="p">printed</p><p class="m">narrow</p>');
     expect(textOf(r.html)).toBe('printed');
