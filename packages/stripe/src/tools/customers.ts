@@ -1,0 +1,72 @@
+// Customers: create (idempotent), find and read; personal data masked unless STRIPE_SHOW_PII.
+import { z } from 'zod';
+import { annotations, ToolError } from '@bizmcp/core';
+import { customerOut, customerSchema, metadataInput, writeInput, writeMeta } from '../format.js';
+import { listInput, listOutput, listParams, pageOf } from '../paging.js';
+import { idempotencyKey, piiView } from '../stripe.js';
+import { tool } from '../state.js';
+
+export const customerId = z
+  .string()
+  .regex(/^cus_[A-Za-z0-9]+$/, 'a customer id starts with cus_')
+  .describe('Customer id (cus_…)');
+const email = z.string().trim().toLowerCase().max(512).pipe(z.email());
+
+export const createCustomer = tool({
+  name: 'create_customer',
+  toolset: 'customers',
+  title: 'Create a customer',
+  description:
+    'Create a Stripe customer (name, email, phone, description, metadata) to attach payments, subscriptions and invoices to. Repeating the same call returns the customer created the first time (idempotency key derived from the arguments); pass a new idempotency_key only to create a second customer with the same details. Look for an existing one with list_customers (email) first. Returns the customer, with personal data masked unless the server shows it.',
+  input: z.object({
+    email: email.optional().describe('Email address (also where Stripe sends receipts and invoices when enabled).'),
+    name: z.string().trim().min(1).max(256).optional().describe('Full name or business name.'),
+    phone: z.string().trim().min(3).max(20).optional(),
+    description: z.string().trim().max(350).optional().describe('Internal note shown in the Dashboard.'),
+    metadata: metadataInput,
+    ...writeInput,
+  }),
+  output: z.object({ customer: customerSchema, ...writeMeta }),
+  annotations: annotations.additive({ idempotent: true, openWorld: true }),
+  rateLimit: { points: 30, durationSec: 60 },
+  run: async (args, ctx) => {
+    const { api, config } = ctx.state;
+    const { idempotency_key: _k, ...params } = args;
+    const r = await api.call(ctx, (s, o) => s.customers.create(params, o), { write: true, idempotencyKey: idempotencyKey('create_customer', args) });
+    return { customer: customerOut(r.value, piiView(config.showPii)), livemode: r.value.livemode === true, replayed: r.replayed };
+  },
+});
+
+export const listCustomers = tool({
+  name: 'list_customers',
+  toolset: 'customers',
+  title: 'List customers',
+  description: 'Customers of the account, newest first, optionally only those with an exact email address. Returns id, masked name and email, balance and delinquency; pages with cursor (nextCursor).',
+  input: z.object({ email: email.optional().describe('Exact email address (case-insensitive).'), ...listInput('customers') }),
+  output: z.object({ customers: z.array(customerSchema), ...listOutput }),
+  annotations: annotations.read({ openWorld: true }),
+  run: async (args, ctx) => {
+    const params = listParams(args);
+    const r = await ctx.state.api.call(ctx, (s, o) => s.customers.list({ ...params, ...(args.email ? { email: args.email } : {}) }, o));
+    const pii = piiView(ctx.state.config.showPii);
+    return { customers: r.value.data.map((c) => customerOut(c, pii)), ...pageOf(r.value, params) };
+  },
+});
+
+export const getCustomer = tool({
+  name: 'get_customer',
+  toolset: 'customers',
+  title: 'Get a customer',
+  description: 'One customer by id (cus_…): masked name, email, phone and address, balance, currency, delinquency and metadata. A deleted customer is reported as not found.',
+  input: z.object({ customer_id: customerId }),
+  output: z.object({ customer: customerSchema }),
+  annotations: annotations.read({ openWorld: true }),
+  run: async (args, ctx) => {
+    const r = await ctx.state.api.call(ctx, (s, o) => s.customers.retrieve(args.customer_id, {}, o), { resource: { kind: 'customer', id: args.customer_id } });
+    const c = r.value as { deleted?: boolean };
+    if (c.deleted) throw new ToolError(`Customer ${args.customer_id} was deleted.`, { code: 'not_found' });
+    return { customer: customerOut(r.value, piiView(ctx.state.config.showPii)) };
+  },
+});
+
+export const customerTools = [createCustomer, listCustomers, getCustomer];

@@ -1,0 +1,275 @@
+// A stateful local Stripe for the tests: core's startFakeApi checks every request against Stripe's
+// OpenAPI contract (test/fixtures/spec3.2022-04-12.json); the handlers here keep customers,
+// payment intents, charges, refunds, prices, subscriptions and invoices in memory, answer with the
+// shapes of Stripe's fixtures (fixtures3.json), page like Stripe (limit, starting_after,
+// ending_before, has_more), and implement Idempotency-Key: the same key with the same parameters
+// replays the first answer (header Idempotent-Replayed: true), with other parameters it is refused.
+//
+// Where the old contract and the current API differ, the current API wins: objects carry current
+// fields (latest_charge on payment intents, items' current_period_end), as the fixtures do.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type FakeApi, type FakeHandler, type FakeRequest, startFakeApi } from '@bizmcp/core/testing';
+
+const dir = join(import.meta.dirname, 'fixtures');
+export const CONTRACT = join(dir, 'spec3.2022-04-12.json');
+const FIXTURES = JSON.parse(readFileSync(join(dir, 'fixtures3.json'), 'utf8')).resources as Record<string, Obj>;
+
+type Obj = Record<string, any>;
+const clone = <T>(v: T): T => structuredClone(v);
+
+export interface FakeStripe {
+  api: FakeApi;
+  url: string;
+  /** Objects by kind (customer, payment_intent, …), in creation order. */
+  store: Record<string, Map<string, Obj>>;
+  /** Marks a payment intent paid: creates its charge. */
+  pay(paymentIntentId: string): Obj;
+  /** Adds a price (and its product). */
+  addPrice(p: { unit_amount: number | null; currency: string; interval?: 'month' | 'year' }): Obj;
+  addInvoice(i: Partial<Obj>): Obj;
+  /** Makes the next request of an operation fail with this status and Stripe error. */
+  failNext(operation: string, status: number, error: Obj, headers?: Record<string, string>): void;
+  /** Delays the answers of an operation (ms). */
+  delay(operation: string, ms: number): void;
+  close(): Promise<void>;
+}
+
+export async function startFakeStripe(): Promise<FakeStripe> {
+  let seq = 0;
+  let clock = 1_700_000_000;
+  const kinds = ['customer', 'payment_intent', 'charge', 'refund', 'price', 'product', 'subscription', 'invoice'];
+  const store: Record<string, Map<string, Obj>> = Object.fromEntries(kinds.map((k) => [k, new Map()]));
+  const prefix: Record<string, string> = { customer: 'cus', payment_intent: 'pi', charge: 'ch', refund: 're', price: 'price', product: 'prod', subscription: 'sub', invoice: 'in' };
+  const make = (kind: string, fields: Obj): Obj => {
+    const id = `${prefix[kind]}_T${String(++seq).padStart(6, '0')}`;
+    const o = { ...clone(FIXTURES[kind]), id, created: clock++, livemode: false, metadata: {}, ...fields };
+    store[kind].set(id, o);
+    return o;
+  };
+  const failures = new Map<string, { status: number; error: Obj; headers?: Record<string, string> }>();
+  const delays = new Map<string, number>();
+  const idem = new Map<string, { params: string; status: number; body: Obj }>();
+
+  const err = (status: number, error: Obj) => ({ status, body: { error }, headers: { 'content-type': 'application/json', 'request-id': `req_${++seq}` } });
+  const notFound = (kind: string, id: string) => err(404, { type: 'invalid_request_error', code: 'resource_missing', param: 'id', message: `No such ${kind}: '${id}'` });
+  const ok = (body: Obj, status = 200) => ({ status, body, headers: { 'content-type': 'application/json', 'request-id': `req_${++seq}` } });
+
+  /** Stripe's list: newest first, with the cursor parameters and has_more. */
+  const list = (kind: string, q: Obj, keep: (o: Obj) => boolean = () => true) => {
+    const all = [...store[kind].values()].filter(keep).reverse();
+    const limit = Math.min(100, Number(q.limit ?? 10));
+    let data: Obj[];
+    let more: boolean;
+    if (q.starting_after) {
+      const at = all.findIndex((o) => o.id === q.starting_after);
+      if (at < 0) return notFound(kind, String(q.starting_after));
+      data = all.slice(at + 1, at + 1 + limit);
+      more = at + 1 + limit < all.length;
+    } else if (q.ending_before) {
+      const at = all.findIndex((o) => o.id === q.ending_before);
+      if (at < 0) return notFound(kind, String(q.ending_before));
+      data = all.slice(Math.max(0, at - limit), at);
+      more = at - limit > 0;
+    } else {
+      data = all.slice(0, limit);
+      more = all.length > limit;
+    }
+    return ok({ object: 'list', url: `/v1/${kind}s`, has_more: more, data });
+  };
+  const get = (kind: string, id: string) => {
+    const o = store[kind].get(id);
+    return o ? ok(o) : notFound(kind, id);
+  };
+  const int = (v: unknown) => (v === undefined ? undefined : Number(v));
+
+  const routes: Record<string, FakeHandler> = {
+    PostCustomers: (r) =>
+      ok(make('customer', { email: r.body.email ?? null, name: r.body.name ?? null, phone: r.body.phone ?? null, description: r.body.description ?? null, metadata: r.body.metadata ?? {} })),
+    GetCustomers: (r) => list('customer', r.query, (c) => !r.query.email || c.email === r.query.email),
+    GetCustomersCustomer: (r) => get('customer', r.params.customer),
+    PostPaymentIntents: (r) => {
+      const b = r.body;
+      if (b.customer && !store.customer.has(b.customer)) return notFound('customer', b.customer);
+      const pi = make('payment_intent', {
+        amount: int(b.amount),
+        currency: b.currency,
+        customer: b.customer ?? null,
+        description: b.description ?? null,
+        metadata: b.metadata ?? {},
+        status: 'requires_payment_method',
+        amount_received: 0,
+        latest_charge: null,
+        last_payment_error: null,
+        canceled_at: null,
+        payment_method: b.payment_method ?? null,
+      });
+      pi.client_secret = `${pi.id}_secret_fake`;
+      if (String(b.confirm) === 'true') payIntent(pi);
+      return ok(pi);
+    },
+    GetPaymentIntents: (r) => list('payment_intent', r.query, (p) => !r.query.customer || p.customer === r.query.customer),
+    GetPaymentIntentsIntent: (r) => get('payment_intent', r.params.intent),
+    GetCharges: (r) => list('charge', r.query, (c) => (!r.query.customer || c.customer === r.query.customer) && (!r.query.payment_intent || c.payment_intent === r.query.payment_intent)),
+    GetChargesCharge: (r) => get('charge', r.params.charge),
+    PostRefunds: (r) => {
+      const b = r.body;
+      let charge: Obj | undefined;
+      if (b.payment_intent) {
+        const pi = store.payment_intent.get(b.payment_intent);
+        if (!pi) return notFound('payment_intent', b.payment_intent);
+        charge = pi.latest_charge ? store.charge.get(pi.latest_charge) : undefined;
+        if (!charge) return err(400, { type: 'invalid_request_error', code: 'charge_not_refundable', message: 'This PaymentIntent does not have a successful charge to refund.' });
+      } else {
+        charge = store.charge.get(b.charge);
+        if (!charge) return notFound('charge', b.charge);
+      }
+      const left = charge.amount_captured - charge.amount_refunded;
+      const amount = int(b.amount) ?? left;
+      if (amount > left)
+        return err(400, {
+          type: 'invalid_request_error',
+          code: 'charge_already_refunded',
+          param: 'amount',
+          message: `Refund amount (${amount}) is greater than unrefunded amount on charge (${left})`,
+        });
+      charge.amount_refunded += amount;
+      charge.refunded = charge.amount_refunded === charge.amount_captured;
+      return ok(
+        make('refund', { amount, currency: charge.currency, charge: charge.id, payment_intent: charge.payment_intent, reason: b.reason ?? null, metadata: b.metadata ?? {}, status: 'succeeded' }),
+      );
+    },
+    GetRefunds: (r) => list('refund', r.query, (x) => (!r.query.charge || x.charge === r.query.charge) && (!r.query.payment_intent || x.payment_intent === r.query.payment_intent)),
+    GetPricesPrice: (r) => get('price', r.params.price),
+    GetPrices: (r) =>
+      list(
+        'price',
+        r.query,
+        (p) => (r.query.active === undefined || String(p.active) === String(r.query.active)) && (!r.query.product || p.product === r.query.product) && (!r.query.type || p.type === r.query.type),
+      ),
+    PostSubscriptions: (r) => {
+      const b = r.body;
+      if (!store.customer.has(b.customer)) return notFound('customer', b.customer);
+      const items: Obj[] = [];
+      for (const it of Object.values(b.items as Record<string, Obj>)) {
+        const price = store.price.get(it.price);
+        if (!price) return notFound('price', it.price);
+        items.push({ ...clone(FIXTURES.subscription_item), id: `si_T${++seq}`, price: clone(price), quantity: int(it.quantity) ?? 1, current_period_end: clock + 30 * 86400 });
+      }
+      const trial = int(b.trial_period_days);
+      const sub = make('subscription', {
+        customer: b.customer,
+        status: trial ? 'trialing' : 'incomplete',
+        items: { object: 'list', data: items, has_more: false, url: '/v1/subscription_items' },
+        trial_end: trial ? clock + trial * 86400 : null,
+        cancel_at_period_end: false,
+        canceled_at: null,
+        cancel_at: null,
+        metadata: b.metadata ?? {},
+      });
+      const inv = make('invoice', {
+        customer: b.customer,
+        subscription: sub.id,
+        status: trial ? 'paid' : 'open',
+        currency: items[0].price.currency,
+        total: trial ? 0 : items.reduce((n, i) => n + i.price.unit_amount * i.quantity, 0),
+      });
+      sub.latest_invoice = inv.id;
+      return ok(sub);
+    },
+    GetSubscriptions: (r) =>
+      list(
+        'subscription',
+        r.query,
+        (s) => (!r.query.customer || s.customer === r.query.customer) && (r.query.status === 'all' ? true : r.query.status ? s.status === r.query.status : s.status !== 'canceled'),
+      ),
+    GetInvoices: (r) =>
+      list(
+        'invoice',
+        r.query,
+        (i) => (!r.query.customer || i.customer === r.query.customer) && (!r.query.subscription || i.subscription === r.query.subscription) && (!r.query.status || i.status === r.query.status),
+      ),
+    GetInvoicesInvoice: (r) => get('invoice', r.params.invoice),
+  };
+
+  const payIntent = (pi: Obj) => {
+    const charge = make('charge', {
+      amount: pi.amount,
+      amount_captured: pi.amount,
+      amount_refunded: 0,
+      captured: true,
+      paid: true,
+      refunded: false,
+      status: 'succeeded',
+      currency: pi.currency,
+      customer: pi.customer,
+      payment_intent: pi.id,
+      billing_details: { ...clone(FIXTURES.charge.billing_details), name: 'Ada Lovelace', email: 'ada@example.com' },
+    });
+    Object.assign(pi, { status: 'succeeded', amount_received: pi.amount, latest_charge: charge.id });
+    return charge;
+  };
+
+  // Every handler behind the same wrapper: injected failures, delays and idempotency keys.
+  const wrapped: Record<string, FakeHandler> = {};
+  for (const [op, h] of Object.entries(routes)) {
+    wrapped[op] = async (r: FakeRequest, res) => {
+      const wait = delays.get(op);
+      if (wait) await new Promise((done) => setTimeout(done, wait));
+      const fail = failures.get(op);
+      if (fail) {
+        failures.delete(op);
+        return { ...err(fail.status, fail.error), headers: { 'content-type': 'application/json', 'request-id': 'req_failed', ...(fail.headers ?? {}) } };
+      }
+      const key = r.headers['idempotency-key'];
+      if (r.method === 'POST' && typeof key === 'string') {
+        const params = r.rawBody.toString('utf8');
+        const seen = idem.get(key);
+        if (seen) {
+          if (seen.params !== params)
+            return err(400, {
+              type: 'idempotency_error',
+              message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`,
+            });
+          return { status: seen.status, body: seen.body, headers: { 'content-type': 'application/json', 'idempotent-replayed': 'true', 'idempotency-key': key, 'request-id': `req_${++seq}` } };
+        }
+        const out = (await h(r, res)) as { status?: number; body?: Obj };
+        if ((out.status ?? 200) < 500) idem.set(key, { params, status: out.status ?? 200, body: clone(out.body as Obj) });
+        return out;
+      }
+      return h(r, res);
+    };
+  }
+
+  const api = await startFakeApi({ contract: CONTRACT, routes: wrapped });
+  return {
+    api,
+    url: api.url,
+    store,
+    pay(id) {
+      const pi = store.payment_intent.get(id);
+      if (!pi) throw new Error(`no payment intent ${id}`);
+      return payIntent(pi);
+    },
+    addPrice(p) {
+      const product = make('product', { name: 'Pro plan', active: true });
+      return make('price', {
+        unit_amount: p.unit_amount,
+        currency: p.currency,
+        product: product.id,
+        active: true,
+        type: p.interval ? 'recurring' : 'one_time',
+        recurring: p.interval ? { ...clone(FIXTURES.price.recurring), interval: p.interval } : null,
+        billing_scheme: p.unit_amount === null ? 'tiered' : 'per_unit',
+      });
+    },
+    addInvoice: (i) => make('invoice', { status: 'open', currency: 'eur', total: 1000, customer: null, subscription: null, ...i }),
+    failNext(operation, status, error, headers) {
+      failures.set(operation, { status, error, headers });
+    },
+    delay(operation, ms) {
+      delays.set(operation, ms);
+    },
+    close: () => api.close(),
+  };
+}
