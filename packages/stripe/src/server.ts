@@ -5,6 +5,7 @@ import { defineServer } from '@bizmcp/core';
 import type { StripeConfig, StripeState } from './state.js';
 import { parseStripeConfig, protectKey, StripeApi, stripeEnv, stripeOptions } from './stripe.js';
 import { billingTools } from './tools/billing.js';
+import { catalogTools } from './tools/catalog.js';
 import { customerTools } from './tools/customers.js';
 import { paymentTools } from './tools/payments.js';
 
@@ -20,11 +21,15 @@ export default defineServer<StripeConfig, StripeState>({
   options: stripeOptions,
   parseConfig: (args) => parseStripeConfig(args),
   toolsets: {
-    customers: { description: 'Create, find and read customers (restricted key: Customers write, or read for the read tools).' },
-    payments: { description: 'Payment intents, charges and refunds (restricted key: PaymentIntents, Charges and Refunds write; read for the read tools).' },
-    billing: { description: 'Invoices, subscriptions and prices (restricted key: Invoices, Subscriptions read/write and Prices read).' },
+    customers: { description: 'Create, find, read and update customers (restricted key: Customers write, or read for the read tools).' },
+    payments: { description: 'Payment intents, charges, refunds and the balance (restricted key: PaymentIntents and Refunds write, Charges and Balance read; read only for the read tools).' },
+    billing: {
+      description:
+        'Invoices and subscriptions: list, draft, finalize and send invoices; create and cancel subscriptions (restricted key: Invoices, Invoice items and Subscriptions write, Prices read; read for the read tools).',
+    },
+    catalog: { description: 'Products, prices and payment links (restricted key: Products, Prices and Payment Links write; read for the read tools).' },
   },
-  tools: [...customerTools, ...paymentTools, ...billingTools],
+  tools: [...customerTools, ...paymentTools, ...billingTools, ...catalogTools],
   setup(config, rt) {
     protectKey(config, rt.log);
     return { config, api: new StripeApi(config, rt.log) };

@@ -38,9 +38,20 @@ export interface FakeStripe {
 export async function startFakeStripe(): Promise<FakeStripe> {
   let seq = 0;
   let clock = 1_700_000_000;
-  const kinds = ['customer', 'payment_intent', 'charge', 'refund', 'price', 'product', 'subscription', 'invoice'];
+  const kinds = ['customer', 'payment_intent', 'charge', 'refund', 'price', 'product', 'subscription', 'invoice', 'invoiceitem', 'payment_link'];
   const store: Record<string, Map<string, Obj>> = Object.fromEntries(kinds.map((k) => [k, new Map()]));
-  const prefix: Record<string, string> = { customer: 'cus', payment_intent: 'pi', charge: 'ch', refund: 're', price: 'price', product: 'prod', subscription: 'sub', invoice: 'in' };
+  const prefix: Record<string, string> = {
+    customer: 'cus',
+    payment_intent: 'pi',
+    charge: 'ch',
+    refund: 're',
+    price: 'price',
+    product: 'prod',
+    subscription: 'sub',
+    invoice: 'in',
+    invoiceitem: 'ii',
+    payment_link: 'plink',
+  };
   const make = (kind: string, fields: Obj): Obj => {
     const id = `${prefix[kind]}_T${String(++seq).padStart(6, '0')}`;
     const o = { ...clone(FIXTURES[kind]), id, created: clock++, livemode: false, metadata: {}, ...fields };
@@ -190,6 +201,121 @@ export async function startFakeStripe(): Promise<FakeStripe> {
         (i) => (!r.query.customer || i.customer === r.query.customer) && (!r.query.subscription || i.subscription === r.query.subscription) && (!r.query.status || i.status === r.query.status),
       ),
     GetInvoicesInvoice: (r) => get('invoice', r.params.invoice),
+    PostCustomersCustomer: (r) => {
+      const c = store.customer.get(r.params.customer);
+      if (!c) return notFound('customer', r.params.customer);
+      const { metadata, ...fields } = r.body as Obj;
+      Object.assign(c, fields);
+      for (const [k, v] of Object.entries((metadata ?? {}) as Obj)) {
+        if (v === '') delete c.metadata[k];
+        else c.metadata[k] = v;
+      }
+      return ok(c);
+    },
+    PostPaymentIntentsIntentCancel: (r) => {
+      const pi = store.payment_intent.get(r.params.intent);
+      if (!pi) return notFound('payment_intent', r.params.intent);
+      if (pi.status === 'succeeded')
+        return err(400, { type: 'invalid_request_error', code: 'payment_intent_unexpected_state', message: 'You cannot cancel this PaymentIntent because it has a status of succeeded.' });
+      Object.assign(pi, { status: 'canceled', canceled_at: clock, cancellation_reason: r.body?.cancellation_reason ?? null });
+      return ok(pi);
+    },
+    GetBalance: () =>
+      ok({
+        ...clone(FIXTURES.balance),
+        livemode: false,
+        available: [{ amount: 123_45, currency: 'eur', source_types: { card: 123_45 } }],
+        pending: [{ amount: 500, currency: 'jpy', source_types: { card: 500 } }],
+      }),
+    GetProducts: (r) => list('product', r.query, (p) => r.query.active === undefined || String(p.active) === String(r.query.active)),
+    PostProducts: (r) => ok(make('product', { name: r.body.name, description: r.body.description ?? null, active: true, default_price: null, metadata: r.body.metadata ?? {} })),
+    PostPrices: (r) => {
+      const b = r.body;
+      if (!store.product.has(b.product)) return notFound('product', b.product);
+      const rec = b.recurring ? { ...clone(FIXTURES.price.recurring), interval: b.recurring.interval, interval_count: int(b.recurring.interval_count) ?? 1 } : null;
+      return ok(
+        make('price', {
+          product: b.product,
+          unit_amount: int(b.unit_amount),
+          currency: b.currency,
+          active: true,
+          type: rec ? 'recurring' : 'one_time',
+          recurring: rec,
+          nickname: b.nickname ?? null,
+          billing_scheme: 'per_unit',
+          metadata: b.metadata ?? {},
+        }),
+      );
+    },
+    PostPaymentLinks: (r) => {
+      for (const l of Object.values(r.body.line_items as Record<string, Obj>)) if (!store.price.has(l.price)) return notFound('price', l.price);
+      const link = make('payment_link', { active: true, metadata: r.body.metadata ?? {} });
+      link.url = `https://buy.stripe.com/test_${link.id}`;
+      return ok(link);
+    },
+    PostInvoices: (r) => {
+      const b = r.body;
+      if (!store.customer.has(b.customer)) return notFound('customer', b.customer);
+      return ok(
+        make('invoice', {
+          customer: b.customer,
+          subscription: null,
+          status: 'draft',
+          number: null,
+          currency: 'eur',
+          total: 0,
+          amount_due: 0,
+          amount_paid: 0,
+          amount_remaining: 0,
+          collection_method: b.collection_method ?? 'charge_automatically',
+          description: b.description ?? null,
+          metadata: b.metadata ?? {},
+        }),
+      );
+    },
+    PostInvoiceitems: (r) => {
+      const b = r.body;
+      const inv = store.invoice.get(b.invoice);
+      if (!inv) return notFound('invoice', b.invoice);
+      if (inv.status !== 'draft') return err(400, { type: 'invalid_request_error', message: 'You can only add invoice items to draft invoices.' });
+      let amount = int(b.amount);
+      let currency = b.currency;
+      if (b.price) {
+        const price = store.price.get(b.price);
+        if (!price) return notFound('price', b.price);
+        amount = price.unit_amount * (int(b.quantity) ?? 1);
+        currency = price.currency;
+      }
+      inv.currency = currency;
+      for (const f of ['total', 'amount_due', 'amount_remaining']) inv[f] += amount!;
+      return ok(make('invoiceitem', { invoice: inv.id, customer: b.customer, amount, currency, description: b.description ?? null }));
+    },
+    PostInvoicesInvoiceFinalize: (r) => {
+      const inv = store.invoice.get(r.params.invoice);
+      if (!inv) return notFound('invoice', r.params.invoice);
+      if (inv.status !== 'draft') return err(400, { type: 'invalid_request_error', message: "This invoice is already finalized, you can't re-finalize a non-draft invoice." });
+      Object.assign(inv, { status: 'open', number: `FAKE-${String(++seq).padStart(4, '0')}`, hosted_invoice_url: `https://invoice.stripe.com/i/${inv.id}` });
+      return ok(inv);
+    },
+    PostInvoicesInvoiceSend: (r) => {
+      const inv = store.invoice.get(r.params.invoice);
+      if (!inv) return notFound('invoice', r.params.invoice);
+      inv.sent_count = (inv.sent_count ?? 0) + 1;
+      return ok(inv);
+    },
+    GetSubscriptionsSubscriptionExposedId: (r) => get('subscription', r.params.subscription_exposed_id),
+    PostSubscriptionsSubscriptionExposedId: (r) => {
+      const sub = store.subscription.get(r.params.subscription_exposed_id);
+      if (!sub) return notFound('subscription', r.params.subscription_exposed_id);
+      if (r.body.cancel_at_period_end !== undefined) sub.cancel_at_period_end = String(r.body.cancel_at_period_end) === 'true';
+      return ok(sub);
+    },
+    DeleteSubscriptionsSubscriptionExposedId: (r) => {
+      const sub = store.subscription.get(r.params.subscription_exposed_id);
+      if (!sub) return notFound('subscription', r.params.subscription_exposed_id);
+      Object.assign(sub, { status: 'canceled', canceled_at: clock });
+      return ok(sub);
+    },
   };
 
   const payIntent = (pi: Obj) => {

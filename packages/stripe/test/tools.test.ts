@@ -258,6 +258,92 @@ describe('billing', () => {
   });
 });
 
+describe('more writes', () => {
+  let s: InProcess;
+  let customer: string;
+  beforeAll(async () => {
+    s = await open({ STRIPE_MAX_AMOUNT: 'eur:300,usd:50' });
+    customer = (await s.ok('create_customer', { email: 'more@example.com', metadata: { a: '1', b: '2' } })).customer.id;
+  });
+  afterAll(() => s.close());
+
+  it('update_customer changes only what is given and removes emptied metadata keys', async () => {
+    const r = await s.ok('update_customer', { customer_id: customer, name: 'Mary Somerville', metadata: { a: '' } });
+    expect(r.customer).toMatchObject({ id: customer, name: 'M*** S******', email: 'm***@example.com', metadata: { b: '2' } });
+    expect(fake.store.customer.get(customer)!.name).toBe('Mary Somerville');
+    expect(textOf(await s.call('update_customer', { customer_id: customer }))).toMatch(/Nothing to change/);
+  });
+
+  it('catalog: create_product, create_price (capped), list both, create_payment_link (capped per line)', async () => {
+    const { product } = await s.ok('create_product', { name: 'Consulting hour' });
+    expect((await s.ok('create_product', { name: 'Consulting hour' })).product.id).toBe(product.id);
+    expect(textOf(await s.call('create_price', { product_id: product.id, unit_amount: 30_001, currency: 'eur' }))).toContain('300.01 EUR is above');
+    const { price } = await s.ok('create_price', { product_id: product.id, unit_amount: 12_000, currency: 'EUR' });
+    expect(price).toMatchObject({ unitAmount: 12_000, unitAmountFormatted: '120.00 EUR', product: product.id, livemode: false });
+    expect(price.interval).toBeUndefined();
+    const monthly = (await s.ok('create_price', { product_id: product.id, unit_amount: 5000, currency: 'eur', interval: 'month', interval_count: 3 })).price;
+    expect(monthly).toMatchObject({ interval: 'month', intervalCount: 3 });
+    const products = await s.ok('list_products', { limit: 100 });
+    expect(products.products.map((p: { id: string }) => p.id)).toContain(product.id);
+    const prices = await s.ok('list_prices', { product_id: product.id });
+    expect(prices.prices.map((p: { id: string }) => p.id)).toEqual([monthly.id, price.id]);
+
+    expect(textOf(await s.call('create_payment_link', { items: [{ price_id: price.id, quantity: 3 }] }))).toContain('360.00 EUR is above');
+    const link = await s.ok('create_payment_link', { items: [{ price_id: price.id, quantity: 2 }] });
+    expect(link.paymentLink.url).toMatch(/^https:\/\/buy\.stripe\.com\//);
+    expect((await s.ok('create_payment_link', { items: [{ price_id: price.id, quantity: 2 }] })).paymentLink.id).toBe(link.paymentLink.id);
+    expect(fake.store.payment_link.size).toBe(1);
+  });
+
+  it('create_invoice drafts with lines under the cap; finalize_invoice finalizes once and sends', async () => {
+    const product = (await s.ok('create_product', { name: 'Setup fee' })).product;
+    const fee = (await s.ok('create_price', { product_id: product.id, unit_amount: 10_000, currency: 'eur' })).price;
+    const over = await s.call('create_invoice', {
+      customer_id: customer,
+      currency: 'eur',
+      lines: [
+        { price_id: fee.id, quantity: 3 },
+        { amount: 1, description: 'x' },
+      ],
+    });
+    expect(textOf(over)).toContain('300.01 EUR is above');
+    expect(textOf(await s.call('create_invoice', { customer_id: customer, currency: 'eur', lines: [{ amount: 100 }] }))).toMatch(/needs a description/);
+    const args = { customer_id: customer, currency: 'eur', lines: [{ price_id: fee.id }, { amount: 2500, description: 'Travel', quantity: 2 }] };
+    const draft = await s.ok('create_invoice', args);
+    expect(draft).toMatchObject({ lines: 2, replayed: false, invoice: { status: 'draft', total: 15_000, customer } });
+    const again = await s.ok('create_invoice', args);
+    expect(again).toMatchObject({ replayed: true, invoice: { id: draft.invoice.id, total: 15_000 } });
+    expect([...fake.store.invoiceitem.values()].filter((i) => i.invoice === draft.invoice.id)).toHaveLength(2);
+
+    const fin = await s.ok('finalize_invoice', { invoice_id: draft.invoice.id, send: true });
+    expect(fin).toMatchObject({ sent: true, invoice: { status: 'open', number: expect.stringMatching(/^FAKE-/) } });
+    const twice = await s.ok('finalize_invoice', { invoice_id: draft.invoice.id });
+    expect(twice).toMatchObject({ sent: false, invoice: { status: 'open', number: fin.invoice.number } });
+    expect(fake.api.calls('PostInvoicesInvoiceFinalize')).toHaveLength(1);
+  });
+
+  it('cancel_subscription at period end, resume, then immediately; cancel_payment_intent; get_balance', async () => {
+    const price = fake.addPrice({ unit_amount: 1000, currency: 'eur', interval: 'month' });
+    const sub = (await s.ok('create_subscription', { customer_id: customer, items: [{ price_id: price.id }] })).subscription;
+    expect((await s.ok('cancel_subscription', { subscription_id: sub.id })).subscription).toMatchObject({ cancelAtPeriodEnd: true, status: 'incomplete' });
+    expect((await s.ok('cancel_subscription', { subscription_id: sub.id, resume: true })).subscription.cancelAtPeriodEnd).toBe(false);
+    expect((await s.ok('cancel_subscription', { subscription_id: sub.id, immediately: true })).subscription.status).toBe('canceled');
+    expect((await s.ok('cancel_subscription', { subscription_id: sub.id, immediately: true })).subscription.status).toBe('canceled');
+    expect(fake.api.calls('DeleteSubscriptionsSubscriptionExposedId')).toHaveLength(1);
+    expect(textOf(await s.call('cancel_subscription', { subscription_id: sub.id, resume: true }))).toMatch(/already ended/);
+
+    const pi = (await s.ok('create_payment_intent', { amount: 4000, currency: 'eur', customer_id: customer })).paymentIntent;
+    expect((await s.ok('cancel_payment_intent', { payment_intent_id: pi.id, reason: 'abandoned' })).paymentIntent.status).toBe('canceled');
+    expect((await s.ok('cancel_payment_intent', { payment_intent_id: pi.id })).replayed).toBe(true);
+    const paid = (await s.ok('create_payment_intent', { amount: 4000, currency: 'eur', customer_id: customer, idempotency_key: 'paid' })).paymentIntent;
+    fake.pay(paid.id);
+    expect(textOf(await s.call('cancel_payment_intent', { payment_intent_id: paid.id }))).toMatch(/refund_payment/);
+
+    const balance = await s.ok('get_balance', {});
+    expect(balance).toMatchObject({ livemode: false, available: [{ amount: 12_345, currency: 'eur', formatted: '123.45 EUR' }], pending: [{ formatted: '500 JPY' }] });
+  });
+});
+
 describe('upstream errors', () => {
   let s: InProcess;
   beforeAll(async () => {

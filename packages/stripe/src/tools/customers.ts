@@ -69,4 +69,31 @@ export const getCustomer = tool({
   },
 });
 
-export const customerTools = [createCustomer, listCustomers, getCustomer];
+export const updateCustomer = tool({
+  name: 'update_customer',
+  toolset: 'customers',
+  title: 'Update a customer',
+  description:
+    "Change a customer's name, email, phone, description or metadata (cus_…). Only the fields given change; a metadata key set to an empty string is removed. Returns the customer as it now is (personal data masked unless the server shows it).",
+  input: z.object({
+    customer_id: customerId,
+    email: email.optional(),
+    name: z.string().trim().min(1).max(256).optional(),
+    phone: z.string().trim().min(3).max(20).optional(),
+    description: z.string().trim().max(350).optional(),
+    metadata: z.record(z.string().min(1).max(40), z.string().max(500)).optional().describe('Keys to set; an empty string removes the key.'),
+  }),
+  output: z.object({ customer: customerSchema, livemode: z.boolean() }),
+  annotations: annotations.destructive({ idempotent: true, openWorld: true }),
+  rateLimit: { points: 30, durationSec: 60 },
+  run: async (args, ctx) => {
+    const { customer_id, ...fields } = args;
+    if (!Object.values(fields).some((v) => v !== undefined)) throw new ToolError('Nothing to change: give at least one of email, name, phone, description, metadata.', { code: 'invalid_argument' });
+    // Setting the same fields twice changes nothing: no idempotency key (a key would replay an old
+    // answer if the customer was changed back in between), and retried like a read.
+    const r = await ctx.state.api.call(ctx, (s, o) => s.customers.update(customer_id, fields, o), { resource: { kind: 'customer', id: customer_id } });
+    return { customer: customerOut(r.value, piiView(ctx.state.config.showPii)), livemode: r.value.livemode === true };
+  },
+});
+
+export const customerTools = [createCustomer, listCustomers, getCustomer, updateCustomer];

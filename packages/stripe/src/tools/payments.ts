@@ -216,4 +216,48 @@ export const listRefunds = tool({
   },
 });
 
-export const paymentTools = [createPaymentIntent, refundPayment, listPaymentIntents, getPaymentIntent, listCharges, listRefunds];
+export const cancelPaymentIntent = tool({
+  name: 'cancel_payment_intent',
+  toolset: 'payments',
+  title: 'Cancel a payment intent',
+  description:
+    'Cancel a payment intent that has not been paid (pi_…), so that it can no longer be paid. A paid one cannot be cancelled: refund it with refund_payment. Cancelling one already canceled returns it unchanged.',
+  input: z.object({ payment_intent_id: paymentIntentId, reason: z.enum(['duplicate', 'fraudulent', 'requested_by_customer', 'abandoned']).optional() }),
+  output: z.object({ paymentIntent: paymentIntentSchema, ...writeMeta }),
+  annotations: annotations.destructive({ idempotent: true, openWorld: true }),
+  run: async (args, ctx) => {
+    const { api } = ctx.state;
+    const id = args.payment_intent_id;
+    const current = (await api.call(ctx, (s, o) => s.paymentIntents.retrieve(id, {}, o), { resource: { kind: 'payment intent', id } })).value;
+    if (current.status === 'canceled') return { paymentIntent: paymentIntentOut(current), livemode: current.livemode === true, replayed: true };
+    if (current.status === 'succeeded') throw new ToolError(`Payment intent ${id} is paid and cannot be cancelled.`, { code: 'conflict', hint: 'Refund it with refund_payment instead.' });
+    const params = args.reason ? { cancellation_reason: args.reason } : {};
+    const r = await api.call(ctx, (s, o) => s.paymentIntents.cancel(id, params, o), {
+      write: true,
+      idempotencyKey: idempotencyKey('cancel_payment_intent', args),
+      resource: { kind: 'payment intent', id },
+    });
+    return { paymentIntent: paymentIntentOut(r.value), livemode: r.value.livemode === true, replayed: r.replayed };
+  },
+});
+
+export const getBalance = tool({
+  name: 'get_balance',
+  toolset: 'payments',
+  title: 'Get the account balance',
+  description: 'The Stripe account balance by currency: available (can be paid out) and pending (not yet settled), in the smallest unit with a formatted copy.',
+  input: z.object({}),
+  output: z.object({
+    available: z.array(z.object({ amount: z.number(), currency: z.string(), formatted: z.string() })),
+    pending: z.array(z.object({ amount: z.number(), currency: z.string(), formatted: z.string() })),
+    livemode: z.boolean(),
+  }),
+  annotations: annotations.read({ openWorld: true }),
+  run: async (_args, ctx) => {
+    const b = (await ctx.state.api.call(ctx, (s, o) => s.balance.retrieve({}, o))).value;
+    const rows = (list: { amount: number; currency: string }[] | undefined) => (list ?? []).map((x) => ({ amount: x.amount, currency: x.currency, formatted: formatAmount(x.amount, x.currency) }));
+    return { available: rows(b.available), pending: rows(b.pending), livemode: b.livemode === true };
+  },
+});
+
+export const paymentTools = [createPaymentIntent, refundPayment, cancelPaymentIntent, listPaymentIntents, getPaymentIntent, listCharges, listRefunds, getBalance];
