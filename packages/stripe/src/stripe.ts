@@ -29,7 +29,7 @@ export const stripeEnv = {
       'Secret key (sk_test_…) or, better, a restricted key (rk_test_…) with only the permissions of the toolsets you enable. Live keys (sk_live_, rk_live_) are refused unless the server runs with --allow-live.',
     example: 'rk_test_…',
   }),
-  STRIPE_API_BASE: envUrl({ description: 'Stripe API base URL (a proxy, or a local fake in tests).', default: 'https://api.stripe.com' }),
+  STRIPE_API_BASE: envUrl({ description: 'Where Stripe requests go, as scheme://host[:port] without a path (a proxy, or a local fake in tests).', default: 'https://api.stripe.com' }),
   STRIPE_MAX_AMOUNT: envString({
     description:
       'Largest amount one payment, subscription item or refund may move, in major units (euros, not cents): one number for every currency, or per currency as "usd:500,eur:500,jpy:80000,*:300" ("*" for the others).',
@@ -60,6 +60,10 @@ export function parseMaxAmount(raw: string): Record<string, number> {
 
 export function parseStripeConfig(args: ParsedArgs): StripeConfig {
   const v = readEnv(stripeEnv, args.env);
+  const base = new URL(v.STRIPE_API_BASE);
+  // The SDK takes a host, a port and a protocol: a path or a query would be silently dropped.
+  if (base.pathname !== '/' || base.search || base.username)
+    throw new ConfigError(`STRIPE_API_BASE must be scheme://host[:port] with no path, query or credentials, got "${v.STRIPE_API_BASE.slice(0, 80)}"`);
   return {
     secretKey: v.STRIPE_SECRET_KEY,
     apiBase: v.STRIPE_API_BASE,

@@ -3,7 +3,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectInProcess, type InProcess, textOf } from '@bizmcp/core/testing';
 import server from '../src/server.js';
-import { formatAmount, idempotencyKey, parseMaxAmount } from '../src/stripe.js';
+import { formatAmount, idempotencyKey, parseMaxAmount, parseStripeConfig } from '../src/stripe.js';
 import { type FakeStripe, startFakeStripe } from './fake-stripe.js';
 
 const KEY = 'sk_test_51Fake0000000000000000000000';
@@ -44,6 +44,16 @@ describe('credentials and modes', () => {
     const allowed = await open({ STRIPE_SECRET_KEY: live }, ['--allow-live']);
     expect((await allowed.ok('list_customers', {})).customers).toBeDefined();
     await allowed.close();
+  });
+
+  it('STRIPE_API_BASE with a path (which the SDK would drop) stops the server with one line', () => {
+    expect(() => parseStripeConfig({ flags: {}, positionals: [], env: { STRIPE_API_BASE: 'https://proxy.example.com/stripe' } })).toThrow(/STRIPE_API_BASE must be scheme:\/\/host\[:port\]/);
+    expect(parseStripeConfig({ flags: { 'allow-live': true }, positionals: [], env: { STRIPE_API_BASE: 'http://127.0.0.1:12111/' } })).toMatchObject({
+      apiBase: 'http://127.0.0.1:12111',
+      allowLive: true,
+      maxAmount: { '*': 1000 },
+      showPii: false,
+    });
   });
 
   it('a publishable key is refused with what to use instead', async () => {
