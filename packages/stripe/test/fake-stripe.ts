@@ -99,6 +99,28 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       ok(make('customer', { email: r.body.email ?? null, name: r.body.name ?? null, phone: r.body.phone ?? null, description: r.body.description ?? null, metadata: r.body.metadata ?? {} })),
     GetCustomers: (r) => list('customer', r.query, (c) => !r.query.email || c.email === r.query.email),
     GetCustomersCustomer: (r) => get('customer', r.params.customer),
+    // Stripe's search language, the part the server writes: clauses joined by AND, field~"part"
+    // (substring, case-insensitive), field:"exact", metadata["key"]:"value"; page is an offset here.
+    GetCustomersSearch: (r) => {
+      const clauses = String(r.query.query)
+        .split(' AND ')
+        .map((c) => /^(name|email|phone|metadata\["(.+?)"\])([~:])"((?:[^"\\]|\\.)*)"$/.exec(c));
+      if (clauses.some((c) => !c)) return err(400, { type: 'invalid_request_error', param: 'query', message: `Invalid search query: ${r.query.query}` });
+      const unq = (v: string) => v.replace(/\\(.)/g, '$1');
+      const all = [...store.customer.values()].reverse().filter((c) =>
+        clauses.every((m) => {
+          const [, field, metaKey, op, raw] = m!;
+          const have = metaKey ? c.metadata?.[unq(metaKey)] : c[field];
+          const want = unq(raw);
+          return typeof have === 'string' && (op === '~' ? have.toLowerCase().includes(want.toLowerCase()) : have === want);
+        }),
+      );
+      const from = Number(r.query.page ?? 0);
+      const limit = Number(r.query.limit ?? 10);
+      const data = all.slice(from, from + limit);
+      const more = from + limit < all.length;
+      return ok({ object: 'search_result', url: '/v1/customers/search', has_more: more, next_page: more ? String(from + limit) : null, data });
+    },
     PostPaymentIntents: (r) => {
       const b = r.body;
       if (b.customer && !store.customer.has(b.customer)) return notFound('customer', b.customer);

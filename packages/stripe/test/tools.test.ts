@@ -97,6 +97,21 @@ describe('customers', () => {
     expect(fake.store.customer.size).toBe(count + 1);
   });
 
+  it('search_customers by part of the name, email and metadata, quoting what the caller typed, with paging', async () => {
+    const made = [];
+    for (const n of ['Alan Turing', 'Alan Kay', 'Barbara "Liskov"']) made.push((await s.ok('create_customer', { name: n, metadata: { team: 'cs' } })).customer.id);
+    const alans = await s.ok('search_customers', { name: 'alan', metadata: { team: 'cs' }, limit: 1 });
+    expect(alans.customers.map((c: { id: string }) => c.id)).toEqual([made[1]]);
+    expect(alans.truncated).toBe(true);
+    expect(fake.api.calls('GetCustomersSearch').at(-1)!.query).toMatchObject({ query: 'name~"alan" AND metadata["team"]:"cs"' });
+    const next = await s.ok('search_customers', { name: 'alan', metadata: { team: 'cs' }, limit: 1, cursor: alans.nextCursor });
+    expect(next.customers.map((c: { id: string }) => c.id)).toEqual([made[0]]);
+    expect(next.truncated).toBe(false);
+    const quotedName = await s.ok('search_customers', { name: 'a "Liskov' });
+    expect(quotedName.customers.map((c: { id: string }) => c.id)).toEqual([made[2]]);
+    expect(textOf(await s.call('search_customers', {}))).toMatch(/at least one/);
+  });
+
   it('STRIPE_SHOW_PII shows names and emails; list_customers finds by email, get_customer reads one', async () => {
     const shown = await open({ STRIPE_SHOW_PII: 'true' });
     const { customer } = await shown.ok('create_customer', { email: 'grace@example.com', name: 'Grace Hopper', phone: '+33 6 12 34 56 78' });

@@ -1,6 +1,6 @@
 // Customers: create (idempotent), find and read; personal data masked unless STRIPE_SHOW_PII.
 import { z } from 'zod';
-import { annotations, ToolError } from '@bizmcp/core';
+import { annotations, decodeCursor, encodeCursor, pageInput, pageOutput, ToolError } from '@bizmcp/core';
 import { customerOut, customerSchema, metadataInput, writeInput, writeMeta } from '../format.js';
 import { listInput, listOutput, listParams, pageOf } from '../paging.js';
 import { idempotencyKey, piiView } from '../stripe.js';
@@ -96,4 +96,42 @@ export const updateCustomer = tool({
   },
 });
 
-export const customerTools = [createCustomer, listCustomers, getCustomer, updateCustomer];
+/** A value inside Stripe's search query language, quoted and escaped. */
+const quoted = (v: string) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+
+export const searchCustomers = tool({
+  name: 'search_customers',
+  toolset: 'customers',
+  title: 'Search customers',
+  description:
+    "Find customers by part of their name, exact email or phone, or a metadata value (all given criteria must match). Uses Stripe's search, which can lag about a minute behind new or changed customers: for a customer just created, use get_customer or list_customers. Pages with cursor.",
+  input: z.object({
+    name: z.string().trim().min(1).max(200).optional().describe('Part of the name (case-insensitive).'),
+    email: email.optional().describe('Exact email address.'),
+    phone: z.string().trim().min(3).max(20).optional().describe('Exact phone number as stored.'),
+    metadata: z
+      .record(z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'letters, digits, - and _'), z.string().min(1).max(500))
+      .optional()
+      .describe('Metadata key → exact value.'),
+    ...pageInput({ default: 20, max: 100, what: 'customers' }),
+  }),
+  output: z.object({ customers: z.array(customerSchema), ...pageOutput }),
+  annotations: annotations.read({ openWorld: true }),
+  run: async (args, ctx) => {
+    const clauses = [
+      ...(args.name ? [`name~${quoted(args.name)}`] : []),
+      ...(args.email ? [`email:${quoted(args.email)}`] : []),
+      ...(args.phone ? [`phone:${quoted(args.phone)}`] : []),
+      ...Object.entries(args.metadata ?? {}).map(([k, v]) => `metadata[${quoted(k)}]:${quoted(v)}`),
+    ];
+    if (!clauses.length) throw new ToolError('Give at least one of name, email, phone, metadata.', { code: 'invalid_argument' });
+    const page = args.cursor ? decodeCursor(args.cursor, z.object({ p: z.string().min(1).max(2000) })).p : undefined;
+    const params = { query: clauses.join(' AND '), limit: args.limit, ...(page ? { page } : {}) };
+    const r = await ctx.state.api.call(ctx, (s, o) => s.customers.search(params, o));
+    const pii = piiView(ctx.state.config.showPii);
+    const next = r.value.has_more && r.value.next_page ? encodeCursor({ p: r.value.next_page }) : undefined;
+    return { customers: r.value.data.map((c) => customerOut(c, pii)), truncated: Boolean(next), ...(next ? { nextCursor: next } : {}) };
+  },
+});
+
+export const customerTools = [createCustomer, listCustomers, searchCustomers, getCustomer, updateCustomer];
