@@ -7,7 +7,7 @@
 // Needs root and Debian's dovecot-imapd (as the tests do); run `npm run build` first.
 import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
-import { startDovecot } from '../packages/email/test/helpers/mail-servers.mjs';
+import { startDovecot } from '@bizmcp/email/testing';
 import { fmt, median, RawServer, startup, table } from './lib/harness.mjs';
 
 const N = Number(process.env.BENCH_MESSAGES ?? 10_000);
