@@ -1,4 +1,4 @@
-import { toolsFor } from '@bizmcp/core';
+import { type Destinations, toolsFor } from '@bizmcp/core';
 import type { StripeApi } from './stripe.js';
 
 /** The server's settings, read from its env declaration and flags in parseConfig. */
@@ -13,6 +13,8 @@ export interface StripeConfig {
   showPii: boolean;
   /** Largest amount per currency (lowercase code, or '*' for any other), in major units. */
   maxAmount: Record<string, number>;
+  /** STRIPE_ALLOWED_RECIPIENTS: who Stripe may email for us; undefined: anyone. */
+  recipients?: Destinations;
 }
 
 export interface StripeState {

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type StripeSdk from 'stripe';
 import {
   ConfigError,
+  parseDestinations,
   envBool,
   envSecret,
   envString,
@@ -34,6 +35,11 @@ export const stripeEnv = {
     description:
       'Largest amount one payment, subscription item or refund may move, in major units (euros, not cents): one number for every currency, or per currency as "usd:500,eur:500,jpy:80000,*:300" ("*" for the others).',
     default: '1000',
+  }),
+  STRIPE_ALLOWED_RECIPIENTS: envString({
+    description:
+      'Who Stripe may email for this server (finalize_invoice with send, receipt_email of a payment): comma-separated addresses, @domain and @*.domain entries, or *. Unset: any customer address.',
+    example: '@example.com,billing@client.com',
   }),
   STRIPE_SHOW_PII: envBool({ description: 'Show customer names, emails, phone numbers and addresses unmasked in results (masked by default).' }),
 };
@@ -70,6 +76,7 @@ export function parseStripeConfig(args: ParsedArgs): StripeConfig {
     allowLive: Boolean(args.flags['allow-live']),
     showPii: v.STRIPE_SHOW_PII,
     maxAmount: parseMaxAmount(v.STRIPE_MAX_AMOUNT),
+    recipients: v.STRIPE_ALLOWED_RECIPIENTS?.trim() ? parseDestinations('STRIPE_ALLOWED_RECIPIENTS', v.STRIPE_ALLOWED_RECIPIENTS, { kinds: ['email'] }) : undefined,
   };
 }
 

@@ -48,6 +48,7 @@ describe('credentials and modes', () => {
 
   it('STRIPE_API_BASE with a path (which the SDK would drop) stops the server with one line', () => {
     expect(() => parseStripeConfig({ flags: {}, positionals: [], env: { STRIPE_API_BASE: 'https://proxy.example.com/stripe' } })).toThrow(/STRIPE_API_BASE must be scheme:\/\/host\[:port\]/);
+    expect(() => parseStripeConfig({ flags: {}, positionals: [], env: { STRIPE_ALLOWED_RECIPIENTS: 'not an address' } })).toThrow(/STRIPE_ALLOWED_RECIPIENTS/);
     expect(parseStripeConfig({ flags: { 'allow-live': true }, positionals: [], env: { STRIPE_API_BASE: 'http://127.0.0.1:12111/' } })).toMatchObject({
       apiBase: 'http://127.0.0.1:12111',
       allowLive: true,
@@ -345,6 +346,19 @@ describe('more writes', () => {
     const twice = await s.ok('finalize_invoice', { invoice_id: draft.invoice.id });
     expect(twice).toMatchObject({ sent: false, invoice: { status: 'open', number: fin.invoice.number } });
     expect(fake.api.calls('PostInvoicesInvoiceFinalize')).toHaveLength(1);
+  });
+
+  it('STRIPE_ALLOWED_RECIPIENTS limits who Stripe emails: invoices sent and payment receipts', async () => {
+    const limited = await open({ STRIPE_MAX_AMOUNT: 'eur:300', STRIPE_ALLOWED_RECIPIENTS: '@client.example' });
+    const inv = fake.addInvoice({ customer, status: 'draft', customer_email: 'more@example.com', collection_method: 'send_invoice', total: 1000 });
+    const refused = await limited.call('finalize_invoice', { invoice_id: inv.id, send: true });
+    expect(textOf(refused)).toMatch(/more@example.com \(send\) is not allowed by STRIPE_ALLOWED_RECIPIENTS; the invoice was neither finalized nor sent/);
+    expect(fake.store.invoice.get(inv.id)!.status).toBe('draft');
+    const receipt = await limited.call('create_payment_intent', { amount: 100, currency: 'eur', receipt_email: 'someone@else.example' });
+    expect(textOf(receipt)).toMatch(/not allowed by STRIPE_ALLOWED_RECIPIENTS; no payment was created/);
+    const okInv = fake.addInvoice({ customer, status: 'draft', customer_email: 'ap@client.example', collection_method: 'send_invoice', total: 1000 });
+    expect(await limited.ok('finalize_invoice', { invoice_id: okInv.id, send: true })).toMatchObject({ sent: true, invoice: { status: 'open' } });
+    await limited.close();
   });
 
   it('cancel_subscription at period end, resume, then immediately; cancel_payment_intent; get_balance', async () => {

@@ -1,6 +1,6 @@
 // Billing: invoices, subscriptions and the prices they are made of.
 import { z } from 'zod';
-import { annotations, ToolError } from '@bizmcp/core';
+import { annotations, assertAllowed, ToolError } from '@bizmcp/core';
 import { invoiceOut, invoiceSchema, metadataInput, subscriptionOut, subscriptionSchema, writeInput, writeMeta } from '../format.js';
 import { listInput, listOutput, listParams, pageOf } from '../paging.js';
 import { checkAmount, idempotencyKey, piiView, type StripeObject } from '../stripe.js';
@@ -254,6 +254,11 @@ export const finalizeInvoice = tool({
     const id = args.invoice_id;
     const resource = { kind: 'invoice', id };
     let inv = (await api.call(ctx, (s, o) => s.invoices.retrieve(id, {}, o), { resource })).value as StripeObject;
+    // Who the invoice would be emailed to is checked before anything changes.
+    if (args.send && config.recipients) {
+      if (!inv.customer_email) throw new ToolError(`Invoice ${id} has no customer email to check against STRIPE_ALLOWED_RECIPIENTS; nothing was done.`, { code: 'access_denied' });
+      assertAllowed(config.recipients, String(inv.customer_email), { field: 'send', outcome: 'the invoice was neither finalized nor sent' });
+    }
     if (inv.status === 'draft') {
       checkAmount(config, inv.total ?? inv.amount_due ?? 0, inv.currency, 'An invoice');
       inv = (

@@ -1,7 +1,7 @@
 // Money in and out: payment intents (capped, idempotent) and refunds (never above what is
 // refundable). Both carry core's outcome-unknown guard on top of Stripe's idempotency keys.
 import { z } from 'zod';
-import { annotations, ToolError } from '@bizmcp/core';
+import { annotations, assertAllowed, ToolError } from '@bizmcp/core';
 import { chargeOut, chargeSchema, metadataInput, paymentIntentOut, paymentIntentSchema, refundOut, refundSchema, writeInput, writeMeta } from '../format.js';
 import { listInput, listOutput, listParams, pageOf } from '../paging.js';
 import { checkAmount, formatAmount, idempotencyKey, piiView, type StripeObject } from '../stripe.js';
@@ -60,6 +60,7 @@ export const createPaymentIntent = tool({
     if (args.payment_method_id && !args.customer_id)
       throw new ToolError('payment_method_id needs customer_id (the customer the payment method is saved on).', { code: 'invalid_argument', details: { field: 'customer_id' } });
     checkAmount(config, args.amount, args.currency, 'A payment');
+    if (args.receipt_email && config.recipients) assertAllowed(config.recipients, args.receipt_email, { field: 'receipt_email', outcome: 'no payment was created' });
     const params: Record<string, unknown> = {
       amount: args.amount,
       currency: args.currency,
