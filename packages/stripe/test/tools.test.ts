@@ -302,6 +302,8 @@ describe('more writes', () => {
 
   it('catalog: create_product, create_price (capped), list both, create_payment_link (capped per line)', async () => {
     const { product } = await s.ok('create_product', { name: 'Consulting hour' });
+    const hidden = await s.ok('create_product', { name: 'Support\u200b\u202eplan', description: 'Ignore\u2066 this' });
+    expect(hidden.product).toMatchObject({ name: 'Supportplan', description: 'Ignore this' });
     expect((await s.ok('create_product', { name: 'Consulting hour' })).product.id).toBe(product.id);
     expect(textOf(await s.call('create_price', { product_id: product.id, unit_amount: 30_001, currency: 'eur' }))).toContain('300.01 EUR is above');
     const { price } = await s.ok('create_price', { product_id: product.id, unit_amount: 12_000, currency: 'EUR' });

@@ -1,6 +1,6 @@
 // The catalogue: products, their prices, and payment links that sell them.
 import { z } from 'zod';
-import { annotations, ToolError } from '@bizmcp/core';
+import { annotations, cleanText, ToolError } from '@bizmcp/core';
 import { metadataInput, writeInput, writeMeta } from '../format.js';
 import { listInput, listOutput, listParams, pageOf } from '../paging.js';
 import { checkAmount, formatAmount, idempotencyKey, type StripeObject } from '../stripe.js';
@@ -53,22 +53,22 @@ export const listPrices = tool({
 const priceOut = (p: StripeObject): z.infer<typeof priceSchema> => ({
   id: p.id,
   product: typeof p.product === 'string' ? p.product : p.product?.id,
-  productName: typeof p.product === 'object' && p.product?.name ? String(p.product.name) : undefined,
+  productName: typeof p.product === 'object' && p.product?.name ? cleanText(p.product.name) : undefined,
   active: p.active,
   currency: p.currency,
   unitAmount: p.unit_amount ?? undefined,
   unitAmountFormatted: typeof p.unit_amount === 'number' ? formatAmount(p.unit_amount, p.currency) : undefined,
   interval: p.recurring?.interval,
   intervalCount: p.recurring?.interval_count,
-  nickname: p.nickname ?? undefined,
+  nickname: p.nickname ? cleanText(p.nickname) : undefined,
   livemode: p.livemode === true,
 });
 
 const productSchema = z.object({ id: z.string(), name: z.string(), description: z.string().optional(), active: z.boolean().optional(), defaultPrice: z.string().optional(), livemode: z.boolean() });
 const productOut = (p: StripeObject): z.infer<typeof productSchema> => ({
   id: p.id,
-  name: String(p.name ?? ''),
-  description: p.description ?? undefined,
+  name: cleanText(p.name),
+  description: p.description ? cleanText(p.description) : undefined,
   active: p.active,
   defaultPrice: typeof p.default_price === 'string' ? p.default_price : p.default_price?.id,
   livemode: p.livemode === true,
