@@ -521,8 +521,9 @@ function serialize(root: AnyNode): string {
       continue;
     }
     if (item.type === 'text') {
-      const parent = item.parent as Element | null;
-      out.push(parent && parent.type !== 'root' && RAW.has(parent.name?.toLowerCase()) ? (item as Text).data : escapeText((item as Text).data));
+      const parent = item.parent;
+      const raw = parent !== null && parent.type !== 'root' && RAW.has(((parent as Element).name ?? '').toLowerCase());
+      out.push(raw ? (item as Text).data : escapeText((item as Text).data));
       continue;
     }
     if (item.type === 'tag' || item.type === 'script' || item.type === 'style') {
