@@ -81,23 +81,31 @@ export function createLogHub(opts: { name: string; level?: string; stream?: Out 
       let mcpLevel = Infinity; // nothing is forwarded until the client sets a level
       let open = true;
       const key = {};
-      const sessionLogger = makeLogger(
-        opts.name,
-        stderrLevel,
-        {
-          write(line: string) {
-            const level = levelOf(line);
-            if (level >= stderrLevel) out.write(line);
-            if (open && level >= mcpLevel) forward(line, level, sink);
+      // Until the client asks for log notifications, its records only go to stderr: a cheap child
+      // of the server logger (most HTTP sessions never ask). Its own logger is made on request.
+      let plain: Logger | undefined;
+      let own: Logger | undefined;
+      const makeOwn = () =>
+        makeLogger(
+          opts.name,
+          stderrLevel,
+          {
+            write(line: string) {
+              const level = levelOf(line);
+              if (level >= stderrLevel) out.write(line);
+              if (open && level >= mcpLevel) forward(line, level, sink);
+            },
           },
-        },
-        bindings,
-      );
+          bindings,
+        );
       return {
-        logger: sessionLogger,
+        get logger() {
+          return own ?? (plain ??= bindings ? logger.child(bindings) : logger);
+        },
         setMcpLevel(level) {
           mcpLevel = MCP_TO_PINO[level];
-          sessionLogger.level = levelName(Math.min(stderrLevel, mcpLevel));
+          own ??= makeOwn();
+          own.level = levelName(Math.min(stderrLevel, mcpLevel));
           if (serverLogs) {
             serverSinks.set(key, { sink, level: mcpLevel });
             applyServerLevel();
