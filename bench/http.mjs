@@ -87,7 +87,7 @@ async function load() {
   ];
   for (const s of servers) {
     s.cpu = [];
-    await Promise.all(Array.from({ length: CLIENTS }, () => client(s.srv.url, 20))); // warm-up
+    await Promise.all(Array.from({ length: CLIENTS }, () => client(s.srv.url, CALLS))); // warm-up: one discarded round (JIT)
   }
   for (let r = 0; r < ROUNDS; r++) {
     for (const s of servers) {
