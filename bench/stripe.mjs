@@ -3,6 +3,10 @@
 // `stripe` SDK, both against one local Stripe-shaped HTTP server; then identical
 // create_payment_intent calls, which must create one payment intent and replay it. The local
 // server is the demo's Stripe stand-in (packages/stripe/demo.mjs).
+// Also: start-up to the initialize answer against core's echo server in the same run (spawned in
+// alternation, so both see the same machine load), and the size of tools/list for the default
+// toolsets in tokens, approximated as characters / 4 of the JSON the server sends (no tokenizer:
+// a model's own count differs by some 10 to 20 %), total and per tool.
 // No peer: @stripe/mcp (npm) is a proxy to Stripe's hosted MCP endpoint, which a local bench
 // cannot reach, and @stripe/agent-toolkit is a library without a stdio server of its own.
 import { join } from 'node:path';
@@ -25,6 +29,33 @@ const env = {
 const bin = join(root, 'packages/stripe/dist/index.js');
 
 const boot = await startup(() => new RawServer(process.execPath, [bin], env));
+
+// Start-up against core's echo server: alternated, median of ROUNDS each.
+const echoBin = join(root, 'packages/core/dist/echo-server.js');
+const ROUNDS = Number(process.env.BENCH_STARTUP_ROUNDS ?? 9);
+const echoMs = [];
+const stripeMs = [];
+for (let i = 0; i < ROUNDS; i++) {
+  for (const [make, into] of [
+    [() => new RawServer(process.execPath, [echoBin], { LOG_LEVEL: 'warn' }), echoMs],
+    [() => new RawServer(process.execPath, [bin], env), stripeMs],
+  ]) {
+    const srv = make();
+    into.push(await srv.start());
+    await srv.stop();
+  }
+}
+const echoBoot = median(echoMs);
+const stripeBoot = median(stripeMs);
+
+// tools/list with the default toolsets: characters / 4 as the token estimate.
+const tokens = (v) => Math.round(JSON.stringify(v).length / 4);
+const lister = new RawServer(process.execPath, [bin], env);
+await lister.start();
+const listed = await lister.request('tools/list', {});
+await lister.stop();
+const perTool = listed.tools.map((t) => ({ tool: t.name, tokens: tokens(t) })).sort((a, b) => b.tokens - a.tokens);
+const listTokens = tokens(listed);
 
 const sdk = new Stripe(env.STRIPE_SECRET_KEY, { host: '127.0.0.1', port, protocol: 'http', maxNetworkRetries: 0, telemetry: false });
 async function direct(n) {
@@ -80,3 +111,18 @@ console.log(
   ),
 );
 console.log(`\nadded per call by the MCP server: ${(mm - dm).toFixed(3)} ms (${(mm / dm).toFixed(2)}x the direct SDK call)`);
+
+console.log(`\nStart-up to the initialize answer, alternated with core's echo server (median of ${ROUNDS} each)\n`);
+console.log(
+  table(
+    [
+      { server: 'core echo server (packages/core/dist/echo-server.js)', 'start-up': `${fmt(echoBoot)} ms` },
+      { server: 'bizmcp-stripe', 'start-up': `${fmt(stripeBoot)} ms` },
+    ],
+    ['server', 'start-up'],
+  ),
+);
+console.log(`\nbizmcp-stripe / echo: ${(stripeBoot / echoBoot).toFixed(2)}x (issue 13 asks for at most 1.2x)`);
+
+console.log(`\ntools/list, default toolsets: ${listed.tools.length} tools, ${JSON.stringify(listed).length} characters, about ${listTokens} tokens (characters / 4, an estimate)\n`);
+console.log(table(perTool, ['tool', 'tokens']));

@@ -274,3 +274,134 @@ export const writeInput = {
       'Leave empty to make a repeat of the same call (same arguments) return the first result instead of acting twice (for 24 hours). Pass a new value only when you really want a second, identical operation.',
     ),
 };
+
+export const balanceTransactionSchema = z.object({
+  id: z.string(),
+  type: z.string().describe('charge, refund, payout, stripe_fee, adjustment, dispute, …'),
+  reportingCategory: z.string().optional(),
+  amount: z.number().describe('Gross, in the smallest unit (negative: money out).'),
+  fee: z.number().optional(),
+  net: z.number().optional(),
+  currency: z.string(),
+  amountFormatted: z.string().optional(),
+  netFormatted: z.string().optional(),
+  status: z.string().optional().describe('available or pending.'),
+  source: z.string().optional().describe('The object that moved the money (ch_…, re_…, po_…).'),
+  description: z.string().optional(),
+  availableOn: z.string().optional(),
+  created: z.string().optional(),
+});
+
+export function balanceTransactionOut(t: StripeObject): z.infer<typeof balanceTransactionSchema> {
+  return {
+    id: t.id,
+    type: t.type,
+    reportingCategory: t.reporting_category ?? undefined,
+    amount: t.amount,
+    fee: int(t.fee),
+    net: int(t.net),
+    currency: t.currency,
+    amountFormatted: money(t.amount, t.currency),
+    netFormatted: money(t.net, t.currency),
+    status: t.status ?? undefined,
+    source: idOf(t.source),
+    description: text(t.description),
+    availableOn: iso(t.available_on),
+    created: iso(t.created),
+  };
+}
+
+export const disputeSchema = z.object({
+  id: z.string(),
+  amount: z.number(),
+  amountFormatted: z.string().optional(),
+  currency: z.string(),
+  status: z.string().describe('warning_needs_response, warning_under_review, warning_closed, needs_response, under_review, won or lost.'),
+  reason: z.string().optional().describe('fraudulent, duplicate, product_not_received, general, …'),
+  charge: z.string().optional(),
+  paymentIntent: z.string().optional(),
+  evidenceDueBy: z.string().optional().describe('Last moment to submit evidence (in the Dashboard).'),
+  chargeRefundable: z.boolean().optional(),
+  created: z.string().optional(),
+  livemode: z.boolean(),
+});
+
+export function disputeOut(d: StripeObject): z.infer<typeof disputeSchema> {
+  return {
+    id: d.id,
+    amount: d.amount,
+    amountFormatted: money(d.amount, d.currency),
+    currency: d.currency,
+    status: d.status,
+    reason: d.reason ?? undefined,
+    charge: idOf(d.charge),
+    paymentIntent: idOf(d.payment_intent),
+    evidenceDueBy: iso(d.evidence_details?.due_by),
+    chargeRefundable: typeof d.is_charge_refundable === 'boolean' ? d.is_charge_refundable : undefined,
+    created: iso(d.created),
+    livemode: d.livemode === true,
+  };
+}
+
+export const couponSchema = z.object({
+  id: z.string(),
+  name: z.string().optional(),
+  percentOff: z.number().optional(),
+  amountOff: z.number().optional().describe('In the smallest unit of currency.'),
+  amountOffFormatted: z.string().optional(),
+  currency: z.string().optional(),
+  duration: z.string().describe('once, repeating (for durationInMonths) or forever.'),
+  durationInMonths: z.number().optional(),
+  maxRedemptions: z.number().optional(),
+  timesRedeemed: z.number().optional(),
+  redeemBy: z.string().optional(),
+  valid: z.boolean().optional(),
+  livemode: z.boolean(),
+});
+
+export function couponOut(c: StripeObject): z.infer<typeof couponSchema> {
+  return {
+    id: c.id,
+    name: text(c.name),
+    percentOff: typeof c.percent_off === 'number' ? c.percent_off : undefined,
+    amountOff: int(c.amount_off),
+    amountOffFormatted: money(c.amount_off, c.currency),
+    currency: c.currency ?? undefined,
+    duration: c.duration,
+    durationInMonths: c.duration === 'repeating' ? int(c.duration_in_months) : undefined,
+    maxRedemptions: int(c.max_redemptions),
+    timesRedeemed: int(c.times_redeemed),
+    redeemBy: iso(c.redeem_by),
+    valid: typeof c.valid === 'boolean' ? c.valid : undefined,
+    livemode: c.livemode === true,
+  };
+}
+
+export const accountSchema = z.object({
+  id: z.string(),
+  businessName: z.string().optional(),
+  email: z.string().optional(),
+  country: z.string().optional(),
+  defaultCurrency: z.string().optional(),
+  type: z.string().optional().describe('standard, express or custom (Connect).'),
+  chargesEnabled: z.boolean().optional(),
+  payoutsEnabled: z.boolean().optional(),
+  detailsSubmitted: z.boolean().optional(),
+  requirementsDue: z.array(z.string()).optional().describe('Information Stripe needs now (currently_due) before charges or payouts are restricted.'),
+});
+
+export function accountOut(a: StripeObject, pii: Pii): z.infer<typeof accountSchema> {
+  const due: unknown = a.requirements?.currently_due;
+  return {
+    id: a.id,
+    businessName: text(a.settings?.dashboard?.display_name) ?? text(a.business_profile?.name),
+    email: pii.email(a.email),
+    country: a.country ?? undefined,
+    defaultCurrency: a.default_currency ?? undefined,
+    type: a.type ?? undefined,
+    chargesEnabled: typeof a.charges_enabled === 'boolean' ? a.charges_enabled : undefined,
+    payoutsEnabled: typeof a.payouts_enabled === 'boolean' ? a.payouts_enabled : undefined,
+    detailsSubmitted: typeof a.details_submitted === 'boolean' ? a.details_submitted : undefined,
+    requirementsDue: Array.isArray(due) ? due.filter((x): x is string => typeof x === 'string').slice(0, 50) : undefined,
+  };
+}

@@ -22,10 +22,13 @@ export default defineServer<StripeConfig, StripeState>({
   parseConfig: (args) => parseStripeConfig(args),
   toolsets: {
     customers: { description: 'Create, find, read and update customers (restricted key: Customers write, or read for the read tools).' },
-    payments: { description: 'Payment intents, charges, refunds and the balance (restricted key: PaymentIntents and Refunds write, Charges and Balance read; read only for the read tools).' },
+    payments: {
+      description:
+        'Payment intents, charges, refunds, disputes, the balance and its transactions, and the account (restricted key: PaymentIntents and Refunds write; Charges, Disputes, Balance, Balance transactions and Account read; read only for the read tools).',
+    },
     billing: {
       description:
-        'Invoices and subscriptions: list, draft, finalize and send invoices; create and cancel subscriptions (restricted key: Invoices, Invoice items and Subscriptions write, Prices read; read for the read tools).',
+        'Invoices, subscriptions and coupons: list, draft, add lines to, finalize, send and void invoices; create, read and cancel subscriptions; create coupons (restricted key: Invoices, Invoice items, Subscriptions and Coupons write, Prices read; read for the read tools).',
     },
     catalog: { description: 'Products, prices and payment links (restricted key: Products, Prices and Payment Links write; read for the read tools).' },
   },

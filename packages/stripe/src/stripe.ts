@@ -38,7 +38,7 @@ export const stripeEnv = {
   }),
   STRIPE_ALLOWED_RECIPIENTS: envString({
     description:
-      'Who Stripe may email for this server (finalize_invoice with send, receipt_email of a payment): comma-separated addresses, @domain and @*.domain entries, or *. Unset: any customer address.',
+      'Who Stripe may email for this server (finalize_invoice with send, send_invoice, receipt_email of a payment): comma-separated addresses, @domain and @*.domain entries, or *. Unset: any customer address.',
     example: '@example.com,billing@client.com',
   }),
   STRIPE_SHOW_PII: envBool({ description: 'Show customer names, emails, phone numbers and addresses unmasked in results (masked by default).' }),
@@ -290,13 +290,24 @@ export class StripeApi {
         idempotent: !opts.write || Boolean(opts.idempotencyKey),
         signal: ctx.signal,
         deadline: ctx.deadline,
-        mapError: (e) => toUpstreamToolError(e, stripeFailure, ctxUp),
+        mapError: (e) => toUpstreamToolError(e, stripeFailureNamingParam, ctxUp),
         onRetry: ({ attempt, delayMs, error }) => this.log.warn({ attempt, delayMs, code: error.code }, 'Stripe call retried'),
       },
     );
     const last = (value as { lastResponse?: { headers?: Record<string, string>; requestId?: string } }).lastResponse;
     return { value, replayed: last?.headers?.['idempotent-replayed'] === 'true', requestId: last?.requestId };
   }
+}
+
+/**
+ * Core's Stripe mapping, with the parameter Stripe names (`param`) said in the hint of a rejected
+ * request, where the model reads it (core keeps it in the error details only).
+ */
+function stripeFailureNamingParam(err: unknown, ctx: UpstreamContext): ReturnType<typeof stripeFailure> {
+  const f = stripeFailure(err, ctx);
+  const param = f.extra?.param;
+  if (typeof param === 'string' && !f.hint && (f.status === 400 || f.status === 402)) return { ...f, hint: `Stripe points at its parameter ${param.slice(0, 100)}: fix that value, then call again.` };
+  return f;
 }
 
 /** Registers the key as a secret (masked wherever it could appear). */

@@ -71,6 +71,12 @@ const attempts: Attempt[] = [
     }),
     /above this server's cap/,
   ],
+  ['a coupon over the cap', 'create_coupon', () => ({ amount_off: 10_001, currency: 'eur' }), /above this server's cap/],
+  ['a coupon over the cap by upper case', 'create_coupon', () => ({ amount_off: 10_001, currency: 'EUR', duration: 'forever' }), /above this server's cap/],
+  ['an invoice line over the cap', 'add_invoice_item', () => ({ invoice_id: 'in_x', amount: 10_001, description: 'x' }), /above this server's cap|found no invoice/],
+  ['an invoice id that climbs the path', 'void_invoice', () => ({ invoice_id: 'in_1/../../v1/refunds' }), /invoice_id/],
+  ['an invoice id with a query', 'send_invoice', () => ({ invoice_id: 'in_1?expand[]=customer' }), /invoice_id/],
+  ['a transaction type that smuggles a parameter', 'list_balance_transactions', () => ({ type: 'charge&limit=100' }), /type/],
   ["metadata past Stripe's limits", 'create_customer', () => ({ metadata: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v'])) }), /metadata/],
   ['an oversized idempotency key', 'create_customer', () => ({ email: 'x@example.com', idempotency_key: 'k'.repeat(201) }), /idempotency_key/],
 ];

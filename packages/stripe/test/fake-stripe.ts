@@ -1,6 +1,7 @@
 // A stateful local Stripe for the tests: core's startFakeApi checks every request against Stripe's
 // OpenAPI contract (test/fixtures/spec3.2022-04-12.json); the handlers here keep customers,
-// payment intents, charges, refunds, prices, subscriptions and invoices in memory, answer with the
+// payment intents, charges, refunds, prices, subscriptions, invoices, coupons, disputes and balance
+// transactions (one per charge and per refund) in memory, answer with the
 // shapes of Stripe's fixtures (fixtures3.json), page like Stripe (limit, starting_after,
 // ending_before, has_more), and implement Idempotency-Key: the same key with the same parameters
 // replays the first answer (header Idempotent-Replayed: true), with other parameters it is refused.
@@ -28,6 +29,10 @@ export interface FakeStripe {
   /** Adds a price (and its product). */
   addPrice(p: { unit_amount: number | null; currency: string; interval?: 'month' | 'year' }): Obj;
   addInvoice(i: Partial<Obj>): Obj;
+  /** Opens a dispute on a charge. */
+  dispute(chargeId: string, fields?: Partial<Obj>): Obj;
+  /** The account GET /v1/account answers with. */
+  account: Obj;
   /** Makes the next request of an operation fail with this status and Stripe error. */
   failNext(operation: string, status: number, error: Obj, headers?: Record<string, string>): void;
   /** Delays the answers of an operation (ms). */
@@ -38,7 +43,7 @@ export interface FakeStripe {
 export async function startFakeStripe(): Promise<FakeStripe> {
   let seq = 0;
   let clock = 1_700_000_000;
-  const kinds = ['customer', 'payment_intent', 'charge', 'refund', 'price', 'product', 'subscription', 'invoice', 'invoiceitem', 'payment_link'];
+  const kinds = ['customer', 'payment_intent', 'charge', 'refund', 'price', 'product', 'subscription', 'invoice', 'invoiceitem', 'payment_link', 'coupon', 'dispute', 'balance_transaction'];
   const store: Record<string, Map<string, Obj>> = Object.fromEntries(kinds.map((k) => [k, new Map()]));
   const prefix: Record<string, string> = {
     customer: 'cus',
@@ -51,6 +56,9 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     invoice: 'in',
     invoiceitem: 'ii',
     payment_link: 'plink',
+    coupon: 'co',
+    dispute: 'dp',
+    balance_transaction: 'txn',
   };
   const make = (kind: string, fields: Obj): Obj => {
     const id = `${prefix[kind]}_T${String(++seq).padStart(6, '0')}`;
@@ -168,9 +176,17 @@ export async function startFakeStripe(): Promise<FakeStripe> {
         });
       charge.amount_refunded += amount;
       charge.refunded = charge.amount_refunded === charge.amount_captured;
-      return ok(
-        make('refund', { amount, currency: charge.currency, charge: charge.id, payment_intent: charge.payment_intent, reason: b.reason ?? null, metadata: b.metadata ?? {}, status: 'succeeded' }),
-      );
+      const refund = make('refund', {
+        amount,
+        currency: charge.currency,
+        charge: charge.id,
+        payment_intent: charge.payment_intent,
+        reason: b.reason ?? null,
+        metadata: b.metadata ?? {},
+        status: 'succeeded',
+      });
+      txn('refund', -amount, 0, charge.currency, refund.id, 'REFUND FOR CHARGE');
+      return ok(refund);
     },
     GetRefunds: (r) => list('refund', r.query, (x) => (!r.query.charge || x.charge === r.query.charge) && (!r.query.payment_intent || x.payment_intent === r.query.payment_intent)),
     GetPricesPrice: (r) => get('price', r.params.price),
@@ -325,6 +341,47 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       inv.sent_count = (inv.sent_count ?? 0) + 1;
       return ok(inv);
     },
+    PostInvoicesInvoiceVoid: (r) => {
+      const inv = store.invoice.get(r.params.invoice);
+      if (!inv) return notFound('invoice', r.params.invoice);
+      if (inv.status !== 'open' && inv.status !== 'uncollectible')
+        return err(400, { type: 'invalid_request_error', code: 'invoice_not_editable', message: `You can only void an open or uncollectible invoice; this one is ${inv.status}.` });
+      Object.assign(inv, { status: 'void', amount_remaining: 0 });
+      return ok(inv);
+    },
+    PostCoupons: (r) => {
+      const b = r.body;
+      if ((b.percent_off === undefined) === (b.amount_off === undefined))
+        return err(400, { type: 'invalid_request_error', param: 'percent_off', message: 'Exactly one of percent_off or amount_off is required.' });
+      if (b.amount_off !== undefined && !b.currency) return err(400, { type: 'invalid_request_error', param: 'currency', message: 'You must pass currency when passing amount_off.' });
+      return ok(
+        make('coupon', {
+          percent_off: b.percent_off === undefined ? null : Number(b.percent_off),
+          amount_off: int(b.amount_off) ?? null,
+          currency: b.currency ?? null,
+          duration: b.duration ?? 'once',
+          duration_in_months: int(b.duration_in_months) ?? null,
+          name: b.name ?? null,
+          max_redemptions: int(b.max_redemptions) ?? null,
+          redeem_by: int(b.redeem_by) ?? null,
+          times_redeemed: 0,
+          valid: true,
+          metadata: b.metadata ?? {},
+        }),
+      );
+    },
+    GetBalanceTransactions: (r) =>
+      list(
+        'balance_transaction',
+        r.query,
+        (t) =>
+          (!r.query.type || t.type === r.query.type) &&
+          (!r.query.source || t.source === r.query.source) &&
+          (!r.query.currency || t.currency === r.query.currency) &&
+          (!r.query.payout || t.payout === r.query.payout),
+      ),
+    GetDisputes: (r) => list('dispute', r.query, (d) => (!r.query.charge || d.charge === r.query.charge) && (!r.query.payment_intent || d.payment_intent === r.query.payment_intent)),
+    GetAccount: () => ok(account),
     GetSubscriptionsSubscriptionExposedId: (r) => get('subscription', r.params.subscription_exposed_id),
     PostSubscriptionsSubscriptionExposedId: (r) => {
       const sub = store.subscription.get(r.params.subscription_exposed_id);
@@ -355,7 +412,43 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       billing_details: { ...clone(FIXTURES.charge.billing_details), name: 'Ada Lovelace', email: 'ada@example.com' },
     });
     Object.assign(pi, { status: 'succeeded', amount_received: pi.amount, latest_charge: charge.id });
+    // Stripe's fee on the charge: 2.9 % + 30 of the smallest unit (the figure only has to be there).
+    const fee = Math.round(pi.amount * 0.029) + 30;
+    charge.balance_transaction = txn('charge', pi.amount, fee, pi.currency, charge.id, pi.description ?? 'Payment').id;
     return charge;
+  };
+
+  /** A balance transaction: gross amount, fee, net, pending until settled. */
+  const txn = (type: string, amount: number, fee: number, currency: string, source: string, description: string) => {
+    const t = make('balance_transaction', {
+      type,
+      reporting_category: type,
+      amount,
+      fee,
+      net: amount - fee,
+      currency,
+      source,
+      description,
+      status: 'pending',
+      available_on: clock + 2 * 86400,
+      fee_details: fee ? [{ amount: fee, currency, type: 'stripe_fee', description: 'Stripe processing fees', application: null }] : [],
+    });
+    delete t.livemode;
+    delete t.metadata;
+    return t;
+  };
+
+  const account: Obj = {
+    ...clone(FIXTURES.account),
+    id: 'acct_TFake000001',
+    email: 'owner@shop.example',
+    country: 'FR',
+    default_currency: 'eur',
+    charges_enabled: true,
+    payouts_enabled: false,
+    details_submitted: true,
+    settings: { ...clone(FIXTURES.account.settings), dashboard: { display_name: 'Shop\u200b Example', timezone: 'Europe/Paris' } },
+    requirements: { ...clone(FIXTURES.account.requirements), currently_due: ['external_account'] },
   };
 
   // Every handler behind the same wrapper: injected failures, delays and idempotency keys.
@@ -412,6 +505,25 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       });
     },
     addInvoice: (i) => make('invoice', { status: 'open', currency: 'eur', total: 1000, customer: null, subscription: null, ...i }),
+    dispute(chargeId, fields = {}) {
+      const charge = store.charge.get(chargeId);
+      if (!charge) throw new Error(`no charge ${chargeId}`);
+      const d = make('dispute', {
+        amount: charge.amount,
+        currency: charge.currency,
+        charge: charge.id,
+        payment_intent: charge.payment_intent,
+        status: 'needs_response',
+        reason: 'fraudulent',
+        is_charge_refundable: false,
+        evidence_details: { ...clone(FIXTURES.dispute.evidence_details), due_by: clock + 7 * 86400 },
+        ...fields,
+      });
+      charge.disputed = true;
+      txn('adjustment', -charge.amount, 1500, charge.currency, d.id, `Chargeback withdrawal for ${charge.id}`);
+      return d;
+    },
+    account,
     failNext(operation, status, error, headers) {
       failures.set(operation, { status, error, headers });
     },

@@ -2,9 +2,25 @@
 // refundable). Both carry core's outcome-unknown guard on top of Stripe's idempotency keys.
 import { z } from 'zod';
 import { annotations, assertAllowed, ToolError } from '@bizmcp/core';
-import { chargeOut, chargeSchema, metadataInput, paymentIntentOut, paymentIntentSchema, refundOut, refundSchema, writeInput, writeMeta } from '../format.js';
+import {
+  accountOut,
+  accountSchema,
+  balanceTransactionOut,
+  balanceTransactionSchema,
+  chargeOut,
+  chargeSchema,
+  disputeOut,
+  disputeSchema,
+  metadataInput,
+  paymentIntentOut,
+  paymentIntentSchema,
+  refundOut,
+  refundSchema,
+  writeInput,
+  writeMeta,
+} from '../format.js';
 import { listInput, listOutput, listParams, pageOf } from '../paging.js';
-import { checkAmount, formatAmount, idempotencyKey, piiView, type StripeObject } from '../stripe.js';
+import { checkAmount, formatAmount, idempotencyKey, isLiveKey, piiView, type StripeObject } from '../stripe.js';
 import { tool } from '../state.js';
 import { customerId } from './customers.js';
 
@@ -261,4 +277,95 @@ export const getBalance = tool({
   },
 });
 
-export const paymentTools = [createPaymentIntent, refundPayment, cancelPaymentIntent, listPaymentIntents, getPaymentIntent, listCharges, listRefunds, getBalance];
+export const listBalanceTransactions = tool({
+  name: 'list_balance_transactions',
+  toolset: 'payments',
+  title: 'List balance transactions',
+  description:
+    'Movements of the account balance, newest first: charges, refunds, Stripe fees, payouts, disputes and adjustments, each with gross amount, fee and net (smallest unit, negative for money out), status (pending or available) and the object that caused it (source: ch_…, re_…, po_…). Filter by type, by payout (what a payout was made of), by source or by currency. Pages with cursor.',
+  input: z.object({
+    type: z
+      .string()
+      .regex(/^[a-z_]{3,40}$/, 'a transaction type such as charge, refund, payout, stripe_fee, adjustment')
+      .optional()
+      .describe('Only this type: charge, refund, payout, stripe_fee, adjustment, dispute, payment, …'),
+    payout_id: z
+      .string()
+      .regex(/^po_[A-Za-z0-9]+$/, 'a payout id starts with po_')
+      .optional()
+      .describe('Only the transactions settled by this payout (po_…).'),
+    source_id: z
+      .string()
+      .regex(/^[a-z]{2,5}_[A-Za-z0-9]+$/, 'an object id such as ch_… or re_…')
+      .optional()
+      .describe('Only the transactions of this object (ch_…, re_…, …).'),
+    currency: currency.optional(),
+    ...listInput('balance transactions'),
+  }),
+  output: z.object({ transactions: z.array(balanceTransactionSchema), ...listOutput, livemode: z.boolean() }),
+  annotations: annotations.read({ openWorld: true }),
+  run: async (args, ctx) => {
+    const params = listParams(args);
+    const filter = {
+      ...(args.type ? { type: args.type } : {}),
+      ...(args.payout_id ? { payout: args.payout_id } : {}),
+      ...(args.source_id ? { source: args.source_id } : {}),
+      ...(args.currency ? { currency: args.currency } : {}),
+    };
+    const r = await ctx.state.api.call(ctx, (s, o) => s.balanceTransactions.list({ ...params, ...filter }, o));
+    // Balance transactions carry no livemode of their own: the key's mode is theirs.
+    return { transactions: r.value.data.map(balanceTransactionOut), ...pageOf(r.value, params), livemode: liveKey(ctx.state.config.secretKey) };
+  },
+});
+
+export const listDisputes = tool({
+  name: 'list_disputes',
+  toolset: 'payments',
+  title: 'List disputes',
+  description:
+    'Disputes (chargebacks and inquiries), newest first, of a charge, of a payment intent or of the account: amount, status (needs_response, under_review, won, lost, …), reason and the deadline for evidence. Evidence is submitted in the Dashboard. Pages with cursor.',
+  input: z.object({ charge_id: chargeId.optional(), payment_intent_id: paymentIntentId.optional(), ...listInput('disputes') }),
+  output: z.object({ disputes: z.array(disputeSchema), ...listOutput }),
+  annotations: annotations.read({ openWorld: true }),
+  run: async (args, ctx) => {
+    const params = listParams(args);
+    const filter = { ...(args.charge_id ? { charge: args.charge_id } : {}), ...(args.payment_intent_id ? { payment_intent: args.payment_intent_id } : {}) };
+    const r = await ctx.state.api.call(ctx, (s, o) => s.disputes.list({ ...params, ...filter }, o));
+    return { disputes: r.value.data.map(disputeOut), ...pageOf(r.value, params) };
+  },
+});
+
+const liveKey = (key: string | undefined) => Boolean(key && isLiveKey(key));
+
+export const getAccount = tool({
+  name: 'get_account',
+  toolset: 'payments',
+  title: 'Get the Stripe account',
+  description:
+    "The Stripe account this server's key belongs to: id, business name, country, default currency, whether charges and payouts are enabled, what Stripe still needs (requirementsDue), and the API version the server pins. The account email is masked unless the server shows personal data.",
+  input: z.object({}),
+  output: z.object({ account: accountSchema, apiVersion: z.string().describe("The Stripe API version this server's requests use (pinned by the SDK)."), livemode: z.boolean() }),
+  annotations: annotations.read({ openWorld: true }),
+  run: async (_args, ctx) => {
+    let apiVersion = '';
+    const r = await ctx.state.api.call(ctx, (s, o) => {
+      apiVersion = String(s.getApiField('version') ?? '');
+      return s.accounts.retrieveCurrent({}, o);
+    });
+    return { account: accountOut(r.value, piiView(ctx.state.config.showPii)), apiVersion, livemode: liveKey(ctx.state.config.secretKey) };
+  },
+});
+
+export const paymentTools = [
+  createPaymentIntent,
+  refundPayment,
+  cancelPaymentIntent,
+  listPaymentIntents,
+  getPaymentIntent,
+  listCharges,
+  listRefunds,
+  getBalance,
+  listBalanceTransactions,
+  listDisputes,
+  getAccount,
+];
