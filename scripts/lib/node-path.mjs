@@ -97,7 +97,13 @@ export function ensureNode(env = process.env) {
 export function envFor(node, env = process.env) {
   const key = Object.keys(env).find((k) => k.toUpperCase() === 'PATH') || 'PATH';
   const rest = (env[key] || '').split(delimiter).filter((p) => p && p !== dirname(node));
-  return { ...env, [key]: [dirname(node), ...rest].join(delimiter) };
+  const out = { ...env, [key]: [dirname(node), ...rest].join(delimiter) };
+  // npm reads its global config from <prefix>/etc/npmrc, the prefix being derived from the Node
+  // running it: under the Node in .tools/ it would miss the machine's own (registry, CA file, proxy),
+  // so keep pointing npm at the system one.
+  const systemGlobal = join(dirname(dirname(process.execPath)), 'etc', 'npmrc');
+  if (node !== process.execPath && !out.npm_config_globalconfig && !out.NPM_CONFIG_GLOBALCONFIG && existsSync(systemGlobal)) out.npm_config_globalconfig = systemGlobal;
+  return out;
 }
 
 /** What a config file outside this checkout should launch: "node" resolved to an absolute path of a
