@@ -52,7 +52,13 @@ for (const row of rows) {
   await live[row.server].stop();
   row._seq = median(row._seq);
   row._pipe = median(row._pipe);
-  Object.assign(row, { 'start-up ms': fmt(row._st), 'idle RSS MB': fmt(row._rss), 'seq calls/s': fmt(row._seq, 0), 'pipelined calls/s': fmt(row._pipe, 0), 'server CPU µs/call': fmt((row._cpu * 1000) / row._calls, 0) });
+  Object.assign(row, {
+    'start-up ms': fmt(row._st),
+    'idle RSS MB': fmt(row._rss),
+    'seq calls/s': fmt(row._seq, 0),
+    'pipelined calls/s': fmt(row._pipe, 0),
+    'server CPU µs/call': fmt((row._cpu * 1000) / row._calls, 0),
+  });
 }
 console.log(`\nCore overhead (${N} calls of a trivial tool x ${ROUNDS} interleaved rounds, median; ${new Date().toISOString().slice(0, 10)}; node ${process.version})\n`);
 console.log(table(rows, ['server', 'start-up ms', 'idle RSS MB', 'seq calls/s', 'pipelined calls/s', 'server CPU µs/call']));
@@ -65,6 +71,8 @@ console.log(`server CPU per call: bizmcp / bare SDK = ${(ours._cpu / ours._calls
 console.log(`per-call time, sequential: bizmcp / bare SDK = ${(bare._seq / ours._seq).toFixed(2)}x `);
 console.log(`per-call time, pipelined:  bizmcp / bare SDK = ${(bare._pipe / ours._pipe).toFixed(2)}x`);
 if (before) {
-  console.log(`server CPU per call: bizmcp / baseline build = ${(ours._cpu / ours._calls / (before._cpu / before._calls)).toFixed(2)}x (baseline / bare SDK = ${(before._cpu / before._calls / (bare._cpu / bare._calls)).toFixed(2)}x)`);
+  console.log(
+    `server CPU per call: bizmcp / baseline build = ${(ours._cpu / ours._calls / (before._cpu / before._calls)).toFixed(2)}x (baseline / bare SDK = ${(before._cpu / before._calls / (bare._cpu / bare._calls)).toFixed(2)}x)`,
+  );
   console.log(`per-call time, sequential: bizmcp / baseline build = ${(before._seq / ours._seq).toFixed(2)}x; pipelined: ${(before._pipe / ours._pipe).toFixed(2)}x`);
 }

@@ -19,7 +19,9 @@ const have = await admin.query("SELECT to_regclass('bizmcp_bench.big') IS NOT NU
 if (!have.rows[0].ok) {
   console.log('creating bizmcp_bench.big (1 000 000 rows)…');
   await admin.query('CREATE SCHEMA IF NOT EXISTS bizmcp_bench');
-  await admin.query(`CREATE TABLE bizmcp_bench.big AS SELECT g AS id, 'customer ' || g AS name, (g % 1000) * 1.25 AS amount, now() - (g || ' minutes')::interval AS created FROM generate_series(1, 1000000) g`);
+  await admin.query(
+    `CREATE TABLE bizmcp_bench.big AS SELECT g AS id, 'customer ' || g AS name, (g % 1000) * 1.25 AS amount, now() - (g || ' minutes')::interval AS created FROM generate_series(1, 1000000) g`,
+  );
   await admin.query('ANALYZE bizmcp_bench.big');
 }
 await admin.end();
@@ -47,7 +49,14 @@ for (const [name, m] of Object.entries(make)) {
     const peak = s.peakRssMb();
     const text = r.content?.[0]?.text ?? '';
     const returned = r.structuredContent?.rowCount ?? (text.startsWith('[') ? JSON.parse(text).length : '?');
-    Object.assign(row, { 'SELECT * big: ms': fmt(ms, 0), 'rows returned': returned, 'RSS growth MB': fmt(peak - base, 0), 'response kB': fmt(JSON.stringify(r).length / 1024, 0), _ms: ms, _grow: peak - base });
+    Object.assign(row, {
+      'SELECT * big: ms': fmt(ms, 0),
+      'rows returned': returned,
+      'RSS growth MB': fmt(peak - base, 0),
+      'response kB': fmt(JSON.stringify(r).length / 1024, 0),
+      _ms: ms,
+      _grow: peak - base,
+    });
     await s.stop();
   }
   rows.push(row);
@@ -57,5 +66,7 @@ rmSync(dataDir, { recursive: true, force: true });
 console.log(`\nDatabase (${new Date().toISOString().slice(0, 10)}, ${process.version}, PostgreSQL service on 127.0.0.1, 1 000 000-row table)\n`);
 console.log(table(rows, ['server', 'start-up ms', 'idle RSS MB', 'SELECT * big: ms', 'rows returned', 'RSS growth MB', 'response kB']));
 const [url, lite, r] = rows;
-console.log(`\nfirst page: ${url._ms.toFixed(0)} ms (target < 150), RSS growth ${url._grow.toFixed(0)} MB (target < 50); the reference loads every row: ${r._ms.toFixed(0)} ms, +${r._grow.toFixed(0)} MB`);
+console.log(
+  `\nfirst page: ${url._ms.toFixed(0)} ms (target < 150), RSS growth ${url._grow.toFixed(0)} MB (target < 50); the reference loads every row: ${r._ms.toFixed(0)} ms, +${r._grow.toFixed(0)} MB`,
+);
 console.log(`start-up vs reference: URL ${(url._st / r._st).toFixed(2)}x, PGlite ${(lite._st / r._st).toFixed(2)}x (target <= 0.6)`);

@@ -67,7 +67,10 @@ try {
     const lock = await c.getMailboxLock('INBOX', { readOnly: true });
     try {
       await c.noop();
-      const uids = (await c.search(criteria, { uid: true })).filter((u) => u < beforeUid).sort((a, b) => b - a).slice(0, limit);
+      const uids = (await c.search(criteria, { uid: true }))
+        .filter((u) => u < beforeUid)
+        .sort((a, b) => b - a)
+        .slice(0, limit);
       const q = { uid: true, flags: true, envelope: true, bodyStructure: true, size: true, internalDate: true, ...(withSource ? { source: { maxLength: 16384 } } : {}) };
       const out = [];
       for await (const m of c.fetch(uids, q, { uid: true })) out.push(m);
@@ -93,7 +96,7 @@ try {
 
   const rows = [];
   for (const k of cases) {
-    for (let i = 0; i < 3; i++) (await k.mcp(), await k.floor()); // warm-up
+    for (let i = 0; i < 3; i++) await k.mcp(), await k.floor(); // warm-up
     const a = [];
     const b = [];
     for (let i = 0; i < RUNS; i++) {
@@ -109,7 +112,9 @@ try {
   const date = new Date().toISOString().slice(0, 10);
   console.log(`Email latency on a ${N}-message INBOX (${date}, Node ${process.version}, 2 cores, local dovecot ${'2.3'}, median of ${RUNS})\n`);
   console.log(table(rows, ['case', 'bizmcp ms', 'imapflow floor ms', 'ratio']));
-  console.log(`\nstart-up (initialize answered) ${fmt(start.ms, 0)} ms, idle RSS ${fmt(start.rssMb, 0)} MB; first read_inbox (connect + login + select) ${fmt(first.ms, 0)} ms; mailbox generated in ${fmt(prepMs, 0)} ms`);
+  console.log(
+    `\nstart-up (initialize answered) ${fmt(start.ms, 0)} ms, idle RSS ${fmt(start.rssMb, 0)} MB; first read_inbox (connect + login + select) ${fmt(first.ms, 0)} ms; mailbox generated in ${fmt(prepMs, 0)} ms`,
+  );
 } finally {
   await dovecot.stop();
 }

@@ -93,6 +93,8 @@ const r = res.reference;
 const entries = (x) => x.r.structuredContent?.entries ?? 'all';
 console.log(`\nstart-up ratio ${(o.st.ms / r.st.ms).toFixed(2)}x (target <= 0.6), idle RSS ratio ${(o.st.rssMb / r.st.rssMb).toFixed(2)}x (target <= 0.9)`);
 console.log(`get_file_info throughput: sequential ${(o.seq / r.seq).toFixed(2)}x, pipelined ${(o.pipe / r.pipe).toFixed(2)}x (target >= 1.5)`);
-console.log(`search_files: ${(r.search.ms / o.search.ms).toFixed(1)}x faster (target >= 3); directory_tree: ${(r.treeRun.ms / o.treeRun.ms).toFixed(1)}x faster (ours capped at ${entries(o.treeRun)} entries, the reference returns the whole tree; ${Math.round(JSON.stringify(r.treeRun.r).length / 1024)} kB vs ${Math.round(JSON.stringify(o.treeRun.r).length / 1024)} kB)`);
+console.log(
+  `search_files: ${(r.search.ms / o.search.ms).toFixed(1)}x faster (target >= 3); directory_tree: ${(r.treeRun.ms / o.treeRun.ms).toFixed(1)}x faster (ours capped at ${entries(o.treeRun)} entries, the reference returns the whole tree; ${Math.round(JSON.stringify(r.treeRun.r).length / 1024)} kB vs ${Math.round(JSON.stringify(o.treeRun.r).length / 1024)} kB)`,
+);
 console.log(`tail: 10 lines of a 2 GB file: ours ${o.tail.ms.toFixed(1)} ms, reference ${r.tail.ms.toFixed(1)} ms`);
 console.log(`search_file_contents over 100 000 files: ${oursGrepMs.toFixed(0)} ms (${grepRes.structuredContent?.matches?.length} match) vs grep -rn ${grepMs.toFixed(0)} ms`);

@@ -45,8 +45,13 @@ server.close();
 const dm = median(d);
 const mm = median(m);
 console.log(`\nHTTP API call overhead (${new Date().toISOString().slice(0, 10)}, ${process.version}, ${N} sequential calls x 3 rounds, median)\n`);
-console.log(table([
-  { path: 'direct undici request', 'ms per call': fmt(dm, 3) },
-  { path: 'api_get through bizmcp-http-api (stdio JSON-RPC)', 'ms per call': fmt(mm, 3) },
-], ['path', 'ms per call']));
+console.log(
+  table(
+    [
+      { path: 'direct undici request', 'ms per call': fmt(dm, 3) },
+      { path: 'api_get through bizmcp-http-api (stdio JSON-RPC)', 'ms per call': fmt(mm, 3) },
+    ],
+    ['path', 'ms per call'],
+  ),
+);
 console.log(`\nadded per call: ${(mm - dm).toFixed(3)} ms (target < 2 ms); start-up ${startMs.toFixed(0)} ms`);

@@ -34,7 +34,10 @@ function startServer(bin, args, env = {}) {
     child.on('exit', (c) => reject(new Error(`server exited ${c}: ${err}`)));
   });
 }
-const procStat = (pid) => readFileSync(`/proc/${pid}/stat`, 'utf8').slice(readFileSync(`/proc/${pid}/stat`, 'utf8').lastIndexOf(')') + 2).split(' ');
+const procStat = (pid) =>
+  readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .slice(readFileSync(`/proc/${pid}/stat`, 'utf8').lastIndexOf(')') + 2)
+    .split(' ');
 const cpuMs = (pid) => {
   const f = procStat(pid);
   return (Number(f[11]) + Number(f[12])) * 10;
@@ -101,7 +104,13 @@ async function load() {
       s.rss = rssMb(pid);
     }
   }
-  const rows = servers.map((s) => ({ server: s.name, 'server CPU µs/call': fmt(median(s.cpu), 0), 'calls/s': fmt(median(s.rate), 0), 'RSS MB': fmt(s.rss), rounds: s.cpu.map((x) => x.toFixed(0)).join(' ') }));
+  const rows = servers.map((s) => ({
+    server: s.name,
+    'server CPU µs/call': fmt(median(s.cpu), 0),
+    'calls/s': fmt(median(s.rate), 0),
+    'RSS MB': fmt(s.rss),
+    rounds: s.cpu.map((x) => x.toFixed(0)).join(' '),
+  }));
   console.log(`\n--http load: ${CLIENTS} concurrent clients x ${CALLS} calls, ${ROUNDS} interleaved rounds (median); ${new Date().toISOString().slice(0, 10)}; node ${process.version}\n`);
   console.log(table(rows, ['server', 'server CPU µs/call', 'calls/s', 'RSS MB', 'rounds']));
   console.log(`\nserver CPU per call: bizmcp / bare SDK = ${(median(servers[0].cpu) / median(servers[1].cpu)).toFixed(2)}x (target <= 1.10x)`);
@@ -109,7 +118,11 @@ async function load() {
 }
 
 async function soak() {
-  const { child, url } = await startServer(echoBin, ['--http', '--port', '0', '--no-auth'], { BIZMCP_HTTP_MAX_SESSIONS: '100000', BIZMCP_HTTP_SESSION_IDLE_MS: String(IDLE_MS), ...(process.env.BENCH_HEAP_MB ? { NODE_OPTIONS: `--max-old-space-size=${process.env.BENCH_HEAP_MB}` } : {}) });
+  const { child, url } = await startServer(echoBin, ['--http', '--port', '0', '--no-auth'], {
+    BIZMCP_HTTP_MAX_SESSIONS: '100000',
+    BIZMCP_HTTP_SESSION_IDLE_MS: String(IDLE_MS),
+    ...(process.env.BENCH_HEAP_MB ? { NODE_OPTIONS: `--max-old-space-size=${process.env.BENCH_HEAP_MB}` } : {}),
+  });
   const health = async () => JSON.parse(await get(url, '/health')).sessions;
   await Promise.all(Array.from({ length: 10 }, () => client(url, 5))); // warm-up
   const settle = async () => {
@@ -143,11 +156,26 @@ async function soak() {
   console.log(`\n--http soak: sessions opened and abandoned for ${SOAK_MS / 1000} s, idle timeout ${IDLE_MS / 1000} s; ${new Date().toISOString().slice(0, 10)}; node ${process.version}\n`);
   console.log(
     table(
-      [{ opened, 'peak open': Math.max(peakOpen, atEnd), 'open after idle': left, 'RSS baseline MB': fmt(baseline), 'RSS peak MB': fmt(peakRss), 'RSS after MB': fmt(after), 'after / baseline': (after / baseline).toFixed(2) }],
+      [
+        {
+          opened,
+          'peak open': Math.max(peakOpen, atEnd),
+          'open after idle': left,
+          'RSS baseline MB': fmt(baseline),
+          'RSS peak MB': fmt(peakRss),
+          'RSS after MB': fmt(after),
+          'after / baseline': (after / baseline).toFixed(2),
+        },
+      ],
       ['opened', 'peak open', 'open after idle', 'RSS baseline MB', 'RSS peak MB', 'RSS after MB', 'after / baseline'],
     ),
   );
-  console.log(metrics.split('\n').filter((l) => l.startsWith('mcp_http_sessions')).join('\n'));
+  console.log(
+    metrics
+      .split('\n')
+      .filter((l) => l.startsWith('mcp_http_sessions'))
+      .join('\n'),
+  );
   child.kill();
 }
 

@@ -4,7 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 const names = process.argv.slice(2);
-const all = readdirSync(import.meta.dirname).filter((f) => f.endsWith('.mjs') && f !== 'run.mjs').map((f) => f.replace(/\.mjs$/, ''));
+const all = readdirSync(import.meta.dirname)
+  .filter((f) => f.endsWith('.mjs') && f !== 'run.mjs')
+  .map((f) => f.replace(/\.mjs$/, ''));
 let failed = 0;
 for (const n of names.length ? names : all) {
   console.log(`\n##### bench: ${n}`);

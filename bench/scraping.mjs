@@ -72,7 +72,12 @@ for (const p of ['/big', '/shop', '/news']) {
   const nav = await pw.call('browser_navigate', { url: `${base}${p}` }, { timeout: 120_000 });
   const snap = await pw.call('browser_snapshot', {}, { timeout: 120_000 });
   const theirs = size(nav) + size(snap);
-  rows.push({ page: p, 'bizmcp markdown tokens': Math.round(size(mine) / 4), '@playwright/mcp tokens (navigate + snapshot)': `${Math.round(theirs / 4)} (${Math.round(size(nav) / 4)} + ${Math.round(size(snap) / 4)})`, ratio: fmt(size(mine) / theirs, 2) });
+  rows.push({
+    page: p,
+    'bizmcp markdown tokens': Math.round(size(mine) / 4),
+    '@playwright/mcp tokens (navigate + snapshot)': `${Math.round(theirs / 4)} (${Math.round(size(nav) / 4)} + ${Math.round(size(snap) / 4)})`,
+    ratio: fmt(size(mine) / theirs, 2),
+  });
 }
 await pw.stop();
 await s.stop();

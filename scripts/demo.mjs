@@ -42,7 +42,10 @@ for (const pkg of packages.sort()) {
     for (const call of plan.calls ?? []) {
       const t0 = performance.now();
       const r = await client.callTool({ name: call.name, arguments: call.arguments ?? {} }, undefined, { timeout: 120_000 });
-      const text = (r.content ?? []).filter((c) => c.type === 'text').map((c) => c.text).join('\n');
+      const text = (r.content ?? [])
+        .filter((c) => c.type === 'text')
+        .map((c) => c.text)
+        .join('\n');
       const images = (r.content ?? []).filter((c) => c.type === 'image').length;
       out(`\n> ${call.name} ${JSON.stringify(call.arguments ?? {})}  [${Math.round(performance.now() - t0)} ms${r.isError ? ', error' : ''}${images ? `, ${images} image(s)` : ''}]`);
       out(clip(text, call.clip ?? 600));

@@ -136,6 +136,4 @@ for (const [file, text] of Object.entries(files)) {
   mkdirSync(join(dir, file, '..'), { recursive: true });
   writeFileSync(join(dir, file), text);
 }
-process.stderr.write(
-  `created packages/${name}\nnext: node scripts/pnpm.mjs install && npm run build && npm run docs\nthen add tools in packages/${name}/src/tools/ (docs/adding-a-server.md)\n`,
-);
+process.stderr.write(`created packages/${name}\nnext: node scripts/pnpm.mjs install && npm run build && npm run docs\nthen add tools in packages/${name}/src/tools/ (docs/adding-a-server.md)\n`);

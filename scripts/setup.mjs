@@ -37,8 +37,7 @@ function systemPackages() {
   const names = missing.map((p) => p.pkg);
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || !existsSync('/usr/bin/apt-get')) {
-    log(`missing Debian packages ${names.join(', ')} (${missing.map((p) => p.why).join('; ')}); ` +
-      `install them with: sudo apt-get install -y --no-install-recommends ${names.join(' ')}`);
+    log(`missing Debian packages ${names.join(', ')} (${missing.map((p) => p.why).join('; ')}); ` + `install them with: sudo apt-get install -y --no-install-recommends ${names.join(' ')}`);
     return;
   }
   log(`installing Debian packages: ${names.join(', ')}`);

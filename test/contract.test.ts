@@ -60,7 +60,7 @@ describe('the server contract', () => {
         }
       });
 
-      it('arguments are snake_case (the filesystem server keeps the reference server\'s names)', () => {
+      it("arguments are snake_case (the filesystem server keeps the reference server's names)", () => {
         for (const t of def.tools as ToolDef[]) {
           const props = Object.keys((toJsonSchema(t.input, 'input') as { properties?: object }).properties ?? {});
           for (const p of props) expect(p, `${def.name}.${t.name} argument`).toMatch(CAMEL_CASE_SERVERS.has(def.name) ? /^[a-z][a-zA-Z0-9_]*$/ : SNAKE);
@@ -70,7 +70,10 @@ describe('the server contract', () => {
       it('every toolset has tools and a description', () => {
         for (const [name, ts] of Object.entries(def.toolsets)) {
           expect(ts.description.length, name).toBeGreaterThan(10);
-          expect(def.tools.some((t) => t.toolset === name), `toolset ${name} has no tool`).toBe(true);
+          expect(
+            def.tools.some((t) => t.toolset === name),
+            `toolset ${name} has no tool`,
+          ).toBe(true);
         }
       });
 
@@ -92,7 +95,7 @@ describe('the server contract', () => {
         for (const t of def.tools) expect(text, `${t.name} is not in ${page}`).toContain(`### ${t.name}\n`);
       });
 
-      it('speaks to users: no tool or toolset text refers to the project\'s origins', () => {
+      it("speaks to users: no tool or toolset text refers to the project's origins", () => {
         const texts = [def.description, def.instructions ?? '', ...def.tools.flatMap((t) => [t.title, t.description]), ...Object.values(def.toolsets).map((t) => t.description)];
         for (const t of texts) expect(t, t.slice(0, 80)).not.toMatch(ORIGIN_WORDS);
       });

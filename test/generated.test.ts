@@ -10,7 +10,10 @@ const root = join(import.meta.dirname, '..');
 const update = process.env.UPDATE_GENERATED === '1';
 // every server package's definition (core's own server.ts is the runtime, not a server)
 const modules = import.meta.glob<{ default: ServerDef }>('../packages/*/src/server.ts', { eager: true });
-const servers = Object.entries(modules).filter(([file]) => !file.includes('/core/')).map(([, m]) => m.default).sort((a, b) => a.name.localeCompare(b.name));
+const servers = Object.entries(modules)
+  .filter(([file]) => !file.includes('/core/'))
+  .map(([, m]) => m.default)
+  .sort((a, b) => a.name.localeCompare(b.name));
 
 function check(path: string, want: string) {
   const have = existsSync(path) ? readFileSync(path, 'utf8') : undefined;

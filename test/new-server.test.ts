@@ -25,7 +25,8 @@ describe('scripts/new-server.mjs', () => {
 
     execFileSync(process.execPath, [join(root, 'scripts', 'new-server.mjs'), 'demo-crm', 'A demo CRM server'], { env: { ...process.env, BIZMCP_ROOT: scratch }, stdio: 'pipe' });
     const dir = join(scratch, 'packages', 'demo-crm');
-    for (const f of ['package.json', 'tsconfig.json', 'tsup.config.ts', 'src/index.ts', 'src/server.ts', 'src/state.ts', 'src/tools', 'test/e2e.test.ts', 'README.md']) expect(existsSync(join(dir, f)), f).toBe(true);
+    for (const f of ['package.json', 'tsconfig.json', 'tsup.config.ts', 'src/index.ts', 'src/server.ts', 'src/state.ts', 'src/tools', 'test/e2e.test.ts', 'README.md'])
+      expect(existsSync(join(dir, f)), f).toBe(true);
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
     expect(pkg.name).toBe('@bizmcp/demo-crm');
     expect(pkg.bin).toEqual({ 'bizmcp-demo-crm': 'dist/index.js' });

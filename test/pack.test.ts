@@ -49,7 +49,7 @@ describe('packed servers run with npx outside the workspace', () => {
       const version = npx(['--version']);
       expect(version.status, version.stderr).toBe(0);
       // npm may print its own warnings on stderr too
-      expect(version.stderr.split("\n").map((l) => l.trim())).toContain(`bizmcp-${name} ${pkg.version}`);
+      expect(version.stderr.split('\n').map((l) => l.trim())).toContain(`bizmcp-${name} ${pkg.version}`);
 
       const lines = [
         { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'npx', version: '0' } } },
@@ -58,7 +58,10 @@ describe('packed servers run with npx outside the workspace', () => {
       ];
       const r = npx(args, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
       expect(r.status, r.stderr.slice(-2000)).toBe(0);
-      const msgs = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      const msgs = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(msgs.find((m) => m.id === 1)?.result?.serverInfo?.name).toBe(`bizmcp-${name}`);
       expect(msgs.find((m) => m.id === 2)?.result?.tools?.length).toBeGreaterThan(0);
     }, 300_000);

@@ -6,11 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..');
 const floor = [22, 12];
-const manifests = [
-  'package.json',
-  'bench/package.json',
-  ...readdirSync(join(root, 'packages')).map((d) => `packages/${d}/package.json`),
-].filter((f) => existsSync(join(root, f)));
+const manifests = ['package.json', 'bench/package.json', ...readdirSync(join(root, 'packages')).map((d) => `packages/${d}/package.json`)].filter((f) => existsSync(join(root, f)));
 
 describe('toolchain', () => {
   it(`runs on Node >= ${floor.join('.')}`, () => {

@@ -9,8 +9,17 @@ const spec = {
   openapi: '3.0.3',
   info: { title: 'Invoices', version: '1' },
   paths: {
-    '/invoices': { get: { operationId: 'listInvoices', summary: 'List invoices', parameters: [{ name: 'status', in: 'query', schema: { type: 'string', enum: ['paid', 'open'] } }], responses: { 200: { description: 'ok' } } } },
-    '/invoices/{id}': { get: { operationId: 'getInvoice', summary: 'One invoice', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: { description: 'ok' } } } },
+    '/invoices': {
+      get: {
+        operationId: 'listInvoices',
+        summary: 'List invoices',
+        parameters: [{ name: 'status', in: 'query', schema: { type: 'string', enum: ['paid', 'open'] } }],
+        responses: { 200: { description: 'ok' } },
+      },
+    },
+    '/invoices/{id}': {
+      get: { operationId: 'getInvoice', summary: 'One invoice', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: { description: 'ok' } } },
+    },
   },
 };
 
@@ -23,7 +32,11 @@ export default {
         res.end(JSON.stringify(body));
       };
       if (u.pathname === '/api/openapi.json') return send(200, spec);
-      if (u.pathname === '/api/invoices') return send(200, invoices.filter((i) => !u.searchParams.get('status') || i.status === u.searchParams.get('status')));
+      if (u.pathname === '/api/invoices')
+        return send(
+          200,
+          invoices.filter((i) => !u.searchParams.get('status') || i.status === u.searchParams.get('status')),
+        );
       const m = /^\/api\/invoices\/([^/]+)$/.exec(u.pathname);
       if (m) return send(invoices.some((i) => i.id === m[1]) ? 200 : 404, invoices.find((i) => i.id === m[1]) ?? { error: 'not found' });
       send(404, { error: 'not found' });

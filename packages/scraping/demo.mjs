@@ -23,7 +23,15 @@ export default {
     const base = `http://127.0.0.1:${server.address().port}`;
     const calls = [
       { name: 'scrape_url', arguments: { url: `${base}/pricing`, main_content: true } },
-      { name: 'extract_structured_data', arguments: { url: `${base}/pricing`, fields: { plans: { selector: '.plan', fields: { name: { selector: '.name' }, price: { selector: '.price' } } } }, include_open_graph: false, include_microdata: false } },
+      {
+        name: 'extract_structured_data',
+        arguments: {
+          url: `${base}/pricing`,
+          fields: { plans: { selector: '.plan', fields: { name: { selector: '.name' }, price: { selector: '.price' } } } },
+          include_open_graph: false,
+          include_microdata: false,
+        },
+      },
       { name: 'scrape_url', arguments: { url: `${base}/admin` }, expectError: true },
     ];
     if (existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium')) {

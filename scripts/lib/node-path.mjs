@@ -21,7 +21,11 @@ export function pinnedNodes() {
   return pins;
 }
 
-const parse = (v) => String(v).replace(/^v/, '').split('.').map((n) => Number.parseInt(n, 10) || 0);
+const parse = (v) =>
+  String(v)
+    .replace(/^v/, '')
+    .split('.')
+    .map((n) => Number.parseInt(n, 10) || 0);
 export function atLeast(version, floor = minimum) {
   const a = parse(version);
   const b = parse(floor);
@@ -59,19 +63,20 @@ export function ensureToolsNode(major) {
   if (!version) fail(`no pinned Node ${major} in package.json "bizmcp.node" (known: ${Object.keys(pins).join(', ')})`);
   const name = nodePackageName();
   if (!name) {
-    fail(`Node >= ${minimum} is needed (this is Node ${process.versions.node} on ${process.platform}-${process.arch}, ` +
-      'where setup cannot fetch one): install Node 22 or 24 and run the command again');
+    fail(
+      `Node >= ${minimum} is needed (this is Node ${process.versions.node} on ${process.platform}-${process.arch}, ` + 'where setup cannot fetch one): install Node 22 or 24 and run the command again',
+    );
   }
   const bin = toolsNodeBin(major);
   if (versionOf(bin) === version) return bin;
   process.stderr.write(`[setup] installing Node ${version} (npm package ${name}) into .tools/node${major}/\n`);
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const r = spawnSync(npm, ['install', '--no-save', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error',
-    '--prefix', join(tools, `node${major}`), `${name}@${version}`], { stdio: ['ignore', 2, 2] });
+  const r = spawnSync(npm, ['install', '--no-save', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error', '--prefix', join(tools, `node${major}`), `${name}@${version}`], {
+    stdio: ['ignore', 2, 2],
+  });
   const got = versionOf(bin);
   if (r.status !== 0 || got !== version) {
-    fail(`could not install Node ${version} from the npm package ${name}` +
-      (got ? ` (the binary says ${got})` : '') + `; Node >= ${minimum} is needed: install it and run the command again`);
+    fail(`could not install Node ${version} from the npm package ${name}` + (got ? ` (the binary says ${got})` : '') + `; Node >= ${minimum} is needed: install it and run the command again`);
   }
   return bin;
 }

@@ -2,7 +2,7 @@
 // argv with node:util parseArgs (strict), handles the common flags, and turns any mistake into one
 // clear line on stderr and exit code 1 (never a stack trace).
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { formatZodIssues } from './errors.js';
 import { parseRateLimit, type RateLimit } from './limits.js';
 
@@ -48,9 +48,16 @@ export const COMMON_ENV: Record<string, EnvSpec> = {
   REDIS_URL: { description: 'Share rate limits between server processes through Redis.', example: 'redis://127.0.0.1:6379', secret: true },
   BIZMCP_TIMEOUT_MS: { description: 'Default timeout of every tool call in ms (each tool may have its own; BIZMCP_TIMEOUT_MS_<TOOL> overrides one tool).', example: '30000' },
   BIZMCP_RATE_LIMIT: { description: 'Default rate limit of every tool, CALLS/SECONDS (BIZMCP_RATE_LIMIT_<TOOL> for one tool).', example: '120/60' },
-  BIZMCP_HTTP_TOKEN: { description: 'With --http: bearer token every HTTP request must carry (at least 32 characters; several comma-separated tokens for several clients, each session bound to the token that opened it). Required unless --no-auth on loopback.', secret: true },
+  BIZMCP_HTTP_TOKEN: {
+    description:
+      'With --http: bearer token every HTTP request must carry (at least 32 characters; several comma-separated tokens for several clients, each session bound to the token that opened it). Required unless --no-auth on loopback.',
+    secret: true,
+  },
   BIZMCP_HTTP_ALLOWED_ORIGINS: { description: 'With --http: comma-separated browser origins allowed to call the server (they get CORS).', example: 'http://localhost:5173' },
-  BIZMCP_HTTP_ALLOWED_HOSTS: { description: 'With --http: comma-separated Host header values accepted besides loopback names (name or name:port; required when bound to 0.0.0.0 or ::).', example: 'mcp.example.com,mcp.example.com:8808' },
+  BIZMCP_HTTP_ALLOWED_HOSTS: {
+    description: 'With --http: comma-separated Host header values accepted besides loopback names (name or name:port; required when bound to 0.0.0.0 or ::).',
+    example: 'mcp.example.com,mcp.example.com:8808',
+  },
   BIZMCP_HTTP_MAX_SESSIONS: { description: 'With --http: most open sessions; one more is answered 503.', default: '100' },
   BIZMCP_HTTP_SESSION_IDLE_MS: { description: 'With --http: a session with no request (and no open stream) for this long is closed.', default: '900000' },
   BIZMCP_HTTP_MAX_BODY_BYTES: { description: 'With --http: largest request body; a larger one is answered 413.', default: '4194304' },
@@ -95,7 +102,11 @@ export interface ParsedArgs {
 }
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
-const list = (s: string | undefined) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+const list = (s: string | undefined) =>
+  (s ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 export function parseArgv(argv: string[], env: NodeJS.ProcessEnv, own: Record<string, OptionSpec>, allowPositionals: boolean): ParsedArgs {
   const options: Record<string, { type: 'boolean' | 'string'; short?: string; multiple?: boolean }> = {};
@@ -212,14 +223,7 @@ export function renderHelp(def: {
     const left = `  ${o.short ? `-${o.short}, ` : '    '}--${name}${o.type === 'string' ? ' <value>' : ''}`;
     return `${left.padEnd(34)} ${o.description}`;
   };
-  const lines = [
-    `${def.bin} ${def.version} — ${def.title}`,
-    '',
-    def.description,
-    '',
-    `Usage: ${def.bin} [options]${def.positionals ? ` [${def.positionals.name}...]` : ''}`,
-    '',
-  ];
+  const lines = [`${def.bin} ${def.version} — ${def.title}`, '', def.description, '', `Usage: ${def.bin} [options]${def.positionals ? ` [${def.positionals.name}...]` : ''}`, ''];
   if (def.positionals) lines.push('Arguments:', `  ${def.positionals.name.padEnd(32)} ${def.positionals.description}`, '');
   const own = Object.entries(def.options);
   if (own.length) lines.push('Options:', ...own.map(([k, v]) => opt(k, v)), '');

@@ -60,14 +60,27 @@ export function renderServerDoc(def: ServerDef): string {
   lines.push('Select with `--toolsets a,b` (or `all`); without it, the toolsets on by default are registered.', '');
   lines.push('| toolset | on by default | tools | what it is for |', '|---|---|---|---|');
   for (const [name, ts] of Object.entries(def.toolsets)) {
-    lines.push(`| \`${name}\` | ${ts.default === false ? 'no' : 'yes'} | ${tools.filter((t) => t.toolset === name).map((t) => `\`${t.name}\``).join(', ')} | ${esc(ts.description)} |`);
+    lines.push(
+      `| \`${name}\` | ${ts.default === false ? 'no' : 'yes'} | ${tools
+        .filter((t) => t.toolset === name)
+        .map((t) => `\`${t.name}\``)
+        .join(', ')} | ${esc(ts.description)} |`,
+    );
   }
   lines.push('', `## Tools (${tools.length})`, '');
   lines.push('| tool | toolset | title | kind | kept by `--read-only` | timeout |', '|---|---|---|---|---|---|');
-  for (const t of tools) lines.push(`| [\`${t.name}\`](#${t.name}) | ${t.toolset} | ${esc(t.title)} | ${hints(t)} | ${isReadOnlyTool(t) ? 'yes' : 'no'} | ${(t.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000} s |`);
+  for (const t of tools)
+    lines.push(`| [\`${t.name}\`](#${t.name}) | ${t.toolset} | ${esc(t.title)} | ${hints(t)} | ${isReadOnlyTool(t) ? 'yes' : 'no'} | ${(t.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000} s |`);
   lines.push('');
   for (const t of tools) {
-    lines.push(`### ${t.name}`, '', `**${t.title}** — ${hints(t)}; toolset \`${t.toolset}\`${t.enabled ? '; registered only under the configuration its description names' : ''}.`, '', t.description.trim(), '');
+    lines.push(
+      `### ${t.name}`,
+      '',
+      `**${t.title}** — ${hints(t)}; toolset \`${t.toolset}\`${t.enabled ? '; registered only under the configuration its description names' : ''}.`,
+      '',
+      t.description.trim(),
+      '',
+    );
     lines.push(...describeArgs(t));
     const limits = [`timeout ${(t.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000} s (\`${timeoutEnvName(t.name)}\`)`];
     if (t.rateLimit) limits.push(`rate limit ${t.rateLimit.points} calls per ${t.rateLimit.durationSec} s (\`${rateLimitEnvName(t.name)}\`)`);
@@ -88,15 +101,32 @@ export function renderServerDoc(def: ServerDef): string {
   lines.push('## Configuration', '', `Command: \`${bin}${def.positionals ? ` [${def.positionals.name}...]` : ''} [options]\``, '');
   if (def.positionals) lines.push(`Arguments: \`${def.positionals.name}\` — ${def.positionals.description}`, '');
   lines.push('| environment variable | description |', '|---|---|');
-  for (const [k, v] of Object.entries(def.env)) lines.push(`| \`${k}\` | ${esc(v.description)}${v.secret ? ' (secret: never logged or returned)' : ''}${v.default ? ` Default: \`${v.default}\`.` : ''} |`);
-  lines.push('', 'Common to every bizmcp server: ' + Object.keys(COMMON_ENV).map((k) => `\`${k}\``).join(', ') + ' (see [the overview](../README.md)).', '');
+  for (const [k, v] of Object.entries(def.env))
+    lines.push(`| \`${k}\` | ${esc(v.description)}${v.secret ? ' (secret: never logged or returned)' : ''}${v.default ? ` Default: \`${v.default}\`.` : ''} |`);
+  lines.push(
+    '',
+    'Common to every bizmcp server: ' +
+      Object.keys(COMMON_ENV)
+        .map((k) => `\`${k}\``)
+        .join(', ') +
+      ' (see [the overview](../README.md)).',
+    '',
+  );
   const own = Object.entries(def.options ?? {});
   if (own.length) {
     lines.push('| option | description |', '|---|---|');
     for (const [k, v] of own) lines.push(`| \`--${k}\`${v.type === 'string' ? ' `<value>`' : ''} | ${esc(v.description)} |`);
     lines.push('');
   }
-  lines.push('Common options: ' + Object.keys(COMMON_OPTIONS).map((k) => `\`--${k}\``).join(', ') + '.', '', GENERATED_END);
+  lines.push(
+    'Common options: ' +
+      Object.keys(COMMON_OPTIONS)
+        .map((k) => `\`--${k}\``)
+        .join(', ') +
+      '.',
+    '',
+    GENERATED_END,
+  );
   return lines.join('\n') + '\n';
 }
 
@@ -120,7 +150,12 @@ export function serverConfigEntry(def: ServerDef) {
     command: binName(def),
     entry: `packages/${def.name}/dist/index.js`,
     args: def.positionals ? [`<${def.positionals.name}>`] : [],
-    env: Object.fromEntries(Object.entries(def.env).map(([k, v]) => [k, { description: v.description, secret: Boolean(v.secret), ...(v.example ? { example: v.example } : {}), ...(v.default ? { default: v.default } : {}) }])),
+    env: Object.fromEntries(
+      Object.entries(def.env).map(([k, v]) => [
+        k,
+        { description: v.description, secret: Boolean(v.secret), ...(v.example ? { example: v.example } : {}), ...(v.default ? { default: v.default } : {}) },
+      ]),
+    ),
     options: Object.fromEntries(Object.entries(def.options ?? {}).map(([k, v]) => [`--${k}`, v.description])),
     toolsets: Object.fromEntries(Object.entries(def.toolsets).map(([k, v]) => [k, { description: v.description, default: v.default !== false }])),
     tools: toolsOf(def).map((t) => ({ name: t.name, toolset: t.toolset, readOnly: isReadOnlyTool(t), destructive: Boolean(t.annotations.destructiveHint) })),

@@ -59,7 +59,11 @@ export function envList(o: Doc): EnvVar<string[]> {
   return {
     description: o.description,
     example: o.example,
-    parse: (raw) => (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    parse: (raw) =>
+      (raw ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
   };
 }
 

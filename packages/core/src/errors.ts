@@ -3,7 +3,7 @@
 // ToolError: something the caller (the model) can fix or should know: a message and a hint.
 // Anything else is unexpected: logged with its stack on stderr, returned as a short message that
 // carries no secret and no internal detail.
-import { z } from 'zod';
+import type { z } from 'zod';
 
 export type ToolErrorCode =
   | 'invalid_argument'

@@ -112,8 +112,7 @@ export async function serveHttp(built: BuiltServer): Promise<HttpHandle> {
     res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text) });
     res.end(head ? undefined : text);
   };
-  const rpcError = (res: ServerResponse, status: number, message: string, code = -32000) =>
-    send(res, status, { jsonrpc: '2.0', id: null, error: { code, message } });
+  const rpcError = (res: ServerResponse, status: number, message: string, code = -32000) => send(res, status, { jsonrpc: '2.0', id: null, error: { code, message } });
   /**
    * Answers a refused request at once. The unread rest of its body is discarded as it arrives, never
    * kept, so that a client still sending can read the answer (closing the socket now would reset
@@ -356,7 +355,12 @@ export async function serveHttp(built: BuiltServer): Promise<HttpHandle> {
 }
 
 const isInitialize = (body: unknown): body is { method: 'initialize'; params: Record<string, unknown> } =>
-  typeof body === 'object' && body !== null && !Array.isArray(body) && (body as { method?: unknown }).method === 'initialize' && typeof (body as { params?: unknown }).params === 'object' && (body as { params?: unknown }).params !== null;
+  typeof body === 'object' &&
+  body !== null &&
+  !Array.isArray(body) &&
+  (body as { method?: unknown }).method === 'initialize' &&
+  typeof (body as { params?: unknown }).params === 'object' &&
+  (body as { params?: unknown }).params !== null;
 
 /**
  * Keeps of an initialize request only what the protocol uses (the SDK stores the client's
@@ -406,7 +410,8 @@ export function jsonDepthExceeds(buf: Uint8Array, max: number): boolean {
   for (let i = 0; i < buf.length; i++) {
     const b = buf[i];
     if (inString) {
-      if (b === 0x5c) i++; // backslash: skip the escaped byte
+      if (b === 0x5c)
+        i++; // backslash: skip the escaped byte
       else if (b === 0x22) inString = false;
     } else if (b === 0x22) inString = true;
     else if (b === 0x5b || b === 0x7b) {

@@ -36,9 +36,7 @@ export class RateLimiters {
   private limiters = new Map<string, Promise<LimiterLike>>();
   private redis: import('ioredis').Redis | undefined;
 
-  constructor(
-    private readonly opts: { redisUrl?: string; prefix: string; log: Logger },
-  ) {}
+  constructor(private readonly opts: { redisUrl?: string; prefix: string; log: Logger }) {}
 
   /** Consumes one point for `key` under `limit`, or throws a rate_limited ToolError. */
   async consume(key: string, limit: RateLimit): Promise<void> {

@@ -16,7 +16,14 @@ export const MCP_LEVELS: McpLogLevel[] = ['debug', 'info', 'notice', 'warning', 
 
 // pino numeric levels: trace 10, debug 20, info 30, warn 40, error 50, fatal 60.
 const MCP_TO_PINO: Record<McpLogLevel, number> = {
-  debug: 20, info: 30, notice: 30, warning: 40, error: 50, critical: 60, alert: 60, emergency: 60,
+  debug: 20,
+  info: 30,
+  notice: 30,
+  warning: 40,
+  error: 50,
+  critical: 60,
+  alert: 60,
+  emergency: 60,
 };
 const PINO_TO_MCP = (n: number): McpLogLevel => (n >= 60 ? 'critical' : n >= 50 ? 'error' : n >= 40 ? 'warning' : n >= 30 ? 'info' : 'debug');
 const PINO_NAMES: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };

@@ -22,7 +22,23 @@ export async function runMain(def: ServerDef, argv: string[] = process.argv.slic
   try {
     const peek = parseArgv(argv, env, def.options ?? {}, Boolean(def.positionals));
     if (peek.flags.help) {
-      process.stderr.write(renderHelp({ bin, title: def.title, description: def.description, version: def.version, options: def.options ?? {}, env: def.env, positionals: def.positionals, sections: [renderToolsets(def), ...(def.auth ? [[`Subcommand: ${bin} auth [login|status|logout] [--account NAME]: authorise this server once in a browser and store the refresh token (0600, in the user's config directory).`]] : [])] }));
+      process.stderr.write(
+        renderHelp({
+          bin,
+          title: def.title,
+          description: def.description,
+          version: def.version,
+          options: def.options ?? {},
+          env: def.env,
+          positionals: def.positionals,
+          sections: [
+            renderToolsets(def),
+            ...(def.auth
+              ? [[`Subcommand: ${bin} auth [login|status|logout] [--account NAME]: authorise this server once in a browser and store the refresh token (0600, in the user's config directory).`]]
+              : []),
+          ],
+        }),
+      );
       process.exit(0);
     }
     if (peek.flags.version) {

@@ -34,10 +34,7 @@ export class Metrics {
 
   prometheus(): string {
     const L = (tool: string, extra = '') => `server="${this.server}",tool="${tool}"${extra}`;
-    const lines = [
-      '# HELP mcp_tool_calls_total Tool calls by status.',
-      '# TYPE mcp_tool_calls_total counter',
-    ];
+    const lines = ['# HELP mcp_tool_calls_total Tool calls by status.', '# TYPE mcp_tool_calls_total counter'];
     for (const [t, s] of this.tools) {
       lines.push(`mcp_tool_calls_total{${L(t, ',status="success"')}} ${s.ok}`);
       lines.push(`mcp_tool_calls_total{${L(t, ',status="error"')}} ${s.error}`);

@@ -187,7 +187,9 @@ export class NetGuard {
       const raw = ex.res.body;
       raw.on('error', noop); // errors reach the caller through `tail`
       const cap = init.maxBytes;
-      const coding = String(ex.res.headers['content-encoding'] ?? '').trim().toLowerCase();
+      const coding = String(ex.res.headers['content-encoding'] ?? '')
+        .trim()
+        .toLowerCase();
       const hasBody = ex.method !== 'HEAD' && ex.res.statusCode !== 204 && ex.res.statusCode !== 304;
       const declared = Number(ex.res.headers['content-length']);
       if (cap !== undefined && hasBody && (!coding || coding === 'identity') && declared > cap) {
@@ -282,7 +284,12 @@ export class NetGuard {
     }
   }
 
-  private async send(undici: Undici, url: URL, addresses: LookupAnswer[], o: { method: string; headers: Record<string, string>; body?: string | Uint8Array; signal: AbortSignal }): Promise<RawResponse> {
+  private async send(
+    undici: Undici,
+    url: URL,
+    addresses: LookupAnswer[],
+    o: { method: string; headers: Record<string, string>; body?: string | Uint8Array; signal: AbortSignal },
+  ): Promise<RawResponse> {
     const dispatcher = this.dispatcher(undici, url.hostname, addresses);
     const go = () => undici.request(url, { method: o.method as Dispatcher.HttpMethod, headers: o.headers, body: o.body, signal: o.signal, dispatcher });
     try {

@@ -7,7 +7,13 @@ import { ToolError } from './errors.js';
 /** Input fields: `limit` (1..max, default) and an optional `cursor` from a previous page. */
 export function pageInput(o: { default: number; max: number; what?: string }) {
   return {
-    limit: z.number().int().min(1).max(o.max).default(o.default).describe(`How many ${o.what ?? 'items'} to return (at most ${o.max}).`),
+    limit: z
+      .number()
+      .int()
+      .min(1)
+      .max(o.max)
+      .default(o.default)
+      .describe(`How many ${o.what ?? 'items'} to return (at most ${o.max}).`),
     cursor: z.string().max(4096).optional().describe('nextCursor from the previous page, unchanged; omit for the first page.'),
   };
 }

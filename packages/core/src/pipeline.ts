@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { isToolError, ToolError, zodToToolError } from './errors.js';
 import { timeoutEnvName, type RateLimit, type RateLimiters } from './limits.js';
 import type { Metrics } from './metrics.js';
-import { OutcomeGuards } from './outcome.js';
+import type { OutcomeGuards } from './outcome.js';
 import { redact, redactString } from './redact.js';
 import type { SessionHandle } from './session.js';
 import { isRichResult, type ContentBlock, type ToolContext, type ToolDef } from './tool.js';

@@ -102,11 +102,7 @@ export function selectTools<S>(def: ServerDef<any, S>, config: unknown, common: 
   }
   const sets = chosenToolsets(def, common.toolsets);
   return def.tools.filter(
-    (t) =>
-      (common.tools ? common.tools.includes(t.name) : sets.has(t.toolset)) &&
-      !common.excludeTools.includes(t.name) &&
-      (!common.readOnly || isReadOnlyTool(t)) &&
-      t.enabled?.(config) !== false,
+    (t) => (common.tools ? common.tools.includes(t.name) : sets.has(t.toolset)) && !common.excludeTools.includes(t.name) && (!common.readOnly || isReadOnlyTool(t)) && t.enabled?.(config) !== false,
   );
 }
 

@@ -46,7 +46,22 @@ import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { ConfigError } from './config.js';
 import { ToolError } from './errors.js';
-import { errno, iterateDir, listDir, lstatAt, mkdirChain, moveEntry, openFile, openForWrite, readFull, removeEntry, sysError, walkTree, type OpenedWrite, type WalkEntry } from './sandbox/descriptors.js';
+import {
+  errno,
+  iterateDir,
+  listDir,
+  lstatAt,
+  mkdirChain,
+  moveEntry,
+  openFile,
+  openForWrite,
+  readFull,
+  removeEntry,
+  sysError,
+  walkTree,
+  type OpenedWrite,
+  type WalkEntry,
+} from './sandbox/descriptors.js';
 import { isInside, lexical, matchRoot } from './sandbox/paths.js';
 import { canonicalRootsSync, parseFileUri, RootSet, SandboxConfigError, type Root } from './sandbox/roots.js';
 
@@ -112,7 +127,10 @@ export class Sandbox {
 
   /** A sandbox whose roots are `file://` URIs (each parsed strictly, see parseFileUri). */
   static fromRootUris(uris: string[], opts: SandboxOptions = {}): Sandbox {
-    return Sandbox.create(uris.map((u) => Sandbox.parseFileUri(u)), opts);
+    return Sandbox.create(
+      uris.map((u) => Sandbox.parseFileUri(u)),
+      opts,
+    );
   }
 
   /**
@@ -316,8 +334,7 @@ export class Sandbox {
   async readFile(p: unknown, opts: { maxBytes?: number } = {}): Promise<{ data: Buffer; path: string; realPath: string; stat: Stats }> {
     const { handle, realPath, stat } = await this.openRead(p);
     const max = opts.maxBytes ?? DEFAULT_MAX_READ;
-    const tooLarge = (size: string) =>
-      new ToolError(`File too large: ${size} bytes (limit ${max})`, { code: 'too_large', hint: 'Read it in parts (offset/limit, head or tail), or raise the limit.' });
+    const tooLarge = (size: string) => new ToolError(`File too large: ${size} bytes (limit ${max})`, { code: 'too_large', hint: 'Read it in parts (offset/limit, head or tail), or raise the limit.' });
     try {
       if (stat.size > max) throw tooLarge(String(stat.size));
       // One buffer of the stat size + 1 byte; filling it means the file grew, so reading goes on
@@ -385,10 +402,7 @@ export class Sandbox {
    * `prune(rel, entry)` returning true skips an entry (and, for a directory, everything below it).
    * Stops early when the consumer stops iterating or `signal` fires.
    */
-  async *walk(
-    p: unknown,
-    opts: { maxDepth?: number; signal?: AbortSignal; prune?: (rel: string, entry: Dirent) => boolean } = {},
-  ): AsyncGenerator<WalkEntry> {
+  async *walk(p: unknown, opts: { maxDepth?: number; signal?: AbortSignal; prune?: (rel: string, entry: Dirent) => boolean } = {}): AsyncGenerator<WalkEntry> {
     const start = await this.existingDir(p);
     yield* walkTree(this.rootSet, start.path, opts);
   }

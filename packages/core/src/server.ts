@@ -9,7 +9,7 @@ import { DEFAULT_TIMEOUT_MS, parseRateLimit, RateLimiters, rateLimitEnvName, tim
 import { createLogHub, type LogHub } from './logging.js';
 import { Metrics } from './metrics.js';
 import { OutcomeGuards } from './outcome.js';
-import { CallControl, chainFor, orderSteps, ToolCall, type CallExtra, type Next, type PipelineEnv, type ToolSettings } from './pipeline.js';
+import { type CallControl, chainFor, orderSteps, ToolCall, type CallExtra, type Next, type PipelineEnv, type ToolSettings } from './pipeline.js';
 import { registerEnvSecrets, registerSecret } from './redact.js';
 import { binName, enabledFor, selectTools, type Runtime, type ServerDef } from './registry.js';
 import { createSession, type Session, type SessionHandle, type SessionOptions } from './session.js';

@@ -116,7 +116,7 @@ export class Session implements SessionHandle {
   /** @internal */
   rootsApplied(uris: readonly string[] | undefined) {
     this.roots = uris;
-    if (!this.rootsSettled) ((this.rootsSettled = true), this.settleRoots(uris));
+    if (!this.rootsSettled) (this.rootsSettled = true), this.settleRoots(uris);
   }
 
   /** @internal */

@@ -41,10 +41,7 @@ export interface InProcess<S = any> {
   close(): Promise<void>;
 }
 
-export async function connectInProcess<S = any>(
-  def: ServerDef<any, S>,
-  opts: { argv?: string[]; env?: NodeJS.ProcessEnv; roots?: string[]; clientName?: string } = {},
-): Promise<InProcess<S>> {
+export async function connectInProcess<S = any>(def: ServerDef<any, S>, opts: { argv?: string[]; env?: NodeJS.ProcessEnv; roots?: string[]; clientName?: string } = {}): Promise<InProcess<S>> {
   const logs: string[] = [];
   const server = buildServer(def, {
     argv: opts.argv ?? [],
@@ -91,7 +88,10 @@ export async function connectInProcess<S = any>(
 
 export function textOf(r: CallToolResult | { content?: unknown }): string {
   const content = (r as CallToolResult).content ?? [];
-  return content.filter((c): c is { type: 'text'; text: string } => c.type === 'text').map((c) => c.text).join('\n');
+  return content
+    .filter((c): c is { type: 'text'; text: string } => c.type === 'text')
+    .map((c) => c.text)
+    .join('\n');
 }
 
 export interface Spawned {

@@ -22,4 +22,3 @@ export function pageText(text: string, start = 0, max = 50_000): TextPage {
   const truncated = end < text.length;
   return { text: text.slice(start, end), totalLength: text.length, startIndex: start, truncated, ...(truncated ? { nextStartIndex: end } : {}) };
 }
-

@@ -21,9 +21,19 @@ export const annotations = {
   /** Reads only; repeating it changes nothing. */
   read: (o: { openWorld?: boolean } = {}): ToolAnnotations => ({ readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: o.openWorld ?? false }),
   /** Adds or updates without losing anything (create, append, send). */
-  additive: (o: { idempotent?: boolean; openWorld?: boolean } = {}): ToolAnnotations => ({ readOnlyHint: false, destructiveHint: false, idempotentHint: o.idempotent ?? false, openWorldHint: o.openWorld ?? false }),
+  additive: (o: { idempotent?: boolean; openWorld?: boolean } = {}): ToolAnnotations => ({
+    readOnlyHint: false,
+    destructiveHint: false,
+    idempotentHint: o.idempotent ?? false,
+    openWorldHint: o.openWorld ?? false,
+  }),
   /** May overwrite or delete what exists (replace, delete, refund). */
-  destructive: (o: { idempotent?: boolean; openWorld?: boolean } = {}): ToolAnnotations => ({ readOnlyHint: false, destructiveHint: true, idempotentHint: o.idempotent ?? false, openWorldHint: o.openWorld ?? false }),
+  destructive: (o: { idempotent?: boolean; openWorld?: boolean } = {}): ToolAnnotations => ({
+    readOnlyHint: false,
+    destructiveHint: true,
+    idempotentHint: o.idempotent ?? false,
+    openWorldHint: o.openWorld ?? false,
+  }),
 };
 
 /** MCP content blocks a tool may add beside its structured result (images, audio, resources). */

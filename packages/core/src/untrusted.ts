@@ -104,9 +104,36 @@ let cheerio: typeof import('cheerio') | undefined;
 
 /** Properties the pass reads; everything else in a style sheet is ignored. */
 const PROPS = new Set([
-  'display', 'visibility', 'content-visibility', 'opacity', 'filter', 'font-size', 'font', 'color', '-webkit-text-fill-color',
-  'background', 'background-color', 'background-image', 'width', 'height', 'max-width', 'max-height', 'overflow', 'overflow-x', 'overflow-y',
-  'position', 'left', 'top', 'right', 'bottom', 'clip', 'clip-path', 'transform', 'text-indent', 'margin-left', 'margin-top',
+  'display',
+  'visibility',
+  'content-visibility',
+  'opacity',
+  'filter',
+  'font-size',
+  'font',
+  'color',
+  '-webkit-text-fill-color',
+  'background',
+  'background-color',
+  'background-image',
+  'width',
+  'height',
+  'max-width',
+  'max-height',
+  'overflow',
+  'overflow-x',
+  'overflow-y',
+  'position',
+  'left',
+  'top',
+  'right',
+  'bottom',
+  'clip',
+  'clip-path',
+  'transform',
+  'text-indent',
+  'margin-left',
+  'margin-top',
 ]);
 
 interface Decl {
@@ -141,7 +168,9 @@ function declarations(pc: Postcss, body: string): { prop: string; value: string;
       const i = part.indexOf(':');
       if (i < 0) continue;
       const prop = unescapeCss(part.slice(0, i)).trim().toLowerCase();
-      let value = stripInvisible(unescapeCss(part.slice(i + 1))).trim().toLowerCase();
+      let value = stripInvisible(unescapeCss(part.slice(i + 1)))
+        .trim()
+        .toLowerCase();
       const important = /!\s*important\s*$/.test(value);
       if (important) value = value.replace(/!\s*important\s*$/, '').trim();
       if (PROPS.has(prop)) out.push({ prop, value, important });
@@ -173,11 +202,34 @@ const inertMedia = (params: string) => /^\s*(only\s+)?(print|speech)\s*$/i.test(
 
 type RGBA = [number, number, number, number];
 const NAMED: Record<string, RGBA> = {
-  transparent: [0, 0, 0, 0], black: [0, 0, 0, 1], white: [255, 255, 255, 1], silver: [192, 192, 192, 1], gray: [128, 128, 128, 1], grey: [128, 128, 128, 1],
-  red: [255, 0, 0, 1], maroon: [128, 0, 0, 1], yellow: [255, 255, 0, 1], olive: [128, 128, 0, 1], lime: [0, 255, 0, 1], green: [0, 128, 0, 1],
-  aqua: [0, 255, 255, 1], cyan: [0, 255, 255, 1], teal: [0, 128, 128, 1], blue: [0, 0, 255, 1], navy: [0, 0, 128, 1], fuchsia: [255, 0, 255, 1],
-  magenta: [255, 0, 255, 1], purple: [128, 0, 128, 1], orange: [255, 165, 0, 1], whitesmoke: [245, 245, 245, 1], snow: [255, 250, 250, 1],
-  ivory: [255, 255, 240, 1], ghostwhite: [248, 248, 255, 1], floralwhite: [255, 250, 240, 1], mintcream: [245, 255, 250, 1], azure: [240, 255, 255, 1],
+  transparent: [0, 0, 0, 0],
+  black: [0, 0, 0, 1],
+  white: [255, 255, 255, 1],
+  silver: [192, 192, 192, 1],
+  gray: [128, 128, 128, 1],
+  grey: [128, 128, 128, 1],
+  red: [255, 0, 0, 1],
+  maroon: [128, 0, 0, 1],
+  yellow: [255, 255, 0, 1],
+  olive: [128, 128, 0, 1],
+  lime: [0, 255, 0, 1],
+  green: [0, 128, 0, 1],
+  aqua: [0, 255, 255, 1],
+  cyan: [0, 255, 255, 1],
+  teal: [0, 128, 128, 1],
+  blue: [0, 0, 255, 1],
+  navy: [0, 0, 128, 1],
+  fuchsia: [255, 0, 255, 1],
+  magenta: [255, 0, 255, 1],
+  purple: [128, 0, 128, 1],
+  orange: [255, 165, 0, 1],
+  whitesmoke: [245, 245, 245, 1],
+  snow: [255, 250, 250, 1],
+  ivory: [255, 255, 240, 1],
+  ghostwhite: [248, 248, 255, 1],
+  floralwhite: [255, 250, 240, 1],
+  mintcream: [245, 255, 250, 1],
+  azure: [240, 255, 255, 1],
 };
 
 const num = (s: string, scale = 1) => {
@@ -233,7 +285,22 @@ export function lengthPx(v: string, emPx = 16, percentOf?: number): number | und
   const n = Number(m[1]);
   if (n === 0) return 0;
   const unit = m[2];
-  const f: Record<string, number> = { '': 1, px: 1, pt: 4 / 3, pc: 16, in: 96, cm: 96 / 2.54, mm: 96 / 25.4, q: 96 / 101.6, em: emPx, rem: 16, ex: emPx / 2, ch: emPx / 2, cap: emPx * 0.7, lh: emPx * 1.2 };
+  const f: Record<string, number> = {
+    '': 1,
+    px: 1,
+    pt: 4 / 3,
+    pc: 16,
+    in: 96,
+    cm: 96 / 2.54,
+    mm: 96 / 25.4,
+    q: 96 / 101.6,
+    em: emPx,
+    rem: 16,
+    ex: emPx / 2,
+    ch: emPx / 2,
+    cap: emPx * 0.7,
+    lh: emPx * 1.2,
+  };
   if (unit === '%') return percentOf === undefined ? undefined : (n / 100) * percentOf;
   return f[unit] === undefined ? undefined : n * f[unit];
 }
@@ -266,7 +333,10 @@ const zeroish = (v: string | undefined, emPx: number) => {
 function clipsAll(v: string): boolean {
   const m = /^rect\(([^)]*)\)$/.exec(v);
   if (!m) return false;
-  const [t, r, b, l] = m[1].split(/[\s,]+/).filter(Boolean).map((x) => (x === 'auto' ? undefined : lengthPx(x)));
+  const [t, r, b, l] = m[1]
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map((x) => (x === 'auto' ? undefined : lengthPx(x)));
   if (t === undefined || r === undefined || b === undefined || l === undefined) return false;
   return r - l <= 1 || b - t <= 1;
 }
@@ -275,7 +345,10 @@ function clipsAll(v: string): boolean {
 function clipPathAll(v: string): boolean {
   let m = /^inset\(([^)]*)\)/.exec(v);
   if (m) {
-    const p = m[1].split(/\s+round\s+/)[0].split(/\s+/).filter(Boolean);
+    const p = m[1]
+      .split(/\s+round\s+/)[0]
+      .split(/\s+/)
+      .filter(Boolean);
     const [t, r = t, b = t, l = r] = p.map((x) => (x.endsWith('%') ? Number(x.slice(0, -1)) : NaN));
     return [t, r, b, l].every((x) => !Number.isNaN(x)) && (t + b >= 100 || l + r >= 100);
   }
@@ -283,7 +356,10 @@ function clipPathAll(v: string): boolean {
   if (m) return lengthPx(m[2]) === 0 || (m[1] === 'ellipse' && m[3] !== undefined && lengthPx(m[3]) === 0);
   m = /^polygon\(([^)]*)\)/.exec(v);
   if (m) {
-    const points = m[1].replace(/^\s*(nonzero|evenodd)\s*,/, '').split(',').map((p) => p.trim().replace(/\s+/g, ' '));
+    const points = m[1]
+      .replace(/^\s*(nonzero|evenodd)\s*,/, '')
+      .split(',')
+      .map((p) => p.trim().replace(/\s+/g, ' '));
     return points.length > 0 && points.every((p) => p === points[0]);
   }
   return false;
@@ -334,8 +410,13 @@ function backgroundOf(get: (p: string) => string | undefined, attr: string | und
   const short = get('background');
   if ((image && image !== 'none') || (short && /url\(|gradient\(|image\(/.test(short))) return 'image';
   const explicit = get('background-color');
-  const fromShort = short ? short.split(/\s+(?![^(]*\))/).map(parseColor).find((c) => c !== undefined) : undefined;
-  const value = explicit !== undefined ? parseColor(explicit) ?? 'image' : fromShort ?? (attr ? parseColor(attr.toLowerCase()) : undefined);
+  const fromShort = short
+    ? short
+        .split(/\s+(?![^(]*\))/)
+        .map(parseColor)
+        .find((c) => c !== undefined)
+    : undefined;
+  const value = explicit !== undefined ? (parseColor(explicit) ?? 'image') : (fromShort ?? (attr ? parseColor(attr.toLowerCase()) : undefined));
   if (value === 'image' || value === undefined) return value;
   return value[3] === 0 ? undefined : value;
 }
@@ -380,7 +461,10 @@ export async function removeHidden($: CheerioAPI, opts: HiddenPassOptions = {}):
           if (at.name.toLowerCase() === 'media' && inertMedia(at.params)) return;
         }
       }
-      const body = (rule.nodes ?? []).filter((n) => n.type === 'decl').map((n) => n.toString()).join(';');
+      const body = (rule.nodes ?? [])
+        .filter((n) => n.type === 'decl')
+        .map((n) => n.toString())
+        .join(';');
       const list = declarations(pc, body);
       if (!list.length) return;
       for (const sel of rule.selectors) {
@@ -388,7 +472,9 @@ export async function removeHidden($: CheerioAPI, opts: HiddenPassOptions = {}):
         if (/::|:(hover|focus|active|visited|target|checked|focus-within|focus-visible|before|after|first-line|first-letter|selection|placeholder)\b/i.test(sel)) continue;
         let matched: Element[];
         try {
-          matched = $(sel).toArray().filter((n): n is Element => n.type === 'tag' || n.type === 'script' || n.type === 'style');
+          matched = $(sel)
+            .toArray()
+            .filter((n): n is Element => n.type === 'tag' || n.type === 'script' || n.type === 'style');
         } catch {
           continue; // a selector cheerio does not support
         }
@@ -442,13 +528,17 @@ export async function removeHidden($: CheerioAPI, opts: HiddenPassOptions = {}):
       else if (font !== undefined) fontPx = fontSize(font, parent.fontPx, true) ?? parent.fontPx;
       state = {
         visible: vis === undefined || vis === 'inherit' || vis === 'unset' ? parent.visible : vis === 'visible' || vis === 'initial',
-        color: colorValue === undefined || colorValue === 'inherit' || colorValue === 'unset' || colorValue === 'currentcolor' ? parent.color : colorValue === 'initial' ? [0, 0, 0, 1] : parseColor(colorValue),
+        color:
+          colorValue === undefined || colorValue === 'inherit' || colorValue === 'unset' || colorValue === 'currentcolor'
+            ? parent.color
+            : colorValue === 'initial'
+              ? [0, 0, 0, 1]
+              : parseColor(colorValue),
         fontPx,
         bg: bg ?? parent.bg,
       };
       let hiddenText = false;
-      const invisibleText =
-        !state.visible || state.fontPx <= 1 || (state.color !== undefined && (state.color[3] <= 0.05 || (state.bg !== 'image' && close(state.color, state.bg))));
+      const invisibleText = !state.visible || state.fontPx <= 1 || (state.color !== undefined && (state.color[3] <= 0.05 || (state.bg !== 'image' && close(state.color, state.bg))));
       for (const c of el.children) {
         if (c.type === 'text' && invisibleText && (c as Text).data.trim()) {
           removeText.push(c as Text);
@@ -528,7 +618,9 @@ function serialize(root: AnyNode): string {
     }
     if (item.type === 'tag' || item.type === 'script' || item.type === 'style') {
       const el = item as Element;
-      const attrs = Object.entries(el.attribs ?? {}).map(([k, v]) => ` ${k}="${escapeAttr(v)}"`).join('');
+      const attrs = Object.entries(el.attribs ?? {})
+        .map(([k, v]) => ` ${k}="${escapeAttr(v)}"`)
+        .join('');
       out.push(`<${el.name}${attrs}>`);
       if (VOID.has(el.name.toLowerCase())) continue;
       stack.push(`</${el.name}>`);

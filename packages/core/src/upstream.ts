@@ -60,7 +60,8 @@ export interface UpstreamFailure extends UpstreamContext {
 
 const MAX_MESSAGE = 600;
 // Credentials that an API may echo in its messages, whatever the process registered as secret.
-const TOKEN_SHAPES = /\b((?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{6,}|xox[abposr]-[A-Za-z0-9-]{8,}|ya29\.[A-Za-z0-9._-]{10,}|1\/\/[A-Za-z0-9._-]{20,}|pat-[a-z0-9]{2,4}-[a-f0-9-]{20,}|00D[A-Za-z0-9]{12,15}![A-Za-z0-9._]{20,})/g;
+const TOKEN_SHAPES =
+  /\b((?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{6,}|xox[abposr]-[A-Za-z0-9-]{8,}|ya29\.[A-Za-z0-9._-]{10,}|1\/\/[A-Za-z0-9._-]{20,}|pat-[a-z0-9]{2,4}-[a-f0-9-]{20,}|00D[A-Za-z0-9]{12,15}![A-Za-z0-9._]{20,})/g;
 
 /** The API's message made safe to show: secrets masked, whitespace collapsed, length capped. */
 export function cleanApiMessage(message: unknown): string | undefined {
@@ -172,7 +173,11 @@ export function upstreamError(f: UpstreamFailure, cause?: unknown): ToolError {
   if (f.network && f.status === undefined) {
     if (f.network === 'aborted') return make('cancelled', `The ${svc} request was cancelled.`);
     const unsure = f.network === 'timeout' || f.network === 'reset' ? ` The request may or may not have reached ${svc}.` : '';
-    return make('unavailable', `Could not reach ${svc}: ${NETWORK_TEXT[f.network]}.${unsure}`, f.network === 'tls' ? 'Check the API base URL setting and any proxy in between.' : `Check the network, then try again.`);
+    return make(
+      'unavailable',
+      `Could not reach ${svc}: ${NETWORK_TEXT[f.network]}.${unsure}`,
+      f.network === 'tls' ? 'Check the API base URL setting and any proxy in between.' : `Check the network, then try again.`,
+    );
   }
 
   const s = f.status;
@@ -198,7 +203,11 @@ export function upstreamError(f: UpstreamFailure, cause?: unknown): ToolError {
   if (s === 429 || s === 503) {
     const wait = f.retryAfterSeconds !== undefined ? ` Retry in ${Math.ceil(f.retryAfterSeconds)} s.` : '';
     const what = s === 429 ? `${svc} is rate limiting these calls` : `${svc} is temporarily unavailable`;
-    return make('rate_limited', `${what}.${wait}${saidPart}${ridPart}`, retryable ? 'Wait, then try again; make fewer calls in a row.' : 'This limit does not reset soon: try again later (for example tomorrow for a daily quota).');
+    return make(
+      'rate_limited',
+      `${what}.${wait}${saidPart}${ridPart}`,
+      retryable ? 'Wait, then try again; make fewer calls in a row.' : 'This limit does not reset soon: try again later (for example tomorrow for a daily quota).',
+    );
   }
   if (s !== undefined && s >= 500) {
     return make('remote_error', `The ${svc} API failed (HTTP ${s}).${saidPart}${ridPart}`, `This is on the ${svc} side: try again later, and quote the request id if it persists.`);
@@ -265,7 +274,15 @@ export function stripeFailure(err: unknown, ctx: UpstreamContext): UpstreamFailu
   const code = str(e.code);
   const message = str(e.message);
   if (status === undefined) {
-    status = { StripeAuthenticationError: 401, StripePermissionError: 403, StripeRateLimitError: 429, StripeCardError: 402, StripeInvalidRequestError: 400, StripeIdempotencyError: 400, StripeAPIError: 500 }[type];
+    status = {
+      StripeAuthenticationError: 401,
+      StripePermissionError: 403,
+      StripeRateLimitError: 429,
+      StripeCardError: 402,
+      StripeInvalidRequestError: 400,
+      StripeIdempotencyError: 400,
+      StripeAPIError: 500,
+    }[type];
   }
   // A reused idempotency key with other arguments is a conflict with an earlier call, not a typo.
   if (type === 'StripeIdempotencyError' || str(e.rawType) === 'idempotency_error') status = 409;
@@ -328,9 +345,11 @@ export function slackFailure(err: unknown, ctx: UpstreamContext): UpstreamFailur
       const notes: string[] = Array.isArray(data.response_metadata?.messages) ? data.response_metadata.messages.filter((m: unknown) => typeof m === 'string') : [];
       const status = Number(SLACK_STATUS[code] ?? 400);
       const hint =
-        code === 'not_in_channel' ? 'The app is not a member of this conversation: invite it (/invite @app) or join the channel first.'
-        : code === 'is_archived' ? 'The channel is archived: unarchive it in Slack, or choose another channel.'
-        : undefined;
+        code === 'not_in_channel'
+          ? 'The app is not a member of this conversation: invite it (/invite @app) or join the channel first.'
+          : code === 'is_archived'
+            ? 'The channel is archived: unarchive it in Slack, or choose another channel.'
+            : undefined;
       return {
         ...ctx,
         status,
@@ -386,10 +405,9 @@ export function googleFailure(err: unknown, ctx: UpstreamContext): UpstreamFailu
   } else if (obj(data?.error)) {
     const ge = data!.error as Obj;
     message = str(ge.message) ?? message;
-    const reasons: string[] = [
-      ...(Array.isArray(ge.errors) ? ge.errors.map((x: Obj) => x?.reason) : []),
-      ...(Array.isArray(ge.details) ? ge.details.map((x: Obj) => x?.reason) : []),
-    ].filter((r): r is string => typeof r === 'string');
+    const reasons: string[] = [...(Array.isArray(ge.errors) ? ge.errors.map((x: Obj) => x?.reason) : []), ...(Array.isArray(ge.details) ? ge.details.map((x: Obj) => x?.reason) : [])].filter(
+      (r): r is string => typeof r === 'string',
+    );
     code = reasons[0] ?? str(ge.status);
     if (reasons.some((r) => GOOGLE_QUOTA.has(r))) {
       status = 429;
@@ -521,7 +539,14 @@ export async function fetchResponseFailure(res: Response, ctx: UpstreamContext):
   const body = obj(jsonOf(text));
   const err = obj(body?.error);
   const message =
-    str(err?.message) ?? str(body?.message) ?? str(body?.error_description) ?? str(obj(Array.isArray(body?.errors) ? body!.errors[0] : undefined)?.message) ?? str(body?.detail) ?? str(body?.title) ?? (typeof body?.error === 'string' ? body.error : undefined) ?? (body ? undefined : str(text.trim()));
+    str(err?.message) ??
+    str(body?.message) ??
+    str(body?.error_description) ??
+    str(obj(Array.isArray(body?.errors) ? body!.errors[0] : undefined)?.message) ??
+    str(body?.detail) ??
+    str(body?.title) ??
+    (typeof body?.error === 'string' ? body.error : undefined) ??
+    (body ? undefined : str(text.trim()));
   const code = str(err?.code) ?? str(err?.status) ?? str(err?.type) ?? str(body?.code) ?? (typeof body?.error === 'string' ? body.error : undefined);
   const h = res.headers;
   return {

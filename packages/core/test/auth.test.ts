@@ -505,8 +505,18 @@ describe('JWT bearer grant', () => {
   });
 
   it('a signature from another key, a tampered payload or a wrong subject is refused', async () => {
-    const wrongKey = new JwtBearerSession({ tokenUrl: jwtFake.tokenUrl, issuer: 'robot@example.iam', subject: 'alice@example.com', privateKey: other.privateKey, invalidGrantHint: 'Check GOOGLE_APPLICATION_CREDENTIALS.' });
-    await expect(wrongKey.getAccessToken()).rejects.toMatchObject({ code: 'missing_credentials', message: expect.stringMatching(/Invalid JWT signature/), hint: 'Check GOOGLE_APPLICATION_CREDENTIALS.' });
+    const wrongKey = new JwtBearerSession({
+      tokenUrl: jwtFake.tokenUrl,
+      issuer: 'robot@example.iam',
+      subject: 'alice@example.com',
+      privateKey: other.privateKey,
+      invalidGrantHint: 'Check GOOGLE_APPLICATION_CREDENTIALS.',
+    });
+    await expect(wrongKey.getAccessToken()).rejects.toMatchObject({
+      code: 'missing_credentials',
+      message: expect.stringMatching(/Invalid JWT signature/),
+      hint: 'Check GOOGLE_APPLICATION_CREDENTIALS.',
+    });
     const wrongSubject = new JwtBearerSession({ tokenUrl: jwtFake.tokenUrl, issuer: 'robot@example.iam', subject: 'mallory@example.com', privateKey: keys.privateKey });
     await expect(wrongSubject.getAccessToken()).rejects.toMatchObject({ code: 'missing_credentials' });
 

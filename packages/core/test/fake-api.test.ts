@@ -125,7 +125,12 @@ describe('Stripe (OpenAPI 3, form bodies with bracket notation)', () => {
   });
 
   it('refuses a JSON body where Stripe takes a form', async () => {
-    await refused(fake, await stripe('/v1/customers', { body: JSON.stringify({ email: 'a@b.c' }), contentType: 'application/json' }), 'content-type', /takes application\/x-www-form-urlencoded, got `application\/json`/);
+    await refused(
+      fake,
+      await stripe('/v1/customers', { body: JSON.stringify({ email: 'a@b.c' }), contentType: 'application/json' }),
+      'content-type',
+      /takes application\/x-www-form-urlencoded, got `application\/json`/,
+    );
   });
 
   it('answers a valid request with no handler 501 and counts it', async () => {
@@ -136,7 +141,9 @@ describe('Stripe (OpenAPI 3, form bodies with bracket notation)', () => {
     await stripe('/v1/nowhere');
     await stripe('/v1/payment_intents', { body: form({ currency: 'eur' }) });
     expect(fake.violations).toHaveLength(2);
-    expect(() => fake.assertNoViolations()).toThrow(/2 fake API contract violations[\s\S]*\[unknown-path\] GET \/v1\/nowhere[\s\S]*\[invalid-body\] POST \/v1\/payment_intents: body is missing the required field `amount`/);
+    expect(() => fake.assertNoViolations()).toThrow(
+      /2 fake API contract violations[\s\S]*\[unknown-path\] GET \/v1\/nowhere[\s\S]*\[invalid-body\] POST \/v1\/payment_intents: body is missing the required field `amount`/,
+    );
     expect(() => fake.assertNoViolations()).not.toThrow();
   });
 
@@ -191,7 +198,9 @@ describe('Slack (Swagger 2.0, form or JSON, token in the Authorization header)',
   it('takes a form post and a JSON post, with the token as a bearer header', async () => {
     const r = await slack('chat.postMessage', form({ channel: 'C123', text: 'hello', mrkdwn: 'true', unfurl_links: 'false' }));
     expect(await r.json()).toMatchObject({ ok: true, channel: 'C123', message: { text: 'hello' } });
-    const j = await slack('chat.postMessage', JSON.stringify({ channel: 'C123', text: 'hi', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'hi' } }] }), { type: 'application/json; charset=utf-8' });
+    const j = await slack('chat.postMessage', JSON.stringify({ channel: 'C123', text: 'hi', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'hi' } }] }), {
+      type: 'application/json; charset=utf-8',
+    });
     expect(await j.json()).toMatchObject({ ok: true });
     expect(fake.calls('chat_postMessage').map((h) => h.headers.authorization)).toEqual(['Bearer xoxb-test', 'Bearer xoxb-test']);
     expect(fake.calls('chat_postMessage')[1].body).toMatchObject({ blocks: [{ type: 'section' }] });
@@ -265,7 +274,8 @@ describe('Google (discovery documents: Calendar, Sheets, Drive uploads)', () => 
       contract: SHEETS,
       routes: {
         'sheets.spreadsheets.values.get': (req, res) => res.json({ range: req.params.range, majorDimension: 'ROWS', values: [['a', 'b']] }),
-        'POST /v4/spreadsheets/{spreadsheetId}/values/{range}:append': (req, res) => res.json({ spreadsheetId: req.params.spreadsheetId, updates: { updatedRange: req.params.range, updatedRows: req.body.values.length } }),
+        'POST /v4/spreadsheets/{spreadsheetId}/values/{range}:append': (req, res) =>
+          res.json({ spreadsheetId: req.params.spreadsheetId, updates: { updatedRange: req.params.range, updatedRows: req.body.values.length } }),
       },
     });
     drive = await startFakeApi({
@@ -305,11 +315,19 @@ describe('Google (discovery documents: Calendar, Sheets, Drive uploads)', () => 
     const boundary = 'b0undary';
     const multipart = (meta: unknown) =>
       `--${boundary}\r\ncontent-type: application/json; charset=UTF-8\r\n\r\n${JSON.stringify(meta)}\r\n--${boundary}\r\ncontent-type: text/plain\r\n\r\nfile body\r\n--${boundary}--`;
-    const up = await google(drive, '/upload/drive/v3/files?uploadType=multipart&fields=id%2Cname', { body: multipart({ name: 'notes.txt', parents: ['root'] }), type: `multipart/related; boundary=${boundary}` });
+    const up = await google(drive, '/upload/drive/v3/files?uploadType=multipart&fields=id%2Cname', {
+      body: multipart({ name: 'notes.txt', parents: ['root'] }),
+      type: `multipart/related; boundary=${boundary}`,
+    });
     expect(await up.json()).toMatchObject({ id: 'f1', name: 'notes.txt' });
     expect(drive.requests.last()!.text).toContain('file body');
     await refused(drive, await google(drive, '/upload/drive/v3/files', { body: 'bytes', type: 'text/plain' }), 'missing-parameter', /uploadType/);
-    await refused(drive, await google(drive, '/upload/drive/v3/files?uploadType=multipart', { body: multipart({ name: 7 }), type: `multipart/related; boundary=${boundary}` }), 'invalid-body', /`name` must be string/);
+    await refused(
+      drive,
+      await google(drive, '/upload/drive/v3/files?uploadType=multipart', { body: multipart({ name: 7 }), type: `multipart/related; boundary=${boundary}` }),
+      'invalid-body',
+      /`name` must be string/,
+    );
     const meta = await google(drive, '/drive/v3/files', { json: { name: 'folder', mimeType: 'application/vnd.google-apps.folder' } });
     expect(await meta.json()).toMatchObject({ name: 'folder' });
   });
@@ -325,20 +343,40 @@ describe('Google (discovery documents: Calendar, Sheets, Drive uploads)', () => 
   });
 
   it('refuses a query parameter outside its enum or type, and an unknown one', async () => {
-    await refused(calendar, await google(calendar, '/calendar/v3/calendars/primary/events?sendUpdates=everyone', { json: { summary: 'x' } }), 'invalid-parameter', /`sendUpdates` must be equal to one of the allowed values/);
+    await refused(
+      calendar,
+      await google(calendar, '/calendar/v3/calendars/primary/events?sendUpdates=everyone', { json: { summary: 'x' } }),
+      'invalid-parameter',
+      /`sendUpdates` must be equal to one of the allowed values/,
+    );
     await refused(calendar, await google(calendar, '/calendar/v3/calendars/primary/events?maxResults=ten'), 'invalid-parameter', /`maxResults` must be integer/);
     await refused(calendar, await google(calendar, '/calendar/v3/calendars/primary/events?colour=red'), 'unknown-parameter', /`colour`/);
   });
 
   it('refuses a body field of the wrong type and an unknown field (Google answers "Unknown name")', async () => {
     await refused(calendar, await google(calendar, '/calendar/v3/calendars/primary/events', { json: { summary: 5 } }), 'invalid-body', /`summary` must be string/);
-    await refused(calendar, await google(calendar, '/calendar/v3/calendars/primary/events', { json: { start: { dateTime: '2026-01-01T00:00:00Z', zone: 'UTC' } } }), 'invalid-body', /`start` has an unknown field `zone`/);
+    await refused(
+      calendar,
+      await google(calendar, '/calendar/v3/calendars/primary/events', { json: { start: { dateTime: '2026-01-01T00:00:00Z', zone: 'UTC' } } }),
+      'invalid-body',
+      /`start` has an unknown field `zone`/,
+    );
     await refused(calendar, await google(calendar, '/calendar/v3/calendars/primary/events', { body: '{"summary":', type: 'application/json' }), 'invalid-body', /not valid JSON/);
   });
 
   it('refuses a form body where Google takes JSON, and a body on a method that takes none', async () => {
-    await refused(calendar, await google(calendar, '/calendar/v3/calendars/primary/events', { body: 'summary=x', type: 'application/x-www-form-urlencoded' }), 'content-type', /takes application\/json/);
-    await refused(calendar, await google(calendar, '/calendar/v3/calendars/primary/events/ev1', { method: 'DELETE', json: { x: 1 } }), 'content-type', /calendar\.events\.delete takes no request body/);
+    await refused(
+      calendar,
+      await google(calendar, '/calendar/v3/calendars/primary/events', { body: 'summary=x', type: 'application/x-www-form-urlencoded' }),
+      'content-type',
+      /takes application\/json/,
+    );
+    await refused(
+      calendar,
+      await google(calendar, '/calendar/v3/calendars/primary/events/ev1', { method: 'DELETE', json: { x: 1 } }),
+      'content-type',
+      /calendar\.events\.delete takes no request body/,
+    );
   });
 });
 
@@ -382,7 +420,9 @@ describe('the request recorder', () => {
 
 describe('builtBin and the typed ok()', () => {
   it('names the missing build and how to make it', () => {
-    expect(() => builtBin('@bizmcp/nothing-here')).toThrow(/packages\/nothing-here\/dist\/index\.js is missing: build first \(npm test builds every package; or node scripts\/pnpm\.mjs --filter @bizmcp\/nothing-here build\)/);
+    expect(() => builtBin('@bizmcp/nothing-here')).toThrow(
+      /packages\/nothing-here\/dist\/index\.js is missing: build first \(npm test builds every package; or node scripts\/pnpm\.mjs --filter @bizmcp\/nothing-here build\)/,
+    );
   });
 
   it('infers the result of ok(tool, args) from the tool value, and keeps ok(name, args)', async () => {

@@ -72,7 +72,12 @@ function raw(url: URL, path: string, opts: { method?: string; headers?: Record<s
 
 const rpc = (id: number, method: string, params: Record<string, unknown> = {}) => JSON.stringify({ jsonrpc: '2.0', id, method, params });
 const initBody = (version = '2025-06-18', capabilities: unknown = {}) => rpc(1, 'initialize', { protocolVersion: version, capabilities, clientInfo: { name: 'raw', version: '0' } });
-const mcpHeaders = (token = T1, extra: Record<string, string> = {}) => ({ 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${token}`, ...extra });
+const mcpHeaders = (token = T1, extra: Record<string, string> = {}) => ({
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+  authorization: `Bearer ${token}`,
+  ...extra,
+});
 
 /** An SDK client over HTTP, optionally offering roots, recording the log notifications it receives. */
 async function connect(url: URL, opts: { token?: string; roots?: string[] } = {}) {
@@ -203,10 +208,19 @@ describe('--http attacks on the filesystem server', () => {
     { name: 'foreign Host', req: () => raw(s.url, '/mcp', { method: 'POST', headers: mcpHeaders(), host: 'attacker.example', body: initBody() }), status: 403 },
     { name: 'loopback Host on another port', req: () => raw(s.url, '/mcp', { method: 'POST', headers: mcpHeaders(), host: 'localhost:1', body: initBody() }), status: 403 },
     { name: 'Host in capitals', req: () => raw(s.url, '/mcp', { method: 'POST', headers: mcpHeaders(), host: `LOCALHOST:${s.url.port}`, body: initBody() }), status: 200 },
-    { name: 'foreign Origin', req: () => raw(s.url, '/mcp', { method: 'POST', headers: { ...mcpHeaders(), origin: 'https://attacker.example' }, body: initBody() }), status: 403, check: (r) => expect(r.headers['access-control-allow-origin']).toBeUndefined() },
+    {
+      name: 'foreign Origin',
+      req: () => raw(s.url, '/mcp', { method: 'POST', headers: { ...mcpHeaders(), origin: 'https://attacker.example' }, body: initBody() }),
+      status: 403,
+      check: (r) => expect(r.headers['access-control-allow-origin']).toBeUndefined(),
+    },
     {
       name: 'CORS preflight from an allowed origin',
-      req: () => raw(s.url, '/mcp', { method: 'OPTIONS', headers: { origin: 'http://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type, mcp-session-id' } }),
+      req: () =>
+        raw(s.url, '/mcp', {
+          method: 'OPTIONS',
+          headers: { origin: 'http://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type, mcp-session-id' },
+        }),
       status: 204,
       check: (r) => {
         expect(r.headers['access-control-allow-origin']).toBe('http://app.example');

@@ -35,11 +35,11 @@ net.Socket.prototype.connect = function (this: Socket, ...args: unknown[]) {
   const first = (Array.isArray(args[0]) ? args[0][0] : args[0]) as { host?: string; path?: string; lookup?: typeof nodeDns.lookup } | number;
   if (typeof first !== 'object') {
     const host = typeof args[1] === 'string' ? args[1] : 'localhost';
-    if (!(net.isIP(host) && tripwireAllows(host))) return process.nextTick(() => this.destroy(tripped(host))), this;
+    if (!(net.isIP(host) && tripwireAllows(host))) return (process.nextTick(() => this.destroy(tripped(host))), this);
   } else if (!first.path) {
     const host = first.host ?? 'localhost';
     if (net.isIP(host)) {
-      if (!tripwireAllows(host)) return process.nextTick(() => this.destroy(tripped(host))), this;
+      if (!tripwireAllows(host)) return (process.nextTick(() => this.destroy(tripped(host))), this);
     } else {
       const inner = (first.lookup ?? nodeDns.lookup) as unknown as (h: string, o: object, cb: LookupCb) => void;
       first.lookup = ((h: string, o: object, cb: LookupCb) =>

@@ -31,63 +31,66 @@ let oracle: RecordingServer; // loopback target on 127.0.0.1: blocked unless all
 
 beforeAll(async () => {
   oracle = await startRecordingServer((_req, res) => res.end('oracle reached'), { host: '127.0.0.1' });
-  pub = await startRecordingServer((req, res) => {
-    const u = new URL(req.url!, 'http://x');
-    switch (u.pathname) {
-      case '/json':
-        res.setHeader('content-type', 'application/json');
-        return res.end(JSON.stringify({ ok: true, method: req.method }));
-      case '/echo': {
-        const last = pub.hits[pub.hits.length - 1];
-        res.setHeader('content-type', 'application/json');
-        return res.end(JSON.stringify({ method: req.method, body: last.text, headers: req.headers }));
+  pub = await startRecordingServer(
+    (req, res) => {
+      const u = new URL(req.url!, 'http://x');
+      switch (u.pathname) {
+        case '/json':
+          res.setHeader('content-type', 'application/json');
+          return res.end(JSON.stringify({ ok: true, method: req.method }));
+        case '/echo': {
+          const last = pub.hits[pub.hits.length - 1];
+          res.setHeader('content-type', 'application/json');
+          return res.end(JSON.stringify({ method: req.method, body: last.text, headers: req.headers }));
+        }
+        case '/gzip':
+          res.setHeader('content-encoding', 'gzip');
+          return res.end(gzipSync('compressed hello'));
+        case '/deflate':
+          res.setHeader('content-encoding', 'deflate');
+          return res.end(deflateSync('deflated hello'));
+        case '/deflate-raw':
+          res.setHeader('content-encoding', 'deflate');
+          return res.end(deflateRawSync('raw deflated hello'));
+        case '/br':
+          res.setHeader('content-encoding', 'br');
+          return res.end(brotliCompressSync('brotli hello'));
+        case '/corrupt':
+          res.setHeader('content-encoding', 'gzip');
+          return res.end(Buffer.concat([gzipSync('fine so far').subarray(0, 10), Buffer.from('not gzip at all')]));
+        case '/bomb':
+          return void sendBomb(res);
+        case '/big':
+          return res.end('x'.repeat(3 * 1024 * 1024));
+        case '/exact':
+          return res.end('y'.repeat(1000));
+        case '/declared-huge':
+          // announces 50 MB, sends a little, then holds the connection open
+          res.setHeader('content-length', String(50 * 1024 * 1024));
+          return res.write('z'.repeat(1024));
+        case '/slow':
+          res.write('start');
+          return setTimeout(() => res.end('late'), 5000);
+        case '/hang':
+          return; // never answers
+        case '/nothing':
+          res.statusCode = 204;
+          return res.end();
+        case '/redirect':
+          res.statusCode = Number(u.searchParams.get('code') ?? 302);
+          res.setHeader('location', u.searchParams.get('to')!);
+          return res.end('redirect body');
+        case '/loop':
+          res.statusCode = 302;
+          res.setHeader('location', u.search ? `/loop${u.search}` : '/loop');
+          return res.end();
+        default:
+          res.statusCode = 404;
+          return res.end('nope');
       }
-      case '/gzip':
-        res.setHeader('content-encoding', 'gzip');
-        return res.end(gzipSync('compressed hello'));
-      case '/deflate':
-        res.setHeader('content-encoding', 'deflate');
-        return res.end(deflateSync('deflated hello'));
-      case '/deflate-raw':
-        res.setHeader('content-encoding', 'deflate');
-        return res.end(deflateRawSync('raw deflated hello'));
-      case '/br':
-        res.setHeader('content-encoding', 'br');
-        return res.end(brotliCompressSync('brotli hello'));
-      case '/corrupt':
-        res.setHeader('content-encoding', 'gzip');
-        return res.end(Buffer.concat([gzipSync('fine so far').subarray(0, 10), Buffer.from('not gzip at all')]));
-      case '/bomb':
-        return void sendBomb(res);
-      case '/big':
-        return res.end('x'.repeat(3 * 1024 * 1024));
-      case '/exact':
-        return res.end('y'.repeat(1000));
-      case '/declared-huge':
-        // announces 50 MB, sends a little, then holds the connection open
-        res.setHeader('content-length', String(50 * 1024 * 1024));
-        return res.write('z'.repeat(1024));
-      case '/slow':
-        res.write('start');
-        return setTimeout(() => res.end('late'), 5000);
-      case '/hang':
-        return; // never answers
-      case '/nothing':
-        res.statusCode = 204;
-        return res.end();
-      case '/redirect':
-        res.statusCode = Number(u.searchParams.get('code') ?? 302);
-        res.setHeader('location', u.searchParams.get('to')!);
-        return res.end('redirect body');
-      case '/loop':
-        res.statusCode = 302;
-        res.setHeader('location', u.search ? `/loop${u.search}` : '/loop');
-        return res.end();
-      default:
-        res.statusCode = 404;
-        return res.end('nope');
-    }
-  }, { host: '127.0.0.2' });
+    },
+    { host: '127.0.0.2' },
+  );
 });
 
 afterAll(() => {
@@ -117,7 +120,11 @@ const guard = (extra: NetGuardOptions = {}) =>
   });
 
 const P = () => `http://public.test:${pub.port}`;
-const errorOf = (p: Promise<unknown>) => p.then(() => new ToolError('expected an error, got a result'), (e: unknown) => e as ToolError);
+const errorOf = (p: Promise<unknown>) =>
+  p.then(
+    () => new ToolError('expected an error, got a result'),
+    (e: unknown) => e as ToolError,
+  );
 
 describe('net guard: requests and responses', () => {
   it('GET and POST with headers and JSON; the Host header keeps the hostname', async () => {
@@ -298,7 +305,11 @@ describe('net guard: time caps and cancellation', () => {
   it('the deadline covers a streamed body too', async () => {
     const g = guard({ timeoutMs: 300 });
     const s = await g.stream(`${P()}/slow`);
-    const err = await errorOf((async () => { for await (const _ of s.body); })());
+    const err = await errorOf(
+      (async () => {
+        for await (const _ of s.body);
+      })(),
+    );
     expect(err.code).toBe('timeout');
     await g.close();
   });
@@ -319,7 +330,12 @@ describe('net guard: redirects', () => {
 
   it('301 and 302 turn POST into GET; 307 and 308 keep the method and body', async () => {
     const g = guard();
-    for (const [code, method, body] of [[301, 'GET', ''], [302, 'GET', ''], [307, 'POST', 'payload'], [308, 'POST', 'payload']] as const) {
+    for (const [code, method, body] of [
+      [301, 'GET', ''],
+      [302, 'GET', ''],
+      [307, 'POST', 'payload'],
+      [308, 'POST', 'payload'],
+    ] as const) {
       const r = await g.fetch(`${P()}/redirect?code=${code}&to=/echo`, { method: 'POST', body: 'payload' });
       expect(JSON.parse(r.body.toString())).toMatchObject({ method, body });
     }
@@ -419,7 +435,7 @@ describe('net guard: errors carry no credentials', () => {
 describe('net guard: pinned connections and TLS', () => {
   it('the socket goes to the checked address, and TLS sends the hostname as SNI', async () => {
     const remotes: string[] = [];
-    const onConnected = (m: unknown) => remotes.push(((m as { socket: Socket }).socket).remoteAddress!);
+    const onConnected = (m: unknown) => remotes.push((m as { socket: Socket }).socket.remoteAddress!);
     subscribe('undici:client:connected', onConnected);
     const names: (string | undefined)[] = [];
     const tls = createTlsServer({ SNICallback: (name, cb) => (names.push(name), cb(new Error('no certificate here'), undefined as never)) });
@@ -465,13 +481,51 @@ describe('net guard: operator choices', () => {
   it('isBlockedAddress: special ranges refused, public addresses (also inside IPv6 forms) allowed', () => {
     const g = new NetGuard();
     const blocked = [
-      '127.0.0.1', '127.255.255.254', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.0.1', '169.254.169.254', '100.64.0.1',
-      '0.0.0.0', '0.1.2.3', '255.255.255.255', '224.0.0.251', '240.0.0.1', '192.0.0.8', '198.18.0.1', '198.19.255.255',
-      '192.0.2.1', '198.51.100.7', '203.0.113.9', // documentation: never a real site
-      '::', '::1', '[::1]', 'fe80::1', 'fd00:ec2::254', 'fc00::1', 'fec0::1', 'ff02::1', '2001:db8::1', '100::1',
-      '::ffff:127.0.0.1', '::ffff:7f00:1', '::ffff:a9fe:a9fe', '::127.0.0.1', '::ffff:0:127.0.0.1', '64:ff9b::127.0.0.1',
-      '64:ff9b::a00:1', '64:ff9b:1::808:808', '2002:7f00:1::', '2002:c0a8:101::1', '2001:0:4136:e378:8000:63bf:3fff:fdd2',
-      'localhost', 'example.com', '', '1.2.3', '01.2.3.4',
+      '127.0.0.1',
+      '127.255.255.254',
+      '10.1.2.3',
+      '172.16.0.1',
+      '172.31.255.255',
+      '192.168.0.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '0.0.0.0',
+      '0.1.2.3',
+      '255.255.255.255',
+      '224.0.0.251',
+      '240.0.0.1',
+      '192.0.0.8',
+      '198.18.0.1',
+      '198.19.255.255',
+      '192.0.2.1',
+      '198.51.100.7',
+      '203.0.113.9', // documentation: never a real site
+      '::',
+      '::1',
+      '[::1]',
+      'fe80::1',
+      'fd00:ec2::254',
+      'fc00::1',
+      'fec0::1',
+      'ff02::1',
+      '2001:db8::1',
+      '100::1',
+      '::ffff:127.0.0.1',
+      '::ffff:7f00:1',
+      '::ffff:a9fe:a9fe',
+      '::127.0.0.1',
+      '::ffff:0:127.0.0.1',
+      '64:ff9b::127.0.0.1',
+      '64:ff9b::a00:1',
+      '64:ff9b:1::808:808',
+      '2002:7f00:1::',
+      '2002:c0a8:101::1',
+      '2001:0:4136:e378:8000:63bf:3fff:fdd2',
+      'localhost',
+      'example.com',
+      '',
+      '1.2.3',
+      '01.2.3.4',
     ];
     const allowed = ['8.8.8.8', '1.1.1.1', '93.184.215.14', '172.32.0.1', '100.128.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8', '64:ff9b::808:808', '2002:808:808::1'];
     expect(blocked.filter((ip) => !g.isBlockedAddress(ip))).toEqual([]);

@@ -70,7 +70,9 @@ describe('toolsets and the static inventory', () => {
   it('a tool in an undeclared toolset is refused when the server is defined', () => {
     const tool = toolsFor<unknown>();
     const t = tool({ name: 'x', toolset: 'missing', title: 'X', description: 'x', input: z.object({}), output: z.object({}), annotations: annotations.read(), run: async () => ({}) });
-    expect(() => defineServer({ name: 'bad', version: '0', title: 'b', description: 'b', env: {}, parseConfig: () => ({}), toolsets: { a: { description: 'a' } }, tools: [t], setup: () => ({}) })).toThrow(/toolset "missing"/);
+    expect(() =>
+      defineServer({ name: 'bad', version: '0', title: 'b', description: 'b', env: {}, parseConfig: () => ({}), toolsets: { a: { description: 'a' } }, tools: [t], setup: () => ({}) }),
+    ).toThrow(/toolset "missing"/);
   });
 
   it('--help lists the toolsets, which are on by default, and their tools', () => {
@@ -83,7 +85,7 @@ describe('toolsets and the static inventory', () => {
 });
 
 describe('the call pipeline', () => {
-  it('puts a server\'s own step where it asks and runs it on every call', async () => {
+  it("puts a server's own step where it asks and runs it on every call", async () => {
     const seen: string[] = [];
     const audit: PipelineStep = {
       name: 'audit',
@@ -203,7 +205,15 @@ describe('typed environment variables', () => {
 
   it('parses values and applies the declared defaults', () => {
     expect(readEnv(decl, {})).toEqual({ N: 10, OPT: undefined, B: false, L: [], S: undefined, U: 'https://api.example.com/', E: 'draft' });
-    expect(readEnv(decl, { N: '42', OPT: '0', B: 'YES', L: ' a, ,b ', S: ' k ', U: 'http://x.test/v1/', E: 'Send' })).toEqual({ N: 42, OPT: 0, B: true, L: ['a', 'b'], S: 'k', U: 'http://x.test/v1', E: 'send' });
+    expect(readEnv(decl, { N: '42', OPT: '0', B: 'YES', L: ' a, ,b ', S: ' k ', U: 'http://x.test/v1/', E: 'Send' })).toEqual({
+      N: 42,
+      OPT: 0,
+      B: true,
+      L: ['a', 'b'],
+      S: 'k',
+      U: 'http://x.test/v1',
+      E: 'send',
+    });
   });
 
   it('a bad value is one ConfigError naming the variable', () => {

@@ -131,13 +131,29 @@ const attacks: Attack[] = [
   { name: 'symlink to /', setup: () => fs.symlinkSync('/', R('slash')), run: (sb) => sb.readFile('slash/etc/passwd') },
   { name: 'symlink to an outside dir, then a child (read)', setup: dirLinkOut, run: (sb) => sb.readFile(`dirlink/${OUT_NAME}-inner.txt`) },
   { name: 'symlink to an outside dir (list)', setup: dirLinkOut, run: (sb) => sb.readdir('dirlink') },
-  { name: 'symlink to an outside dir (walk)', setup: dirLinkOut, run: async (sb) => { const seen: string[] = []; for await (const e of sb.walk('dirlink')) seen.push(e.rel); return seen; } },
+  {
+    name: 'symlink to an outside dir (walk)',
+    setup: dirLinkOut,
+    run: async (sb) => {
+      const seen: string[] = [];
+      for await (const e of sb.walk('dirlink')) seen.push(e.rel);
+      return seen;
+    },
+  },
   { name: 'symlinked parent of a file not yet created', setup: dirLinkOut, run: (sb) => sb.writeFile('dirlink/created.txt', 'x') },
   { name: 'symlinked parent of a file not yet created (createExclusive)', setup: dirLinkOut, run: (sb) => sb.createExclusive('dirlink/created.txt', 'x') },
   { name: 'symlinked parent, overwrite an existing outside file', setup: dirLinkOut, run: (sb) => sb.writeFile('dirlink/file.txt', 'pwned', { overwrite: true }) },
   { name: 'mkdir through a symlinked parent', setup: dirLinkOut, run: (sb) => sb.mkdir('dirlink/newdir/x', { recursive: true }) },
   { name: 'delete through a symlinked parent', setup: dirLinkOut, run: (sb) => sb.remove(`dirlink/${OUT_NAME}-inner.txt`) },
-  { name: 'recursive delete through a symlinked parent', setup: () => { fs.mkdirSync(O('dir', 'tree')); fs.writeFileSync(O('dir', 'tree', 'f'), SECRET); dirLinkOut(); }, run: (sb) => sb.remove('dirlink/tree', { recursive: true }) },
+  {
+    name: 'recursive delete through a symlinked parent',
+    setup: () => {
+      fs.mkdirSync(O('dir', 'tree'));
+      fs.writeFileSync(O('dir', 'tree', 'f'), SECRET);
+      dirLinkOut();
+    },
+    run: (sb) => sb.remove('dirlink/tree', { recursive: true }),
+  },
   // dangling links
   { name: 'dangling symlink pointing outside (write through it)', setup: danglingOut, run: (sb) => sb.writeFile('dangling', 'x') },
   { name: 'dangling symlink pointing outside (overwrite)', setup: danglingOut, run: (sb) => sb.writeFile('dangling', 'x', { overwrite: true }) },
@@ -230,7 +246,12 @@ const attacks: Attack[] = [
   { name: 'double-encoded %252e%252e', run: (sb) => sb.readFile(`%252e%252e/outside/${OUT_NAME}.txt`), expect: ['not_found'] },
   { name: 'unicode one-dot leaders (U+2024) are not dots', run: (sb) => sb.readFile(`\u2024\u2024/outside/${OUT_NAME}.txt`), expect: ['not_found'] },
   { name: 'fullwidth full stops and solidus are not . and /', run: (sb) => sb.readFile(`\uFF0E\uFF0E\uFF0Foutside\uFF0F${OUT_NAME}.txt`), expect: ['not_found'] },
-  { name: 'division slash (U+2215) is not /', run: (sb) => sb.writeFile('..\u2215outside\u2215created.txt', 'x'), expect: 'ok', check: () => expect(fs.existsSync(R('..\u2215outside\u2215created.txt'))).toBe(true) },
+  {
+    name: 'division slash (U+2215) is not /',
+    run: (sb) => sb.writeFile('..\u2215outside\u2215created.txt', 'x'),
+    expect: 'ok',
+    check: () => expect(fs.existsSync(R('..\u2215outside\u2215created.txt'))).toBe(true),
+  },
   { name: 'backslashes are name characters on POSIX', run: (sb) => sb.readFile(`..\\outside\\${OUT_NAME}.txt`), expect: ['not_found'] },
   { name: '~ that climbs out of the home directory', run: (sb) => sb.readFile(`~/../../../../../..${O(`${OUT_NAME}.txt`)}`) },
 ];

@@ -105,7 +105,19 @@ describe('MCP roots', () => {
     expect(Sandbox.parseFileUri('file:///srv/data')).toBe('/srv/data');
     expect(Sandbox.parseFileUri('file://localhost/srv/my%20docs')).toBe('/srv/my docs');
     expect(Sandbox.parseFileUri('FILE:///srv/a%2e%2e')).toBe('/srv/a..');
-    for (const bad of ['https://example.com/x', 'file:relative', 'file:/one-slash', '/srv/data', 'file://server/share', 'file:///srv/a%2Fb', 'file:///srv/a%00b', 'file:///srv/a?x=1', 'file:///srv/a#frag', 'file://[::1', '']) {
+    for (const bad of [
+      'https://example.com/x',
+      'file:relative',
+      'file:/one-slash',
+      '/srv/data',
+      'file://server/share',
+      'file:///srv/a%2Fb',
+      'file:///srv/a%00b',
+      'file:///srv/a?x=1',
+      'file:///srv/a#frag',
+      'file://[::1',
+      '',
+    ]) {
       expect(() => Sandbox.parseFileUri(bad), bad).toThrow(ToolError);
     }
   });

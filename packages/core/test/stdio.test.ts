@@ -41,7 +41,8 @@ describe('echo binary over stdio', () => {
   });
 
   it('keeps serving after malformed lines', async () => {
-    const input = 'garbage\n{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"r","version":"0"}}}\n{{{\n{"jsonrpc":"2.0","id":2,"method":"ping"}\n';
+    const input =
+      'garbage\n{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"r","version":"0"}}}\n{{{\n{"jsonrpc":"2.0","id":2,"method":"ping"}\n';
     const run = await rawStdio(bin, input);
     expect(run.messages.filter((m) => m.error?.code === -32700)).toHaveLength(2);
     expect(run.messages.find((m) => m.id === 2)?.result).toEqual({});

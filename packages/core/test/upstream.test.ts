@@ -27,7 +27,13 @@ const STRIPE = { service: 'Stripe', credentialVar: 'STRIPE_SECRET_KEY' };
 
 describe('upstreamError', () => {
   const cases: [string, UpstreamFailure, string, RegExp, boolean][] = [
-    ['401', { ...STRIPE, status: 401, message: 'Invalid API Key provided', requestId: 'req_1' }, 'missing_credentials', /Stripe rejected the credential in STRIPE_SECRET_KEY.*Invalid API Key provided.*request id req_1/, false],
+    [
+      '401',
+      { ...STRIPE, status: 401, message: 'Invalid API Key provided', requestId: 'req_1' },
+      'missing_credentials',
+      /Stripe rejected the credential in STRIPE_SECRET_KEY.*Invalid API Key provided.*request id req_1/,
+      false,
+    ],
     ['403 with scope', { service: 'Slack', status: 403, missingScope: 'chat:write' }, 'access_denied', /lacks "chat:write"/, false],
     ['404 with id', { service: 'HubSpot', status: 404, resource: { kind: 'contact', id: '42' } }, 'not_found', /HubSpot found no contact 42/, false],
     ['409', { service: 'HubSpot', status: 409, message: 'Contact already exists. Existing ID: 7' }, 'conflict', /Contact already exists\. Existing ID: 7/, false],
@@ -58,7 +64,11 @@ describe('upstreamError', () => {
 
   it('never includes secrets: registered values and token shapes are masked; long messages are capped', () => {
     registerSecret('sk_test_registeredsecret123');
-    const e = upstreamError({ service: 'Stripe', status: 400, message: `Bad key sk_test_registeredsecret123 and sk_live_abcdefghijkl, xoxb-1234-5678-abcdefgh; Bearer abc.def.ghi.jkl ${'x'.repeat(2000)}` });
+    const e = upstreamError({
+      service: 'Stripe',
+      status: 400,
+      message: `Bad key sk_test_registeredsecret123 and sk_live_abcdefghijkl, xoxb-1234-5678-abcdefgh; Bearer abc.def.ghi.jkl ${'x'.repeat(2000)}`,
+    });
     expect(e.message).not.toContain('registeredsecret');
     expect(e.message).not.toContain('sk_live_abcdefghijkl');
     expect(e.message).not.toContain('xoxb-1234');
@@ -69,14 +79,28 @@ describe('upstreamError', () => {
 
 describe('adapters', () => {
   it('Stripe: card, permission, idempotency, rate limit, connection', () => {
-    const card = stripeFailure({ type: 'StripeCardError', rawType: 'card_error', statusCode: 402, code: 'card_declined', decline_code: 'insufficient_funds', message: 'Your card was declined.', requestId: 'req_A' }, STRIPE);
+    const card = stripeFailure(
+      { type: 'StripeCardError', rawType: 'card_error', statusCode: 402, code: 'card_declined', decline_code: 'insufficient_funds', message: 'Your card was declined.', requestId: 'req_A' },
+      STRIPE,
+    );
     expect(upstreamError(card).message).toMatch(/Your card was declined.*req_A/);
     expect(upstreamError(card).details).toMatchObject({ apiCode: 'card_declined', declineCode: 'insufficient_funds' });
 
-    const perm = stripeFailure({ type: 'StripePermissionError', statusCode: 403, message: "The provided key 'rk_test_***abcd' does not have the required permissions for this endpoint on account 'acct_1'. Having the 'rak_customer_write' permission would allow this request to continue." }, STRIPE);
+    const perm = stripeFailure(
+      {
+        type: 'StripePermissionError',
+        statusCode: 403,
+        message:
+          "The provided key 'rk_test_***abcd' does not have the required permissions for this endpoint on account 'acct_1'. Having the 'rak_customer_write' permission would allow this request to continue.",
+      },
+      STRIPE,
+    );
     expect(perm.missingScope).toBe('rak_customer_write');
 
-    const idem = stripeFailure({ type: 'StripeIdempotencyError', rawType: 'idempotency_error', statusCode: 400, message: 'Keys for idempotent requests can only be used with the same parameters they were first used with.' }, STRIPE);
+    const idem = stripeFailure(
+      { type: 'StripeIdempotencyError', rawType: 'idempotency_error', statusCode: 400, message: 'Keys for idempotent requests can only be used with the same parameters they were first used with.' },
+      STRIPE,
+    );
     expect(upstreamError(idem).code).toBe('conflict');
 
     const param = stripeFailure({ type: 'StripeInvalidRequestError', statusCode: 400, code: 'parameter_invalid_integer', param: 'amount', message: 'Invalid integer: abc' }, STRIPE);
@@ -100,7 +124,9 @@ describe('adapters', () => {
     expect(nic.hint).toMatch(/invite/);
     expect(upstreamError(slackFailure({ code: 'slack_webapi_platform_error', data: { ok: false, error: 'invalid_auth' } }, ctx)).message).toContain('SLACK_BOT_TOKEN');
     expect(upstreamError(slackFailure({ code: 'slack_webapi_platform_error', data: { ok: false, error: 'channel_not_found' } }, ctx)).code).toBe('not_found');
-    const args = upstreamError(slackFailure({ code: 'slack_webapi_platform_error', data: { ok: false, error: 'invalid_arguments', response_metadata: { messages: ['[ERROR] missing required field: channel'] } } }, ctx));
+    const args = upstreamError(
+      slackFailure({ code: 'slack_webapi_platform_error', data: { ok: false, error: 'invalid_arguments', response_metadata: { messages: ['[ERROR] missing required field: channel'] } } }, ctx),
+    );
     expect(args.code).toBe('invalid_argument');
     expect(args.message).toContain('missing required field: channel');
     const rl = slackFailure({ code: 'slack_webapi_rate_limited_error', retryAfter: 7, message: 'A rate limit was exceeded' }, ctx);
@@ -113,25 +139,69 @@ describe('adapters', () => {
 
   it('Google: API errors, quota, scopes, OAuth token errors, gaxios 7 Headers', () => {
     const ctx = { service: 'Google Drive', credentialHelp: 'Run `bizmcp-google-workspace auth` again.' };
-    const rate = googleFailure({ status: 403, response: { status: 403, headers: new Headers({ 'x-goog-request-id': 'g1' }), data: { error: { code: 403, message: 'User Rate Limit Exceeded', errors: [{ reason: 'userRateLimitExceeded', domain: 'usageLimits' }] } } } }, ctx);
+    const rate = googleFailure(
+      {
+        status: 403,
+        response: {
+          status: 403,
+          headers: new Headers({ 'x-goog-request-id': 'g1' }),
+          data: { error: { code: 403, message: 'User Rate Limit Exceeded', errors: [{ reason: 'userRateLimitExceeded', domain: 'usageLimits' }] } },
+        },
+      },
+      ctx,
+    );
     expect(upstreamError(rate)).toMatchObject({ code: 'rate_limited' });
     expect(upstreamError(rate).details).toMatchObject({ retryable: true, requestId: 'g1' });
     const daily = googleFailure({ response: { status: 403, headers: {}, data: { error: { code: 403, message: 'Daily Limit Exceeded', errors: [{ reason: 'dailyLimitExceeded' }] } } } }, ctx);
     expect(upstreamError(daily).details).toMatchObject({ retryable: false });
-    const scope = googleFailure({ response: { status: 403, headers: { 'www-authenticate': 'Bearer realm="https://accounts.google.com/", error="insufficient_scope", scope="https://www.googleapis.com/auth/drive.file"' }, data: { error: { code: 403, message: 'Request had insufficient authentication scopes.', status: 'PERMISSION_DENIED', details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'ACCESS_TOKEN_SCOPE_INSUFFICIENT' }] } } } }, ctx);
+    const scope = googleFailure(
+      {
+        response: {
+          status: 403,
+          headers: { 'www-authenticate': 'Bearer realm="https://accounts.google.com/", error="insufficient_scope", scope="https://www.googleapis.com/auth/drive.file"' },
+          data: {
+            error: {
+              code: 403,
+              message: 'Request had insufficient authentication scopes.',
+              status: 'PERMISSION_DENIED',
+              details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'ACCESS_TOKEN_SCOPE_INSUFFICIENT' }],
+            },
+          },
+        },
+      },
+      ctx,
+    );
     expect(scope.missingScope).toBe('https://www.googleapis.com/auth/drive.file');
     const grant = upstreamError(googleFailure({ response: { status: 400, headers: {}, data: { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' } } }, ctx));
     expect(grant.code).toBe('missing_credentials');
     expect(grant.message).toContain('Token has been expired or revoked.');
     expect(grant.hint).toContain('auth');
-    const nf = upstreamError(googleFailure({ response: { status: 404, headers: {}, data: JSON.stringify({ error: { code: 404, message: 'File not found: abc.', errors: [{ reason: 'notFound' }] } }) } }, { ...ctx, resource: { kind: 'file', id: 'abc' } }));
+    const nf = upstreamError(
+      googleFailure(
+        { response: { status: 404, headers: {}, data: JSON.stringify({ error: { code: 404, message: 'File not found: abc.', errors: [{ reason: 'notFound' }] } }) } },
+        { ...ctx, resource: { kind: 'file', id: 'abc' } },
+      ),
+    );
     expect(nf.message).toMatch(/found no file abc.*File not found: abc/);
     expect(googleFailure(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), ctx).network).toBe('reset');
   });
 
   it('HubSpot: ApiException bodies, missing scopes, daily limit', () => {
     const ctx = { service: 'HubSpot', credentialVar: 'HUBSPOT_ACCESS_TOKEN' };
-    const scopes = hubspotFailure({ code: 403, body: { status: 'error', message: "This app hasn't been granted all required scopes to make this call.", correlationId: 'c-1', category: 'MISSING_SCOPES', errors: [{ message: 'One or more of the following scopes are required.', context: { requiredGranularScopes: ['crm.objects.contacts.write'] } }] }, headers: {} }, ctx);
+    const scopes = hubspotFailure(
+      {
+        code: 403,
+        body: {
+          status: 'error',
+          message: "This app hasn't been granted all required scopes to make this call.",
+          correlationId: 'c-1',
+          category: 'MISSING_SCOPES',
+          errors: [{ message: 'One or more of the following scopes are required.', context: { requiredGranularScopes: ['crm.objects.contacts.write'] } }],
+        },
+        headers: {},
+      },
+      ctx,
+    );
     expect(scopes).toMatchObject({ status: 403, missingScope: 'crm.objects.contacts.write', requestId: 'c-1' });
     const text = hubspotFailure({ code: 400, body: '{"status":"error","message":"Property values were not valid","category":"VALIDATION_ERROR","correlationId":"c-2"}', headers: {} }, ctx);
     expect(upstreamError(text).message).toMatch(/Property values were not valid.*c-2/);
@@ -151,7 +221,12 @@ describe('adapters', () => {
     expect(sf('MALFORMED_QUERY', "unexpected token: 'FROM'").code).toBe('invalid_argument');
     expect(sf('ERROR_HTTP_503', 'Service Unavailable').code).toBe('rate_limited');
     expect(sf('REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.').details).toMatchObject({ retryable: false });
-    expect(sf('MULTIPLE_API_ERRORS', 'Multiple errors', [{ errorCode: 'INVALID_FIELD', message: 'No such column Foo' }, { errorCode: 'INVALID_FIELD', message: 'No such column Bar' }]).message).toContain('No such column Bar');
+    expect(
+      sf('MULTIPLE_API_ERRORS', 'Multiple errors', [
+        { errorCode: 'INVALID_FIELD', message: 'No such column Foo' },
+        { errorCode: 'INVALID_FIELD', message: 'No such column Bar' },
+      ]).message,
+    ).toContain('No such column Bar');
     const grant = Object.assign(new Error('invalid_grant: expired access/refresh token'), { name: 'invalid_grant' });
     expect(upstreamError(salesforceFailure(grant, ctx)).code).toBe('missing_credentials');
   });
@@ -196,31 +271,56 @@ describe('withRetries', () => {
 
   it('repeats an idempotent call on 5xx and network failures, then succeeds', async () => {
     let n = 0;
-    const r = await withRetries(async () => {
-      n++;
-      if (n === 1) throw err({ service: 'S', status: 502 });
-      if (n === 2) throw Object.assign(new Error('reset'), { code: 'ECONNRESET' });
-      return 'ok';
-    }, { idempotent: true, ...noWait });
+    const r = await withRetries(
+      async () => {
+        n++;
+        if (n === 1) throw err({ service: 'S', status: 502 });
+        if (n === 2) throw Object.assign(new Error('reset'), { code: 'ECONNRESET' });
+        return 'ok';
+      },
+      { idempotent: true, ...noWait },
+    );
     expect(r).toBe('ok');
     expect(n).toBe(3);
   });
 
   it('never repeats a non-idempotent call', async () => {
     let n = 0;
-    await expect(withRetries(async () => { n++; throw err({ service: 'S', status: 503 }); }, { idempotent: false, ...noWait })).rejects.toMatchObject({ code: 'rate_limited' });
+    await expect(
+      withRetries(
+        async () => {
+          n++;
+          throw err({ service: 'S', status: 503 });
+        },
+        { idempotent: false, ...noWait },
+      ),
+    ).rejects.toMatchObject({ code: 'rate_limited' });
     expect(n).toBe(1);
   });
 
   it('never repeats a 4xx', async () => {
     let n = 0;
-    await expect(withRetries(async () => { n++; throw err({ service: 'S', status: 400 }); }, { idempotent: true, ...noWait })).rejects.toMatchObject({ code: 'invalid_argument' });
+    await expect(
+      withRetries(
+        async () => {
+          n++;
+          throw err({ service: 'S', status: 400 });
+        },
+        { idempotent: true, ...noWait },
+      ),
+    ).rejects.toMatchObject({ code: 'invalid_argument' });
     expect(n).toBe(1);
   });
 
   it('stops after maxAttempts and says how many were made', async () => {
     let n = 0;
-    const e = await withRetries(async () => { n++; throw err({ service: 'S', status: 500 }); }, { idempotent: true, maxAttempts: 4, ...noWait }).catch((x) => x);
+    const e = await withRetries(
+      async () => {
+        n++;
+        throw err({ service: 'S', status: 500 });
+      },
+      { idempotent: true, maxAttempts: 4, ...noWait },
+    ).catch((x) => x);
     expect(n).toBe(4);
     expect(e.details.attempts).toBe(4);
   });
@@ -228,26 +328,49 @@ describe('withRetries', () => {
   it('honours Retry-After, and gives up at once when the wait would pass the deadline', async () => {
     const waits: number[] = [];
     let n = 0;
-    await withRetries(async () => { if (++n < 2) throw err({ service: 'S', status: 429, retryAfterSeconds: 0.05 }); return 1; }, { idempotent: true, onRetry: (i) => waits.push(i.delayMs), random: () => 0 });
+    await withRetries(
+      async () => {
+        if (++n < 2) throw err({ service: 'S', status: 429, retryAfterSeconds: 0.05 });
+        return 1;
+      },
+      { idempotent: true, onRetry: (i) => waits.push(i.delayMs), random: () => 0 },
+    );
     expect(waits).toEqual([50]);
 
     n = 0;
     const t0 = Date.now();
-    const e = await withRetries(async () => { n++; throw err({ service: 'S', status: 429, retryAfterSeconds: 30 }); }, { idempotent: true, deadline: Date.now() + 1000 }).catch((x) => x);
+    const e = await withRetries(
+      async () => {
+        n++;
+        throw err({ service: 'S', status: 429, retryAfterSeconds: 30 });
+      },
+      { idempotent: true, deadline: Date.now() + 1000 },
+    ).catch((x) => x);
     expect(n).toBe(1);
     expect(Date.now() - t0).toBeLessThan(500);
     expect(e).toMatchObject({ code: 'rate_limited', details: { retryAfterSeconds: 30 } });
   });
 
   it('maps foreign errors with mapError', async () => {
-    const e = await withRetries(async () => { throw { type: 'StripeAuthenticationError', statusCode: 401, message: 'Invalid API Key' }; }, { idempotent: true, mapError: (x) => upstreamError(stripeFailure(x, STRIPE), x) }).catch((x) => x);
+    const e = await withRetries(
+      async () => {
+        throw { type: 'StripeAuthenticationError', statusCode: 401, message: 'Invalid API Key' };
+      },
+      { idempotent: true, mapError: (x) => upstreamError(stripeFailure(x, STRIPE), x) },
+    ).catch((x) => x);
     expect(e).toMatchObject({ code: 'missing_credentials' });
   });
 
   it('an abort during the wait rejects with the signal reason and makes no more attempts', async () => {
     const ac = new AbortController();
     let n = 0;
-    const p = withRetries(async () => { n++; throw err({ service: 'S', status: 503, retryAfterSeconds: 10 }); }, { idempotent: true, signal: ac.signal });
+    const p = withRetries(
+      async () => {
+        n++;
+        throw err({ service: 'S', status: 503, retryAfterSeconds: 10 });
+      },
+      { idempotent: true, signal: ac.signal },
+    );
     setTimeout(() => ac.abort(new ToolError('Cancelled', { code: 'cancelled' })), 20);
     await expect(p).rejects.toMatchObject({ code: 'cancelled' });
     expect(n).toBe(1);

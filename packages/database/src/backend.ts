@@ -81,7 +81,13 @@ export async function createPostgres(url: string, log: Logger): Promise<Backend>
         for (let tries = 0; inflight && tries < 20; tries++) {
           const running = inflight;
           await pool.query('SELECT pg_cancel_backend($1)', [pid]).catch((err: Error) => log.warn({ err: err.message, pid }, 'pg_cancel_backend failed'));
-          const settled = await Promise.race([running.then(() => true, () => true), new Promise((r) => setTimeout(() => r(false), 250))]);
+          const settled = await Promise.race([
+            running.then(
+              () => true,
+              () => true,
+            ),
+            new Promise((r) => setTimeout(() => r(false), 250)),
+          ]);
           if (settled) break;
         }
       })();
@@ -165,7 +171,7 @@ export async function warnAboutPrivileges(backend: Backend, log: Logger): Promis
       );
     }
   } catch (e) {
-    log.warn({ err: (e as Error).message }, 'could not check the role\'s privileges');
+    log.warn({ err: (e as Error).message }, "could not check the role's privileges");
   }
 }
 

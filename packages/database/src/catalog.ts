@@ -77,16 +77,32 @@ export async function describeTable(s: Session, table: string, schema?: string):
        FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = $1 ORDER BY ic.relname`,
     [oid],
   );
-  const arr = (v: unknown) => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? v.replace(/^\{|\}$/g, '').split(',').filter(Boolean) : []);
+  const arr = (v: unknown) =>
+    Array.isArray(v)
+      ? v.map(String)
+      : typeof v === 'string'
+        ? v
+            .replace(/^\{|\}$/g, '')
+            .split(',')
+            .filter(Boolean)
+        : [];
   return {
     schema: String(info.schema),
     name: String(info.name),
     type: KIND[String(info.kind)],
     ...(info.comment ? { comment: String(info.comment) } : {}),
     estimatedRows: Number(info.rows),
-    columns: cols.rows.map((c) => ({ name: String(c.name), type: String(c.type), nullable: Boolean(c.nullable), ...(c.default != null ? { default: String(c.default) } : {}), ...(c.comment ? { comment: String(c.comment) } : {}) })),
+    columns: cols.rows.map((c) => ({
+      name: String(c.name),
+      type: String(c.type),
+      nullable: Boolean(c.nullable),
+      ...(c.default != null ? { default: String(c.default) } : {}),
+      ...(c.comment ? { comment: String(c.comment) } : {}),
+    })),
     primaryKey: arr(cons.rows.find((c) => c.type === 'p')?.columns),
-    foreignKeys: cons.rows.filter((c) => c.type === 'f').map((c) => ({ name: String(c.name), columns: arr(c.columns), references: { schema: String(c.ref_schema), table: String(c.ref_table), columns: arr(c.ref_columns) } })),
+    foreignKeys: cons.rows
+      .filter((c) => c.type === 'f')
+      .map((c) => ({ name: String(c.name), columns: arr(c.columns), references: { schema: String(c.ref_schema), table: String(c.ref_table), columns: arr(c.ref_columns) } })),
     indexes: idx.rows.map((i) => ({ name: String(i.name), definition: String(i.definition), unique: Boolean(i.unique), primary: Boolean(i.primary) })),
   };
 }

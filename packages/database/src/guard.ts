@@ -30,26 +30,71 @@ const FORBIDDEN_NODES = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'Merg
  * Names are matched without schema and case-insensitively; "*" matches any characters.
  */
 export const DENIED_FUNCTIONS = [
-  'pg_read_file', 'pg_read_binary_file', 'pg_stat_file', 'pg_ls_*', 'pg_file_*', 'pg_logdir_ls',
-  'lo_*', 'loread', 'lowrite',
-  'dblink*', 'postgres_fdw*',
-  'pg_terminate_backend', 'pg_cancel_backend', 'pg_reload_conf', 'pg_rotate_logfile', 'pg_promote',
-  'pg_create_restore_point', 'pg_switch_wal', 'pg_backup_*', 'pg_start_backup', 'pg_stop_backup',
-  'pg_log_backend_memory_contexts', 'pg_replication_*',
-  'pg_logical_*', 'pg_wal_replay_*', 'pg_import_system_collations', 'pg_stat_reset*', 'pg_stat_statements_reset',
-  '*replication_slot*', 'pg_log_standby_snapshot', 'pg_nextoid', 'binary_upgrade_*', 'pg_background*',
+  'pg_read_file',
+  'pg_read_binary_file',
+  'pg_stat_file',
+  'pg_ls_*',
+  'pg_file_*',
+  'pg_logdir_ls',
+  'lo_*',
+  'loread',
+  'lowrite',
+  'dblink*',
+  'postgres_fdw*',
+  'pg_terminate_backend',
+  'pg_cancel_backend',
+  'pg_reload_conf',
+  'pg_rotate_logfile',
+  'pg_promote',
+  'pg_create_restore_point',
+  'pg_switch_wal',
+  'pg_backup_*',
+  'pg_start_backup',
+  'pg_stop_backup',
+  'pg_log_backend_memory_contexts',
+  'pg_replication_*',
+  'pg_logical_*',
+  'pg_wal_replay_*',
+  'pg_import_system_collations',
+  'pg_stat_reset*',
+  'pg_stat_statements_reset',
+  '*replication_slot*',
+  'pg_log_standby_snapshot',
+  'pg_nextoid',
+  'binary_upgrade_*',
+  'pg_background*',
   // index maintenance that writes even in a read-only transaction
-  'brin_summarize_*', 'brin_desummarize_range', 'gin_clean_pending_list', 'pg_truncate_visibility_map',
+  'brin_summarize_*',
+  'brin_desummarize_range',
+  'gin_clean_pending_list',
+  'pg_truncate_visibility_map',
   'setseed',
-  'pg_advisory_*', 'pg_try_advisory_*',
-  'set_config', 'pg_notify',
-  'nextval', 'setval',
-  'txid_current', 'txid_current_if_assigned', 'pg_current_xact_id', 'pg_current_xact_id_if_assigned',
-  'pg_sleep', 'pg_sleep_for', 'pg_sleep_until',
+  'pg_advisory_*',
+  'pg_try_advisory_*',
+  'set_config',
+  'pg_notify',
+  'nextval',
+  'setval',
+  'txid_current',
+  'txid_current_if_assigned',
+  'pg_current_xact_id',
+  'pg_current_xact_id_if_assigned',
+  'pg_sleep',
+  'pg_sleep_for',
+  'pg_sleep_until',
   // functions that run SQL given as a string (the guard would never see that SQL)
-  'query_to_xml', 'query_to_xmlschema', 'query_to_xml_and_xmlschema', 'cursor_to_xml', 'cursor_to_xmlschema',
-  'ts_stat', 'ts_rewrite', 'crosstab*', 'connectby', 'xpath_table',
-  'pg_execute_server_program', 'current_setting_set',
+  'query_to_xml',
+  'query_to_xmlschema',
+  'query_to_xml_and_xmlschema',
+  'cursor_to_xml',
+  'cursor_to_xmlschema',
+  'ts_stat',
+  'ts_rewrite',
+  'crosstab*',
+  'connectby',
+  'xpath_table',
+  'pg_execute_server_program',
+  'current_setting_set',
 ];
 
 const exact = new Set(DENIED_FUNCTIONS.filter((f) => !f.includes('*')));
@@ -123,7 +168,9 @@ function walk(node: unknown): void {
   if (!node || typeof node !== 'object') return;
   for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
     if (FORBIDDEN_NODES.has(key)) {
-      throw refuse(key === 'LockingClause' ? 'locking clauses (FOR UPDATE/SHARE) take locks' : key === 'IntoClause' ? 'SELECT INTO creates a table' : `a data-modifying ${describeKind(key)} inside the statement`);
+      throw refuse(
+        key === 'LockingClause' ? 'locking clauses (FOR UPDATE/SHARE) take locks' : key === 'IntoClause' ? 'SELECT INTO creates a table' : `a data-modifying ${describeKind(key)} inside the statement`,
+      );
     }
     if (key === 'lockingClause' && Array.isArray(value) && value.length) throw refuse('locking clauses (FOR UPDATE/SHARE) take locks');
     if (key === 'intoClause' && value) throw refuse('SELECT INTO creates a table');
@@ -138,15 +185,30 @@ function checkCall(call: unknown): void {
 }
 
 function describeKind(kind: string): string {
-  return kind.replace(/Stmt$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
+  return kind
+    .replace(/Stmt$/, '')
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toUpperCase();
 }
 
 const DML_KINDS = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
 /** Schema changes accepted with --allow-ddl; everything else (roles, grants, functions,
  *  extensions, system settings, COPY, DO, transaction control) stays refused. */
 const DDL_KINDS = new Set([
-  'CreateStmt', 'AlterTableStmt', 'DropStmt', 'IndexStmt', 'ViewStmt', 'CreateTableAsStmt', 'CommentStmt',
-  'RenameStmt', 'CreateSeqStmt', 'AlterSeqStmt', 'CreateSchemaStmt', 'TruncateStmt', 'CompositeTypeStmt', 'CreateEnumStmt',
+  'CreateStmt',
+  'AlterTableStmt',
+  'DropStmt',
+  'IndexStmt',
+  'ViewStmt',
+  'CreateTableAsStmt',
+  'CommentStmt',
+  'RenameStmt',
+  'CreateSeqStmt',
+  'AlterSeqStmt',
+  'CreateSchemaStmt',
+  'TruncateStmt',
+  'CompositeTypeStmt',
+  'CreateEnumStmt',
 ]);
 
 export interface CheckedWrite {

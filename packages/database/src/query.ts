@@ -37,10 +37,34 @@ const FIRST_BATCH = 50;
 
 // Names of common types; others are looked up in pg_type once.
 const TYPE_NAMES: Record<number, string> = {
-  16: 'boolean', 17: 'bytea', 18: 'char', 19: 'name', 20: 'bigint', 21: 'smallint', 23: 'integer', 25: 'text', 26: 'oid',
-  114: 'json', 700: 'real', 701: 'double precision', 1042: 'character', 1043: 'character varying', 1082: 'date',
-  1083: 'time', 1114: 'timestamp without time zone', 1184: 'timestamp with time zone', 1186: 'interval', 1700: 'numeric',
-  2950: 'uuid', 3802: 'jsonb', 1000: 'boolean[]', 1007: 'integer[]', 1009: 'text[]', 1016: 'bigint[]', 2249: 'record', 705: 'unknown',
+  16: 'boolean',
+  17: 'bytea',
+  18: 'char',
+  19: 'name',
+  20: 'bigint',
+  21: 'smallint',
+  23: 'integer',
+  25: 'text',
+  26: 'oid',
+  114: 'json',
+  700: 'real',
+  701: 'double precision',
+  1042: 'character',
+  1043: 'character varying',
+  1082: 'date',
+  1083: 'time',
+  1114: 'timestamp without time zone',
+  1184: 'timestamp with time zone',
+  1186: 'interval',
+  1700: 'numeric',
+  2950: 'uuid',
+  3802: 'jsonb',
+  1000: 'boolean[]',
+  1007: 'integer[]',
+  1009: 'text[]',
+  1016: 'bigint[]',
+  2249: 'record',
+  705: 'unknown',
 };
 
 export async function typeNames(s: Session, fields: Field[]): Promise<Column[]> {
@@ -86,7 +110,12 @@ interface CursorState {
   offset: number;
 }
 const isCursorState = (v: unknown): v is CursorState =>
-  typeof v === 'object' && v !== null && typeof (v as CursorState).sql === 'string' && Array.isArray((v as CursorState).params) && Number.isInteger((v as CursorState).offset) && (v as CursorState).offset >= 0;
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as CursorState).sql === 'string' &&
+  Array.isArray((v as CursorState).params) &&
+  Number.isInteger((v as CursorState).offset) &&
+  (v as CursorState).offset >= 0;
 
 export function readCursor(cursor: string): CursorState {
   return decodeCursor(cursor, isCursorState);

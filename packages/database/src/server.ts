@@ -12,7 +12,10 @@ import { executeQuery, executeStatement, explainQuery } from './tools/query.js';
 import { describeTableTool, listSchemas, listTablesTool, sampleRows, searchObjects } from './tools/schema.js';
 
 const env = {
-  DATABASE_URL: envSecret({ description: 'PostgreSQL connection string (sslmode etc. as URL parameters). Without it, an embedded PGlite database is used.', example: 'postgresql://readonly@localhost:5432/mydb' }),
+  DATABASE_URL: envSecret({
+    description: 'PostgreSQL connection string (sslmode etc. as URL parameters). Without it, an embedded PGlite database is used.',
+    example: 'postgresql://readonly@localhost:5432/mydb',
+  }),
   BIZMCP_DATA_DIR: envString({ description: 'Where the embedded database lives (default: $XDG_DATA_HOME/bizmcp/database or ~/.local/share/bizmcp/database).' }),
   DB_MAX_ROWS: envInt({ description: 'Rows per page of execute_query.', default: 1000, min: 1 }),
   DB_MAX_BYTES: envInt({ description: 'Approximate JSON bytes per page of execute_query.', default: 1024 * 1024, min: 1 }),
@@ -96,7 +99,10 @@ async function loadSample(db: Backend): Promise<void> {
   if (exists.rows[0]?.present) return;
   await db.write(
     async (s) => {
-      for (const stmt of SAMPLE_SQL.split(/;\s*\n/).map((x) => x.trim()).filter(Boolean)) await s.query(stmt);
+      for (const stmt of SAMPLE_SQL.split(/;\s*\n/)
+        .map((x) => x.trim())
+        .filter(Boolean))
+        await s.query(stmt);
     },
     { timeoutMs: 60_000, signal },
   );

@@ -73,7 +73,7 @@ const attacks = (watch: string, victimPid: number): [string, string][] => [
   ['ts_stat runs SQL from a string (reads a file)', "SELECT word FROM ts_stat('SELECT to_tsvector(pg_read_file(''/etc/hostname''))')"],
   ['ts_rewrite runs SQL from a string', "SELECT ts_rewrite('a'::tsquery, 'SELECT ''a''::tsquery, to_tsquery(pg_read_file(''/etc/hostname''))')"],
   ['crosstab runs SQL from a string', `SELECT * FROM crosstab('DELETE FROM ${S}.accounts RETURNING 1, 1, 1') AS t(a int, b int)`],
-  ['U& escaped function name', "SELECT U&\"pg\\005fread_file\"('/etc/hostname')"],
+  ['U& escaped function name', 'SELECT U&"pg\\005fread_file"(\'/etc/hostname\')'],
   ['side-effect function in an EXISTS subquery', 'SELECT 1 WHERE EXISTS (SELECT pg_advisory_lock(4244))'],
   ['set_config in a LATERAL subquery', `SELECT * FROM ${S}.accounts, LATERAL (SELECT set_config('transaction_read_only', 'off', true)) x`],
   ['ROWS FROM pg_ls_dir', "SELECT * FROM ROWS FROM (pg_ls_dir('.'))"],
@@ -88,7 +88,7 @@ const attacks = (watch: string, victimPid: number): [string, string][] => [
   ['CREATE EXTENSION dblink', 'CREATE EXTENSION IF NOT EXISTS dblink'],
   ['CREATE FUNCTION', `CREATE FUNCTION ${S}.f() RETURNS int LANGUAGE sql AS 'SELECT 1'`],
   ['lexer: a leading comment hides DELETE', `/* SELECT */ DELETE FROM ${S}.accounts`],
-  ["lexer: backslash before a quote", `SELECT 'a\\'; DELETE FROM ${S}.accounts; --'`],
+  ['lexer: backslash before a quote', `SELECT 'a\\'; DELETE FROM ${S}.accounts; --'`],
   ['lexer: DELETE after a -- comment ended by a newline', `SELECT 1 -- ; \n; DELETE FROM ${S}.accounts`],
 ];
 

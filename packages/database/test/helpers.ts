@@ -72,7 +72,11 @@ export async function openTarget(name: 'postgres' | 'pglite', schema: string, en
   if (name === 'pglite') {
     await backend.write(
       async (x) => {
-        for (const stmt of SEED(schema).split(/;\s*\n/).map((q) => q.trim()).filter(Boolean)) await x.query(stmt);
+        for (const stmt of SEED(schema)
+          .split(/;\s*\n/)
+          .map((q) => q.trim())
+          .filter(Boolean))
+          await x.query(stmt);
       },
       { timeoutMs: 60_000, signal: new AbortController().signal },
     );

@@ -32,7 +32,7 @@ describe('layer 1: the parser guard', () => {
     await expect(checkReadOnly('WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d')).rejects.toThrow(/data-modifying/);
     await expect(checkReadOnly('SELECT * FROM t FOR UPDATE')).rejects.toThrow(/locking/);
     await expect(checkReadOnly('SELECT * INTO x FROM t')).rejects.toThrow(/SELECT INTO/);
-    await expect(checkReadOnly('SELECT upper(pg_catalog.PG_READ_FILE(\'x\'))')).rejects.toThrow(/pg_catalog.pg_read_file/);
+    await expect(checkReadOnly("SELECT upper(pg_catalog.PG_READ_FILE('x'))")).rejects.toThrow(/pg_catalog.pg_read_file/);
     await expect(checkReadOnly('SELEC 1')).rejects.toThrow(/syntax error/);
     await expect(checkReadOnly('   ')).rejects.toThrow(/empty/);
     for (const f of ['lo_unlink', 'dblink_connect', 'pg_advisory_xact_lock', 'pg_ls_waldir', 'set_config', 'nextval']) expect(isDeniedFunction(f), f).toBe(true);
@@ -43,7 +43,16 @@ describe('layer 1: the parser guard', () => {
     expect((await checkWrite('INSERT INTO t VALUES (1) RETURNING *', { allowDdl: false })).command).toBe('INSERT');
     await expect(checkWrite('CREATE TABLE x (a int)', { allowDdl: false })).rejects.toThrow(/--allow-ddl/);
     expect((await checkWrite('CREATE TABLE x (a int)', { allowDdl: true })).ddl).toBe(true);
-    for (const sql of ['COMMIT', 'COPY t FROM PROGRAM \'x\'', 'DO $$ BEGIN END $$', 'CREATE ROLE r', 'GRANT ALL ON t TO public', 'SET ROLE x', 'INSERT INTO t VALUES (1); DROP TABLE t', "INSERT INTO t SELECT pg_read_file('x')"]) {
+    for (const sql of [
+      'COMMIT',
+      "COPY t FROM PROGRAM 'x'",
+      'DO $$ BEGIN END $$',
+      'CREATE ROLE r',
+      'GRANT ALL ON t TO public',
+      'SET ROLE x',
+      'INSERT INTO t VALUES (1); DROP TABLE t',
+      "INSERT INTO t SELECT pg_read_file('x')",
+    ]) {
       await expect(checkWrite(sql, { allowDdl: true }), sql).rejects.toThrow();
     }
   });
@@ -113,7 +122,7 @@ describe('layers 2-5 on PostgreSQL (guard bypassed on purpose)', () => {
     expect(await running()).toBe(0);
   });
 
-  it('layer 5: a client\'s notifications/cancelled stops the query inside PostgreSQL', async () => {
+  it("layer 5: a client's notifications/cancelled stops the query inside PostgreSQL", async () => {
     t ??= await openTarget('postgres', 'bizmcp_layers_warn');
     const ac = new AbortController();
     const sql = 'SELECT count(*), 515151 AS marker FROM generate_series(1, 100000000) a, generate_series(1, 100000000) b';

@@ -161,8 +161,22 @@ export function imapError(err: unknown, where?: string, user?: string, mailbox?:
       hint: 'Check EMAIL_ADDRESS/EMAIL_USERNAME and EMAIL_PASSWORD (Gmail and Microsoft 365 need an app password or EMAIL_OAUTH2_TOKEN).',
     });
   }
-  const net = ['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'EPIPE', 'NoConnection', 'ClosedAfterConnectText', 'ClosedAfterConnectTLS', 'GREETING_TIMEOUT', 'CONNECT_TIMEOUT', 'EConnectionClosed'];
-  if ((e.code && net.includes(e.code)) || /timeout|closed|connect/i.test(e.message) && !e.responseText) {
+  const net = [
+    'ECONNREFUSED',
+    'ENOTFOUND',
+    'EHOSTUNREACH',
+    'ENETUNREACH',
+    'ETIMEDOUT',
+    'ECONNRESET',
+    'EPIPE',
+    'NoConnection',
+    'ClosedAfterConnectText',
+    'ClosedAfterConnectTLS',
+    'GREETING_TIMEOUT',
+    'CONNECT_TIMEOUT',
+    'EConnectionClosed',
+  ];
+  if ((e.code && net.includes(e.code)) || (/timeout|closed|connect/i.test(e.message) && !e.responseText)) {
     return new ToolError(`Cannot reach the IMAP server${where ? ` ${where}` : ''}: ${e.code ?? e.message}`, {
       code: 'unavailable',
       hint: 'Check IMAP_HOST, IMAP_PORT and IMAP_SECURE, and that the server is up; the next call reconnects.',

@@ -174,7 +174,10 @@ async function htmlToText(html: string): Promise<string> {
 }
 
 export const addrList = (a: AddressObject | AddressObject[] | undefined): Person[] =>
-  (Array.isArray(a) ? a : a ? [a] : []).flatMap((o) => o.value.flatMap((v) => (v.group ? v.group : [v]))).filter((v) => v.address).map((v) => person({ name: v.name, address: v.address }));
+  (Array.isArray(a) ? a : a ? [a] : [])
+    .flatMap((o) => o.value.flatMap((v) => (v.group ? v.group : [v])))
+    .filter((v) => v.address)
+    .map((v) => person({ name: v.name, address: v.address }));
 
 export const referencesOf = (p: ParsedMail): string[] => (Array.isArray(p.references) ? p.references : p.references ? p.references.split(/\s+/) : []).filter(Boolean);
 
@@ -258,7 +261,11 @@ export async function readAttachments(sandbox: Sandbox | undefined, config: Emai
 /** A file name that is one plain component: no directories, no control characters. */
 export function safeFilename(name: string): string {
   const base = clean(name).split(/[\\/]/).pop() ?? '';
-  const s = base.replace(/[\u0000-\u001f\u007f]/g, '').replace(/^\.+/, '').trim().slice(0, 200);
+  const s = base
+    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .replace(/^\.+/, '')
+    .trim()
+    .slice(0, 200);
   return s || 'attachment';
 }
 
@@ -271,7 +278,10 @@ export function quote(p: ParsedMail, text: string, maxChars = 20_000): string {
   const from = addrList(p.from)[0];
   const when = p.date ? p.date.toUTCString() : 'an unknown date';
   const body = text.length > maxChars ? `${text.slice(0, maxChars)}\n[…]` : text;
-  return `On ${when}, ${from ? showPerson(from) : 'the sender'} wrote:\n${body.split('\n').map((l) => `> ${l}`).join('\n')}`;
+  return `On ${when}, ${from ? showPerson(from) : 'the sender'} wrote:\n${body
+    .split('\n')
+    .map((l) => `> ${l}`)
+    .join('\n')}`;
 }
 
 /** References for a reply: the original's chain plus its Message-ID, capped (first + last 19). */

@@ -125,7 +125,11 @@ function smtpError(e: SmtpErr, where: string, user: string): ToolError {
     return new ToolError(`The SMTP server refused the message: ${e.response ?? e.message}. Nothing was sent.`, { code: 'remote_error', details });
   }
   if (e.code === 'ETLS') {
-    return new ToolError(`TLS with the SMTP server ${where} failed: ${e.message}. Nothing was sent.`, { code: 'unavailable', hint: 'Check SMTP_PORT and SMTP_SECURE (465: true, 587: false with STARTTLS).', details });
+    return new ToolError(`TLS with the SMTP server ${where} failed: ${e.message}. Nothing was sent.`, {
+      code: 'unavailable',
+      hint: 'Check SMTP_PORT and SMTP_SECURE (465: true, 587: false with STARTTLS).',
+      details,
+    });
   }
   return new ToolError(`Cannot reach the SMTP server ${where}: ${e.code ?? e.message}. Nothing was sent.`, {
     code: 'unavailable',

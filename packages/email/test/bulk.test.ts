@@ -17,8 +17,16 @@ beforeAll(async () => {
       // maildir files are read in name order: seen flags from the file name (":2,S")
       let i = 0;
       const all = [...bulkMessages(N)];
-      d.writeMany(BULK.user, all.filter((_, k) => k % 10 !== 0), { seen: true });
-      i = d.writeMany(BULK.user, all.filter((_, k) => k % 10 === 0), { seen: false });
+      d.writeMany(
+        BULK.user,
+        all.filter((_, k) => k % 10 !== 0),
+        { seen: true },
+      );
+      i = d.writeMany(
+        BULK.user,
+        all.filter((_, k) => k % 10 === 0),
+        { seen: false },
+      );
       expect(i).toBe(N / 10);
     },
   });

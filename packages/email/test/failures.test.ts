@@ -14,14 +14,41 @@ const latin1 = (s: string) => Buffer.from(s, 'latin1');
 beforeAll(async () => {
   world = await startWorld({
     prefill(d) {
-      d.deliver(ALICE.user, rawMessage({ subject: '=?ISO-8859-1?Q?Caf=E9_cr=E8me?=', contentType: 'text/plain; charset=ISO-8859-1', headers: ['Content-Transfer-Encoding: 8bit'], body: latin1('Un café à la crème, s\'il vous plaît.\r\n') }));
-      d.deliver(ALICE.user, rawMessage({ subject: 'cp1252 quotes', contentType: 'text/plain; charset=windows-1252', body: Buffer.from([0x93, 0x51, 0x75, 0x6f, 0x74, 0x65, 0x64, 0x94, 0x20, 0x80, 0x35, 0x0d, 0x0a]) }));
-      d.deliver(ALICE.user, rawMessage({ subject: '=?Shift_JIS?B?k/qWe4zq?=', contentType: 'text/plain; charset=Shift_JIS', body: Buffer.from([0x82, 0xb1, 0x82, 0xf1, 0x82, 0xc9, 0x82, 0xbf, 0x82, 0xcd, 0x0d, 0x0a]) }));
-      d.deliver(ALICE.user, Buffer.concat([latin1('From: Ren\xe9 <rene@example.test>\r\nSubject: raw 8bit \xe9t\xe9 no charset\r\nMessage-ID: <raw8@example.test>\r\n\r\n'), latin1('body \xe9\xe8\xff\r\n')]));
+      d.deliver(
+        ALICE.user,
+        rawMessage({
+          subject: '=?ISO-8859-1?Q?Caf=E9_cr=E8me?=',
+          contentType: 'text/plain; charset=ISO-8859-1',
+          headers: ['Content-Transfer-Encoding: 8bit'],
+          body: latin1("Un café à la crème, s'il vous plaît.\r\n"),
+        }),
+      );
+      d.deliver(
+        ALICE.user,
+        rawMessage({ subject: 'cp1252 quotes', contentType: 'text/plain; charset=windows-1252', body: Buffer.from([0x93, 0x51, 0x75, 0x6f, 0x74, 0x65, 0x64, 0x94, 0x20, 0x80, 0x35, 0x0d, 0x0a]) }),
+      );
+      d.deliver(
+        ALICE.user,
+        rawMessage({ subject: '=?Shift_JIS?B?k/qWe4zq?=', contentType: 'text/plain; charset=Shift_JIS', body: Buffer.from([0x82, 0xb1, 0x82, 0xf1, 0x82, 0xc9, 0x82, 0xbf, 0x82, 0xcd, 0x0d, 0x0a]) }),
+      );
+      d.deliver(
+        ALICE.user,
+        Buffer.concat([latin1('From: Ren\xe9 <rene@example.test>\r\nSubject: raw 8bit \xe9t\xe9 no charset\r\nMessage-ID: <raw8@example.test>\r\n\r\n'), latin1('body \xe9\xe8\xff\r\n')]),
+      );
       d.deliver(ALICE.user, Buffer.from([0x00, 0xff, 0xfe, 0x01, 0x02, 0x0d, 0x0a, 0x80, 0x81, 0x0d, 0x0a, 0x0d, 0x0a, 0x41]));
-      d.deliver(ALICE.user, rawMessage({ subject: 'broken multipart', contentType: 'multipart/mixed; boundary="XYZ"', body: '--XYZ\r\nContent-Type: text/plain\r\n\r\nvisible part\r\n--XYZ\r\nContent-Type: application/pdf; name="a.pdf"\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename="a.pdf"\r\n\r\n%%%not base64%%%\r\n' }));
+      d.deliver(
+        ALICE.user,
+        rawMessage({
+          subject: 'broken multipart',
+          contentType: 'multipart/mixed; boundary="XYZ"',
+          body: '--XYZ\r\nContent-Type: text/plain\r\n\r\nvisible part\r\n--XYZ\r\nContent-Type: application/pdf; name="a.pdf"\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename="a.pdf"\r\n\r\n%%%not base64%%%\r\n',
+        }),
+      );
       d.deliver(ALICE.user, Buffer.from(`Subject: header soup\r\nThis line has no colon\r\nX-Long: ${'a'.repeat(20_000)}\r\nFrom: <<<>>>\r\nTo: ,,,@@@\r\nDate: not a date\r\n\r\nsoup body\r\n`));
-      d.deliver(ALICE.user, rawMessage({ subject: 'html only', contentType: 'text/html; charset=utf-8', body: '<html><body><h1>Title</h1><p>Para <b>bold</b></p><script>var x=1</script></body></html>' }));
+      d.deliver(
+        ALICE.user,
+        rawMessage({ subject: 'html only', contentType: 'text/html; charset=utf-8', body: '<html><body><h1>Title</h1><p>Para <b>bold</b></p><script>var x=1</script></body></html>' }),
+      );
     },
   });
 });
@@ -196,6 +223,8 @@ describe('non-UTF-8 and malformed messages', () => {
 describe('test helper', () => {
   it('fails loudly with the install command when dovecot is missing', async () => {
     const { startDovecot } = await import('./helpers/dovecot.js');
-    await expect(startDovecot({ users: [ALICE], bin: '/nonexistent/dovecot' })).rejects.toThrow(/dovecot is missing \(\/nonexistent\/dovecot\).*apt-get install -y --no-install-recommends dovecot-imapd/);
+    await expect(startDovecot({ users: [ALICE], bin: '/nonexistent/dovecot' })).rejects.toThrow(
+      /dovecot is missing \(\/nonexistent\/dovecot\).*apt-get install -y --no-install-recommends dovecot-imapd/,
+    );
   });
 });

@@ -40,7 +40,14 @@ beforeAll(async () => {
       d.deliver(ALICE.user, rawMessage({ subject: 'Mover one', messageId: '<m1@example.test>' }));
       d.deliver(ALICE.user, rawMessage({ subject: 'Mover two', messageId: '<m2@example.test>' }));
       d.deliver(ALICE.user, deepMessage(3000));
-      d.deliver(ALICE.user, rawMessage({ subject: 'Deep html', contentType: 'text/html; charset=utf-8', body: `<p>Top line.</p><p style="display:none">HIDDEN-DEEP</p>${'<div>'.repeat(20_000)}bottom${'</div>'.repeat(20_000)}` }));
+      d.deliver(
+        ALICE.user,
+        rawMessage({
+          subject: 'Deep html',
+          contentType: 'text/html; charset=utf-8',
+          body: `<p>Top line.</p><p style="display:none">HIDDEN-DEEP</p>${'<div>'.repeat(20_000)}bottom${'</div>'.repeat(20_000)}`,
+        }),
+      );
     },
   });
   alice = await connectInProcess(server, { env: world.env(ALICE) });

@@ -19,7 +19,10 @@ async function as(user: typeof ALICE, extra: Record<string, string> = {}, argv: 
 }
 
 const header = (raw: Buffer, name: string) => {
-  const head = raw.toString('utf8').split(/\r?\n\r?\n/)[0].replace(/\r?\n[ \t]+/g, ' ');
+  const head = raw
+    .toString('utf8')
+    .split(/\r?\n\r?\n/)[0]
+    .replace(/\r?\n[ \t]+/g, ' ');
   const m = new RegExp(`^${name}:\\s*(.*)$`, 'im').exec(head);
   return m?.[1];
 };
@@ -55,7 +58,20 @@ describe('without configuration', () => {
     clients.push(c);
     const { tools } = await c.client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(
-      ['create_draft', 'download_attachment', 'forward_email', 'get_email', 'get_thread', 'list_mailboxes', 'mark_email', 'move_email', 'read_inbox', 'reply_to_email', 'search_emails', 'send_email'].sort(),
+      [
+        'create_draft',
+        'download_attachment',
+        'forward_email',
+        'get_email',
+        'get_thread',
+        'list_mailboxes',
+        'mark_email',
+        'move_email',
+        'read_inbox',
+        'reply_to_email',
+        'search_emails',
+        'send_email',
+      ].sort(),
     );
     const r = await c.call('read_inbox', {});
     expect(r.isError).toBe(true);

@@ -169,7 +169,8 @@ export function applyEdits(original: string, edits: Edit[]): string {
       for (let k = 0; k < want.length && ok; k++) ok = lines[at + k].trim() === want[k];
       if (ok) hits.push(at);
     }
-    if (hits.length === 0) throw new ToolError(`edits.${i}.oldText was not found in the file`, { code: 'invalid_argument', hint: 'Copy the exact text from a fresh read of the file; nothing was written.' });
+    if (hits.length === 0)
+      throw new ToolError(`edits.${i}.oldText was not found in the file`, { code: 'invalid_argument', hint: 'Copy the exact text from a fresh read of the file; nothing was written.' });
     if (hits.length > 1) throw notUnique(i);
     const at = hits[0];
     const indent = /^\s*/.exec(lines[at])![0];

@@ -10,7 +10,10 @@ import { writeTools } from './tools/write.js';
 const MB = 1024 * 1024;
 
 const env = {
-  ALLOWED_PATHS: envList({ description: 'Comma-separated directories the tools may use (added to the positional arguments). With none, the client\'s MCP roots are used.', example: '/Users/me/projects,/Users/me/data' }),
+  ALLOWED_PATHS: envList({
+    description: "Comma-separated directories the tools may use (added to the positional arguments). With none, the client's MCP roots are used.",
+    example: '/Users/me/projects,/Users/me/data',
+  }),
   FS_MAX_READ_BYTES: envInt({ description: 'Largest text read in one call, in bytes (larger files are read in windows).', default: 10 * MB, min: 1 }),
   FS_MAX_MEDIA_BYTES: envInt({ description: 'Largest image or audio file read_media_file returns, in bytes.', default: 10 * MB, min: 1 }),
 };
@@ -43,7 +46,7 @@ export default defineServer<FsConfig, FsState>({
     const sandbox = Sandbox.fromConfig(config.roots);
     sandbox.followClientRoots(rt);
     if (!sandbox.hasRoots()) {
-      rt.log.warn('no allowed directory given (arguments or ALLOWED_PATHS): waiting for the client\'s MCP roots; tools fail until there are some');
+      rt.log.warn("no allowed directory given (arguments or ALLOWED_PATHS): waiting for the client's MCP roots; tools fail until there are some");
     }
     return { sandbox, config };
   },

@@ -95,7 +95,12 @@ const cases: Case[] = [
   { name: 'dangling symlink written through', tool: 'write_file', args: { path: 'dangle', content: 'x' }, setup: link(O('created-by-attack.txt'), 'dangle') },
   { name: 'dangling symlink overwrite', tool: 'write_file', args: { path: 'dangle', content: 'x', overwrite: true }, setup: link(O('created-by-attack.txt'), 'dangle') },
   { name: 'hard link to an outside file (write)', tool: 'write_file', args: { path: 'hard.txt', content: 'pwned' }, setup: () => fs.linkSync(O('secret.txt'), join(root, 'hard.txt')) },
-  { name: 'hard link to an outside file (edit)', tool: 'edit_file', args: { path: 'hard.txt', edits: [{ oldText: SECRET, newText: 'x' }] }, setup: () => fs.linkSync(O('secret.txt'), join(root, 'hard.txt')) },
+  {
+    name: 'hard link to an outside file (edit)',
+    tool: 'edit_file',
+    args: { path: 'hard.txt', edits: [{ oldText: SECRET, newText: 'x' }] },
+    setup: () => fs.linkSync(O('secret.txt'), join(root, 'hard.txt')),
+  },
   { name: 'percent-encoded ..', tool: 'read_text_file', args: { path: '%2e%2e/outside/secret.txt' } },
   { name: 'percent-encoded slash', tool: 'read_text_file', args: { path: '..%2Foutside%2Fsecret.txt' } },
   { name: 'file: URI as path', tool: 'read_text_file', args: { path: pathToFileURL(O('secret.txt')).href } },

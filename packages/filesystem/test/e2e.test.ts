@@ -32,11 +32,9 @@ describe('bizmcp-filesystem binary', () => {
   });
 
   it('answers raw JSON-RPC lines piped into stdin, then exits', async () => {
-    const run = await rawStdio(
-      bin,
-      jsonLines([{ method: 'tools/list' }, { method: 'tools/call', params: { name: 'list_directory', arguments: { path: dir } } }]) + 'oops\n',
-      { env: { ALLOWED_PATHS: dir } },
-    );
+    const run = await rawStdio(bin, jsonLines([{ method: 'tools/list' }, { method: 'tools/call', params: { name: 'list_directory', arguments: { path: dir } } }]) + 'oops\n', {
+      env: { ALLOWED_PATHS: dir },
+    });
     expect(run.code).toBe(0);
     const byId = new Map(run.messages.map((m) => [m.id, m]));
     expect(byId.get(1).result.tools.length).toBe(17);

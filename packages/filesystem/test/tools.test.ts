@@ -160,7 +160,13 @@ describe('writing', () => {
     expect(fs.readFileSync(join(root, 'src/crlf.txt'), 'utf8')).toBe('ALPHA\r\nBETA\r\ngamma\r\n');
     // one bad edit: nothing written
     const before = fs.readFileSync(join(root, 'src/main.ts'), 'utf8');
-    const bad = await s.call('edit_file', { path: 'src/main.ts', edits: [{ oldText: 'line 1\n', newText: 'first\n' }, { oldText: 'no such text', newText: 'x' }] });
+    const bad = await s.call('edit_file', {
+      path: 'src/main.ts',
+      edits: [
+        { oldText: 'line 1\n', newText: 'first\n' },
+        { oldText: 'no such text', newText: 'x' },
+      ],
+    });
     expect(textOf(bad)).toMatch(/edits.1.oldText was not found/);
     const dup = await s.call('edit_file', { path: 'src/main.ts', edits: [{ oldText: 'line 9', newText: 'x' }] });
     expect(textOf(dup)).toMatch(/edits.0.oldText matches more than once/);
@@ -188,7 +194,19 @@ describe('server behaviour', () => {
   it('annotations: read tools read-only, writes destructive; --read-only keeps only readers', async () => {
     const { tools } = await s.client.listTools();
     const byName = Object.fromEntries(tools.map((t) => [t.name, t]));
-    for (const n of ['read_file', 'read_text_file', 'read_media_file', 'read_multiple_files', 'list_directory', 'list_directory_with_sizes', 'directory_tree', 'search_files', 'search_file_contents', 'get_file_info', 'list_allowed_directories']) {
+    for (const n of [
+      'read_file',
+      'read_text_file',
+      'read_media_file',
+      'read_multiple_files',
+      'list_directory',
+      'list_directory_with_sizes',
+      'directory_tree',
+      'search_files',
+      'search_file_contents',
+      'get_file_info',
+      'list_allowed_directories',
+    ]) {
       expect(byName[n].annotations?.readOnlyHint, n).toBe(true);
       expect(byName[n].outputSchema, n).toBeDefined();
     }

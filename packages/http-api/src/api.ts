@@ -30,7 +30,7 @@ export interface ApiConfig {
 
 /** The variables the server reads (rendered in --help, the docs and config/servers.json). */
 export const apiEnv = {
-  API_BASE_URL: envUrl({ description: 'The API\'s base URL; every request stays under it (it may be a private address: the operator chose it).', example: 'https://api.example.com/v1' }),
+  API_BASE_URL: envUrl({ description: "The API's base URL; every request stays under it (it may be a private address: the operator chose it).", example: 'https://api.example.com/v1' }),
   API_KEY: envSecret({ description: 'API key, sent as `Authorization: Bearer` (default), or in API_KEY_HEADER, or as the API_KEY_QUERY parameter.' }),
   API_KEY_HEADER: envString({ description: 'Send API_KEY in this header instead (e.g. X-API-Key).' }),
   API_KEY_QUERY: envString({ description: 'Send API_KEY as this query parameter instead (e.g. api_key).' }),
@@ -39,7 +39,7 @@ export const apiEnv = {
   API_HEADERS: envString({ description: 'Default headers as a JSON object, e.g. {"Accept-Language":"fr"}.' }),
   OPENAPI_SPEC: envString({ description: 'OpenAPI 3 document (file path or URL, JSON or YAML): enables list_endpoints, describe_endpoint, call_endpoint.' }),
   API_MAX_RESPONSE_BYTES: envInt({ description: 'Largest body part returned in one result (the rest via get_response_part).', default: 100 * 1024, min: 1 }),
-  API_TIMEOUT_MS: envInt({ description: 'Timeout of one request (never longer than what is left of the tool call\'s own timeout).', default: 30_000, min: 1 }),
+  API_TIMEOUT_MS: envInt({ description: "Timeout of one request (never longer than what is left of the tool call's own timeout).", default: 30_000, min: 1 }),
   API_MAX_RETRIES: envInt({ description: 'Retries of GET/HEAD/PUT/DELETE on 429/503 (honouring Retry-After).', default: 2 }),
   API_MAX_RETRY_WAIT_MS: envInt({ description: 'Longest Retry-After honoured; a longer one is returned to the caller.', default: 10_000 }),
 };
@@ -81,7 +81,11 @@ export function parseApiConfig(rawEnv: NodeJS.ProcessEnv): ApiConfig {
 }
 
 const noBase = () =>
-  missingCredentials({ what: 'The API', vars: ['API_BASE_URL'], how: 'Set API_BASE_URL to the API\'s base URL, and API_KEY (or API_BASIC_USER/API_BASIC_PASSWORD) if the API needs credentials; they go in the "env" block of the client configuration.' });
+  missingCredentials({
+    what: 'The API',
+    vars: ['API_BASE_URL'],
+    how: 'Set API_BASE_URL to the API\'s base URL, and API_KEY (or API_BASIC_USER/API_BASIC_PASSWORD) if the API needs credentials; they go in the "env" block of the client configuration.',
+  });
 
 /**
  * Resolves an endpoint (path, optionally with a query string) under the base URL. Refuses absolute
@@ -120,7 +124,8 @@ export function resolveEndpoint(base: URL, endpoint: string, query: Record<strin
   return url;
 }
 
-const KEPT_HEADERS = /^(content-type|content-length|content-encoding|location|link|retry-after|etag|last-modified|x-request-id|x-total-count|x-next-page|x-ratelimit-.*|ratelimit(-.*)?|www-authenticate)$/i;
+const KEPT_HEADERS =
+  /^(content-type|content-length|content-encoding|location|link|retry-after|etag|last-modified|x-request-id|x-total-count|x-next-page|x-ratelimit-.*|ratelimit(-.*)?|www-authenticate)$/i;
 
 export interface ApiResponse {
   status: number;
@@ -186,12 +191,17 @@ export class ApiClient {
   }
 
   /** `deadline`: the tool call's own (epoch ms); no request or retry wait outlives it. */
-  async request(method: Method, endpoint: string, opts: { query?: Record<string, unknown>; body?: unknown; headers?: Record<string, string>; signal: AbortSignal; deadline?: number }): Promise<ApiResponse> {
+  async request(
+    method: Method,
+    endpoint: string,
+    opts: { query?: Record<string, unknown>; body?: unknown; headers?: Record<string, string>; signal: AbortSignal; deadline?: number },
+  ): Promise<ApiResponse> {
     const c = this.config;
     const url = resolveEndpoint(this.base(), endpoint, opts.query, c.apiKey && c.keyMode === 'query' ? { [c.keyName!]: c.apiKey } : {});
     const headers: Record<string, string> = { accept: 'application/json, text/*;q=0.9, */*;q=0.5', ...c.headers, ...(opts.headers ?? {}) };
     for (const h of Object.keys(opts.headers ?? {})) {
-      if (/^(authorization|cookie|host|proxy-authorization|content-length|transfer-encoding)$/i.test(h)) throw new ToolError(`headers.${h}: this header is set by the server, not by the caller`, { code: 'invalid_argument' });
+      if (/^(authorization|cookie|host|proxy-authorization|content-length|transfer-encoding)$/i.test(h))
+        throw new ToolError(`headers.${h}: this header is set by the server, not by the caller`, { code: 'invalid_argument' });
     }
     if (c.apiKey && c.keyMode === 'bearer') headers.authorization = `Bearer ${c.apiKey}`;
     else if (c.basic) headers.authorization = `Basic ${Buffer.from(`${c.basic.user}:${c.basic.password}`).toString('base64')}`;

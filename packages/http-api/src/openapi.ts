@@ -75,7 +75,7 @@ export class OpenApi {
         if (!op) continue;
         const params = [...shared, ...(op.parameters ?? [])].map((p) => this.deref(doc, p) as Json);
         const body = op.requestBody ? (this.deref(doc, op.requestBody) as Json) : undefined;
-        const ct = body ? Object.keys(body.content ?? {}).find((k) => k.includes('json')) ?? Object.keys(body.content ?? {})[0] : undefined;
+        const ct = body ? (Object.keys(body.content ?? {}).find((k) => k.includes('json')) ?? Object.keys(body.content ?? {})[0]) : undefined;
         ops.push({
           operationId: op.operationId ?? `${m}_${path.replace(/[^a-zA-Z0-9]+/g, '_').replace(/^_|_$/g, '')}`,
           method: m.toUpperCase() as Method,
@@ -144,7 +144,10 @@ export class OpenApi {
         const extra = e.params?.missingProperty ? ` (${e.params.missingProperty})` : e.params?.allowedValues ? ` (${e.params.allowedValues.join(', ')})` : '';
         return `- ${field}: ${e.message}${extra}`;
       });
-      throw new ToolError(`Arguments do not match ${op.operationId} in the OpenAPI document; nothing was sent:\n${errors.join('\n')}`, { code: 'invalid_argument', hint: `Call describe_endpoint with ${op.operationId} for its parameters and body schema.` });
+      throw new ToolError(`Arguments do not match ${op.operationId} in the OpenAPI document; nothing was sent:\n${errors.join('\n')}`, {
+        code: 'invalid_argument',
+        hint: `Call describe_endpoint with ${op.operationId} for its parameters and body schema.`,
+      });
     }
   }
 }

@@ -13,13 +13,15 @@ export function createHttpApiServer(overrides: Partial<ApiConfig> = {}) {
     name: 'http-api',
     version: '0.1.0',
     title: 'bizmcp HTTP API',
-    description: 'Call one REST API (fixed by API_BASE_URL) with GET/HEAD/POST/PUT/PATCH/DELETE, or by operationId from its OpenAPI document. Credentials from the environment only; no request leaves the base URL.',
-    instructions: 'Every path is relative to the API base URL. With an OpenAPI document, start with list_endpoints and describe_endpoint, then call_endpoint. Large bodies are cut: use get_response_part.',
+    description:
+      'Call one REST API (fixed by API_BASE_URL) with GET/HEAD/POST/PUT/PATCH/DELETE, or by operationId from its OpenAPI document. Credentials from the environment only; no request leaves the base URL.',
+    instructions:
+      'Every path is relative to the API base URL. With an OpenAPI document, start with list_endpoints and describe_endpoint, then call_endpoint. Large bodies are cut: use get_response_part.',
     env: apiEnv,
     parseConfig: (args) => ({ ...parseApiConfig(args.env), ...overrides }),
     toolsets: {
       methods: { description: 'Call the API with GET, HEAD, POST, PUT, PATCH and DELETE.' },
-      openapi: { description: 'Browse and call the operations of the API\'s OpenAPI document; registered only with OPENAPI_SPEC.' },
+      openapi: { description: "Browse and call the operations of the API's OpenAPI document; registered only with OPENAPI_SPEC." },
     },
     tools: [...methodTools, ...openapiTools],
     setup(config, rt) {

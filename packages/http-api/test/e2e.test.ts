@@ -24,9 +24,17 @@ describe('bizmcp-http-api binary', () => {
   });
 
   it('answers raw JSON-RPC lines and exits', async () => {
-    const run = await rawStdio(bin, jsonLines([{ method: 'tools/list' }, { method: 'tools/call', params: { name: 'api_get', arguments: { endpoint: '/items' } } }, { method: 'tools/call', params: { name: 'api_get', arguments: { endpoint: 'http://169.254.169.254/' } } }]), {
-      env: { API_BASE_URL: `http://127.0.0.1:${api.port}/v1` },
-    });
+    const run = await rawStdio(
+      bin,
+      jsonLines([
+        { method: 'tools/list' },
+        { method: 'tools/call', params: { name: 'api_get', arguments: { endpoint: '/items' } } },
+        { method: 'tools/call', params: { name: 'api_get', arguments: { endpoint: 'http://169.254.169.254/' } } },
+      ]),
+      {
+        env: { API_BASE_URL: `http://127.0.0.1:${api.port}/v1` },
+      },
+    );
     expect(run.code).toBe(0);
     const byId = new Map(run.messages.map((m) => [m.id, m]));
     expect(byId.get(1).result.tools.length).toBe(7);

@@ -11,7 +11,13 @@ export const SPEC = {
   info: { title: 'Pets', version: '1' },
   paths: {
     '/pets': {
-      get: { operationId: 'listPets', tags: ['pets'], summary: 'List pets', parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer', maximum: 100 } }], responses: { '200': { description: 'ok' } } },
+      get: {
+        operationId: 'listPets',
+        tags: ['pets'],
+        summary: 'List pets',
+        parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer', maximum: 100 } }],
+        responses: { '200': { description: 'ok' } },
+      },
       post: {
         operationId: 'createPet',
         tags: ['pets'],
@@ -52,7 +58,15 @@ export async function startApi(): Promise<Fixture> {
     if (!p.startsWith('/v1/') && p !== '/v1') return json(404, { error: 'outside the API' });
     const route = p.slice(3);
     if (route === '/items') {
-      if (req.method === 'GET') return json(200, [{ id: 1, name: 'one' }, { id: 2, name: 'two' }], { link: '</v1/items?page=2>; rel="next"', 'x-ratelimit-remaining': '99', 'x-secret-internal': 'no' });
+      if (req.method === 'GET')
+        return json(
+          200,
+          [
+            { id: 1, name: 'one' },
+            { id: 2, name: 'two' },
+          ],
+          { link: '</v1/items?page=2>; rel="next"', 'x-ratelimit-remaining': '99', 'x-secret-internal': 'no' },
+        );
       if (req.method === 'POST') return json(201, { created: JSON.parse(body || 'null') }, { location: '/v1/items/3' });
       if (req.method === 'HEAD') return json(200, {});
     }
@@ -73,7 +87,11 @@ export async function startApi(): Promise<Fixture> {
       res.writeHead(200, { 'content-type': 'image/png' });
       return res.end(Buffer.alloc(5000, 7));
     }
-    if (route === '/huge') return json(200, Array.from({ length: 20_000 }, (_, i) => ({ i, text: 'row ' + i })));
+    if (route === '/huge')
+      return json(
+        200,
+        Array.from({ length: 20_000 }, (_, i) => ({ i, text: 'row ' + i })),
+      );
     if (route === '/bomb') {
       res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
       return res.end(bomb);

@@ -30,7 +30,16 @@ describe('methods', () => {
 
   it('GET parses JSON and keeps the useful headers', async () => {
     const r = await s.ok('api_get', { endpoint: '/items', query: { page: 1, tags: ['a', 'b'] } });
-    expect(r).toMatchObject({ status: 200, ok: true, contentType: 'application/json', body: [{ id: 1, name: 'one' }, { id: 2, name: 'two' }], truncated: false });
+    expect(r).toMatchObject({
+      status: 200,
+      ok: true,
+      contentType: 'application/json',
+      body: [
+        { id: 1, name: 'one' },
+        { id: 2, name: 'two' },
+      ],
+      truncated: false,
+    });
     expect(r.headers.link).toContain('rel="next"');
     expect(r.headers['x-ratelimit-remaining']).toBe('99');
     expect(r.headers['x-secret-internal']).toBeUndefined();
@@ -148,7 +157,9 @@ describe('OpenAPI', () => {
   it('a 500-operation document stays 10 tools; list_endpoints pages through it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bizmcp-oas-'));
     const file = join(dir, 'big.json');
-    const paths = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`/things${i}`, { get: { operationId: `getThing${i}`, tags: [i % 2 ? 'odd' : 'even'], responses: { '200': { description: 'ok' } } } }]));
+    const paths = Object.fromEntries(
+      Array.from({ length: 500 }, (_, i) => [`/things${i}`, { get: { operationId: `getThing${i}`, tags: [i % 2 ? 'odd' : 'even'], responses: { '200': { description: 'ok' } } } }]),
+    );
     writeFileSync(file, JSON.stringify({ openapi: '3.0.3', info: { title: 'Big', version: '1' }, paths }));
     const s = await open({ OPENAPI_SPEC: file });
     expect((await s.client.listTools()).tools).toHaveLength(10);
@@ -167,12 +178,15 @@ describe('OpenAPI', () => {
   });
 
   for (const [name, source] of [
-    ['a file (YAML)', () => {
-      const dir = mkdtempSync(join(tmpdir(), 'bizmcp-oas-'));
-      const file = join(dir, 'pets.yaml');
-      writeFileSync(file, `openapi: 3.0.3\ninfo: {title: Pets, version: '1'}\npaths: ${JSON.stringify(SPEC.paths)}\ncomponents: ${JSON.stringify(SPEC.components)}\n`);
-      return file;
-    }],
+    [
+      'a file (YAML)',
+      () => {
+        const dir = mkdtempSync(join(tmpdir(), 'bizmcp-oas-'));
+        const file = join(dir, 'pets.yaml');
+        writeFileSync(file, `openapi: 3.0.3\ninfo: {title: Pets, version: '1'}\npaths: ${JSON.stringify(SPEC.paths)}\ncomponents: ${JSON.stringify(SPEC.components)}\n`);
+        return file;
+      },
+    ],
     ['a URL', () => `${base}/openapi.json`],
   ] as const) {
     it(`lists, describes and calls operations from ${name}, validating per field`, async () => {

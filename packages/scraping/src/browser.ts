@@ -224,12 +224,21 @@ export class BrowserPool {
       await this.fetcher.polite(url.host, o.signal);
       const [ready, doc] = await Promise.all([
         this.take(),
-        this.fetcher.guard.fetch(url, { signal: o.signal, timeoutMs: o.timeoutMs, maxBytes: this.fetcher.config.maxPageBytes, headers: { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' } }),
+        this.fetcher.guard.fetch(url, {
+          signal: o.signal,
+          timeoutMs: o.timeoutMs,
+          maxBytes: this.fetcher.config.maxPageBytes,
+          headers: { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' },
+        }),
       ]);
       prepared = ready;
       if (doc.status >= 400) throw new ToolError(`HTTP ${doc.status} from ${doc.url}`, { code: 'remote_error', details: { status: doc.status } });
-      const type = String(doc.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-      if (type && !/html|xml|^text\//.test(type)) throw new ToolError(`Not a web page: ${type}`, { code: 'invalid_argument', hint: 'Use download_file for files, scrape_url for plain text and JSON.' });
+      const type = String(doc.headers['content-type'] ?? '')
+        .split(';')[0]
+        .trim()
+        .toLowerCase();
+      if (type && !/html|xml|^text\//.test(type))
+        throw new ToolError(`Not a web page: ${type}`, { code: 'invalid_argument', hint: 'Use download_file for files, scrape_url for plain text and JSON.' });
       call.doc = doc;
       prepared.holder.call = call;
       const { context, page } = prepared;
@@ -256,7 +265,10 @@ export class BrowserPool {
       if (prepared) {
         prepared.holder.call = undefined; // late requests of this page are refused from now on
         // closed after the answer is sent; the page still counts against the cap until it is gone
-        void prepared.context.close().catch(() => {}).finally(release);
+        void prepared.context
+          .close()
+          .catch(() => {})
+          .finally(release);
       } else release();
     }
   }
@@ -264,7 +276,12 @@ export class BrowserPool {
   /** The rendered page's HTML, its final URL and the requests it had refused. */
   html(o: RenderOptions): Promise<{ html: string; url: string; blocked: string[]; cappedAt?: number }> {
     // outerHTML: the same markup as page.content(), without its extra round trips
-    return this.withPage(o, async (page, blocked, doc) => ({ html: await page.evaluate(() => document.documentElement.outerHTML), url: page.url(), blocked: blocked.slice(0, 100), ...(doc.truncated ? { cappedAt: doc.body.length } : {}) }));
+    return this.withPage(o, async (page, blocked, doc) => ({
+      html: await page.evaluate(() => document.documentElement.outerHTML),
+      url: page.url(),
+      blocked: blocked.slice(0, 100),
+      ...(doc.truncated ? { cappedAt: doc.body.length } : {}),
+    }));
   }
 
   async close(): Promise<void> {

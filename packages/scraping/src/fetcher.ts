@@ -86,7 +86,14 @@ export class Robots {
 function matches(pattern: string, path: string): boolean {
   const anchored = pattern.endsWith('$');
   const body = anchored ? pattern.slice(0, -1) : pattern;
-  const re = new RegExp('^' + body.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + (anchored ? '$' : ''));
+  const re = new RegExp(
+    '^' +
+      body
+        .split('*')
+        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*') +
+      (anchored ? '$' : ''),
+  );
   return re.test(path);
 }
 
@@ -130,7 +137,10 @@ export class Fetcher {
       this.robots.set(url.origin, robots);
     }
     if (!(await robots).allows(url.pathname + url.search)) {
-      throw new ToolError(`robots.txt of ${url.origin} disallows ${url.pathname}`, { code: 'access_denied', hint: 'The site asks crawlers not to fetch this page. An operator can start the server with --ignore-robots.' });
+      throw new ToolError(`robots.txt of ${url.origin} disallows ${url.pathname}`, {
+        code: 'access_denied',
+        hint: 'The site asks crawlers not to fetch this page. An operator can start the server with --ignore-robots.',
+      });
     }
   }
 
@@ -147,7 +157,10 @@ export class Fetcher {
     await this.checkRobots(url, signal);
     await this.polite(url.host, signal);
     const r = await this.guard.fetch(url, { signal, maxBytes: opts.maxBytes ?? this.config.maxPageBytes, headers: { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' } });
-    const ct = String(r.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    const ct = String(r.headers['content-type'] ?? '')
+      .split(';')[0]
+      .trim()
+      .toLowerCase();
     return { url: r.url, status: r.status, contentType: ct, body: r.body, truncated: r.truncated, redirects: r.redirects };
   }
 }

@@ -35,7 +35,8 @@ export async function load(html: string): Promise<CheerioAPI> {
 /** Deeper than any real page; recursive walks (selectors, markdown) stay far from the stack limit. */
 const MAX_DEPTH = 1500;
 
-const tooDeep = () => new ToolError(`The page is nested too deeply to process (more than ${MAX_DEPTH} levels)`, { code: 'invalid_argument', hint: 'Try a selector that targets a shallower part of the page.' });
+const tooDeep = () =>
+  new ToolError(`The page is nested too deeply to process (more than ${MAX_DEPTH} levels)`, { code: 'invalid_argument', hint: 'Try a selector that targets a shallower part of the page.' });
 
 /** Maximum element depth, walked without recursion. */
 function depth(root: AnyNode): number {
@@ -136,15 +137,23 @@ export async function render($: CheerioAPI, base: string, opts: { format: Format
         /* keep as is */
       }
     });
-    out = root.toArray().map((n) => $.html(n)).join('\n');
-  }
-  else if (opts.format === 'text') {
+    out = root
+      .toArray()
+      .map((n) => $.html(n))
+      .join('\n');
+  } else if (opts.format === 'text') {
     // block elements end lines, so "<li>One</li><li>Two</li>" reads as two lines, not "OneTwo"
     root.find('br').replaceWith('\n');
     root.find(BLOCKS).each((_i, el) => void $(el).append('\n'));
-    out = root.toArray().map((n) => $(n).text()).join('\n').replace(/[ \t]+/g, ' ').replace(/ *\n */g, '\n').replace(/\n{3,}/g, '\n\n').trim();
-  }
-  else out = toMarkdown(root.toArray(), base);
+    out = root
+      .toArray()
+      .map((n) => $(n).text())
+      .join('\n')
+      .replace(/[ \t]+/g, ' ')
+      .replace(/ *\n */g, '\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .trim();
+  } else out = toMarkdown(root.toArray(), base);
   return { content: stripInvisible(out), hiddenRemoved };
 }
 

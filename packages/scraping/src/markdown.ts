@@ -4,7 +4,29 @@
 import type { AnyNode, Element, Text } from 'domhandler';
 
 const SKIP = new Set(['script', 'style', 'noscript', 'template', 'iframe', 'svg', 'canvas', 'head', 'title', 'meta', 'link', 'object', 'embed', 'button', 'select', 'option', 'input', 'textarea']);
-const BLOCK = new Set(['p', 'div', 'section', 'article', 'main', 'header', 'footer', 'nav', 'aside', 'figure', 'figcaption', 'form', 'fieldset', 'details', 'summary', 'address', 'dl', 'dt', 'dd', 'body', 'html']);
+const BLOCK = new Set([
+  'p',
+  'div',
+  'section',
+  'article',
+  'main',
+  'header',
+  'footer',
+  'nav',
+  'aside',
+  'figure',
+  'figcaption',
+  'form',
+  'fieldset',
+  'details',
+  'summary',
+  'address',
+  'dl',
+  'dt',
+  'dd',
+  'body',
+  'html',
+]);
 
 export function toMarkdown(nodes: AnyNode[], pageUrl: string): string {
   const base = new URL(pageUrl);
@@ -55,8 +77,19 @@ export function toMarkdown(nodes: AnyNode[], pageUrl: string): string {
     }
   };
   const para = (s: string, prefix = '') => {
-    const t = s.replace(/[ \t]+/g, ' ').replace(/ *\n */g, '\n').trim();
-    if (t) out.push(prefix ? t.split('\n').map((l) => prefix + l).join('\n') : t);
+    const t = s
+      .replace(/[ \t]+/g, ' ')
+      .replace(/ *\n */g, '\n')
+      .trim();
+    if (t)
+      out.push(
+        prefix
+          ? t
+              .split('\n')
+              .map((l) => prefix + l)
+              .join('\n')
+          : t,
+      );
   };
   const block = (n: AnyNode, quote = ''): void => {
     if (n.type === 'text') {
@@ -83,14 +116,24 @@ export function toMarkdown(nodes: AnyNode[], pageUrl: string): string {
       for (const c of el.children) {
         if (c.type !== 'tag' || (c as Element).name !== 'li') continue;
         const li = c as Element;
-        const text = li.children.filter((x) => !(x.type === 'tag' && /^(ul|ol)$/.test((x as Element).name))).map(inline).join('').replace(/\s+/g, ' ').trim();
+        const text = li.children
+          .filter((x) => !(x.type === 'tag' && /^(ul|ol)$/.test((x as Element).name)))
+          .map(inline)
+          .join('')
+          .replace(/\s+/g, ' ')
+          .trim();
         const nested = li.children.filter((x) => x.type === 'tag' && /^(ul|ol)$/.test((x as Element).name));
         let line = `${quote}${name === 'ol' ? `${i++}.` : '-'} ${text}`;
         for (const sub of nested) {
           const start = out.length;
           block(sub, '');
           const subText = out.splice(start).join('\n');
-          line += '\n' + subText.split('\n').map((l) => `${quote}  ${l}`).join('\n');
+          line +=
+            '\n' +
+            subText
+              .split('\n')
+              .map((l) => `${quote}  ${l}`)
+              .join('\n');
         }
         items.push(line);
       }
@@ -98,7 +141,9 @@ export function toMarkdown(nodes: AnyNode[], pageUrl: string): string {
       return;
     }
     if (name === 'table') {
-      const rows = selectAll(el, 'tr').map((tr) => tr.children.filter((c) => c.type === 'tag' && /^(td|th)$/.test((c as Element).name)).map((c) => inline(c).replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim()));
+      const rows = selectAll(el, 'tr').map((tr) =>
+        tr.children.filter((c) => c.type === 'tag' && /^(td|th)$/.test((c as Element).name)).map((c) => inline(c).replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim()),
+      );
       if (!rows.length) return;
       const width = Math.max(...rows.map((r) => r.length));
       const line = (r: string[]) => `| ${[...r, ...Array(width - r.length).fill('')].join(' | ')} |`;

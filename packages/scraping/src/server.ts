@@ -17,7 +17,7 @@ const env = {
   SCRAPING_DOWNLOAD_DIR: envString({ description: 'Directory download_file writes into (inside it only). Without it, downloads are disabled.', example: '/Users/me/Downloads/agent' }),
   SCRAPING_MAX_PAGE_BYTES: envInt({ description: 'Largest page read (after decompression).', default: 10 * MB, min: 1024 }),
   SCRAPING_MAX_DOWNLOAD_BYTES: envInt({ description: 'Largest file download_file saves.', default: 50 * MB, min: 1 }),
-  SCRAPING_TIMEOUT_MS: envInt({ description: 'Timeout of one page fetch (never longer than what is left of the tool call\'s own timeout).', default: 30_000, min: 1 }),
+  SCRAPING_TIMEOUT_MS: envInt({ description: "Timeout of one page fetch (never longer than what is left of the tool call's own timeout).", default: 30_000, min: 1 }),
   CHROMIUM_PATH: envString({ description: 'Chromium executable for rendered pages and screenshots (Debian: apt-get install chromium).', default: '/usr/bin/chromium' }),
   SCRAPING_MAX_BROWSER_PAGES: envInt({ description: 'Rendered pages open at the same time.', default: 4, min: 1 }),
 };
@@ -28,7 +28,8 @@ export function createScrapingServer(overrides: Partial<ScrapeConfig> = {}) {
     name: 'scraping',
     version: '0.1.0',
     title: 'bizmcp scraping',
-    description: 'Scrape public web pages into markdown or text, extract structured data with CSS selectors, JSON-LD, OpenGraph and microdata, map and crawl sites, download files. robots.txt honoured; private addresses refused.',
+    description:
+      'Scrape public web pages into markdown or text, extract structured data with CSS selectors, JSON-LD, OpenGraph and microdata, map and crawl sites, download files. robots.txt honoured; private addresses refused.',
     instructions: 'scrape_url for one page (main_content: true for articles), extract_structured_data for fields, map_site then crawl for several pages. Output is paged: follow nextStartIndex.',
     env,
     options: {

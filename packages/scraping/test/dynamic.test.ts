@@ -82,11 +82,23 @@ describe('scrape_dynamic_page', () => {
     // metadata address (the guard refused them before connecting) ...
     expect(site.oracleHits).toEqual([]);
     expect(connects.filter((c) => c.startsWith('169.254.') || c.endsWith(`:${site.oraclePort}`))).toEqual([]);
-    expect(connects.filter((c) => !c.startsWith('shop.test:')), 'connections other than the site').toEqual([]);
+    expect(
+      connects.filter((c) => !c.startsWith('shop.test:')),
+      'connections other than the site',
+    ).toEqual([]);
     // ... and Chromium's own network stack (pointed at the sink) was never used for a page request
     expect(escapes).toEqual([]);
     const blocked = r.blockedRequests.join(' ');
-    for (const b of ['169.254.169.254', `127.0.0.1:${site.oraclePort}/fetch`, `127.0.0.1:${site.oraclePort}/xhr`, `127.0.0.1:${site.oraclePort}/img`, `127.0.0.1:${site.oraclePort}/frame`, `localhost:${site.oraclePort}`, 'internal.example', `ws://127.0.0.1:${site.oraclePort}/ws`]) {
+    for (const b of [
+      '169.254.169.254',
+      `127.0.0.1:${site.oraclePort}/fetch`,
+      `127.0.0.1:${site.oraclePort}/xhr`,
+      `127.0.0.1:${site.oraclePort}/img`,
+      `127.0.0.1:${site.oraclePort}/frame`,
+      `localhost:${site.oraclePort}`,
+      'internal.example',
+      `ws://127.0.0.1:${site.oraclePort}/ws`,
+    ]) {
       expect(blocked).toContain(b);
     }
     expect(r.content).not.toContain('oracle reached');

@@ -18,7 +18,10 @@ afterAll(() => site?.close());
 /** Chromium processes whose command line carries this server's marker (its pid). */
 function chromiumOf(pid: number): string[] {
   try {
-    return execFileSync('pgrep', ['-f', '--', `--bizmcp-instance=${pid}-`], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+    return execFileSync('pgrep', ['-f', '--', `--bizmcp-instance=${pid}-`], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean);
   } catch {
     return []; // pgrep exits 1 when nothing matches
   }

@@ -42,9 +42,13 @@ const pages: Record<string, () => { status?: number; type?: string; body: string
        <script type="application/ld+json">{ broken json </script>`,
     ),
   }),
-  '/hidden': () => ({ body: layout('Hidden', `<main><p>Visible text\u200B with zero\u200Dwidth and tag chars \u{E0049}\u{E0067}\u{E006E}\u{E006F}\u{E0072}\u{E0065} and bidi \u202Ereversed\u202C end.</p></main>`) }),
+  '/hidden': () => ({
+    body: layout('Hidden', `<main><p>Visible text\u200B with zero\u200Dwidth and tag chars \u{E0049}\u{E0067}\u{E006E}\u{E006F}\u{E0072}\u{E0065} and bidi \u202Ereversed\u202C end.</p></main>`),
+  }),
   '/broken': () => ({ body: '<html><head><title>Broken</title><body><div><p>Unclosed paragraph<div>nested <b>bold<p>still here</div></span></table></body>' }),
-  '/app': () => ({ body: '<html><head><title>App</title></head><body><div id="root">loading…</div><script>setTimeout(() => { document.getElementById("root").innerHTML = "<h1>Rendered by JS</h1><p class=\'dyn\'>dynamic content</p>"; }, 150);</script></body></html>' }),
+  '/app': () => ({
+    body: '<html><head><title>App</title></head><body><div id="root">loading…</div><script>setTimeout(() => { document.getElementById("root").innerHTML = "<h1>Rendered by JS</h1><p class=\'dyn\'>dynamic content</p>"; }, 150);</script></body></html>',
+  }),
   '/scroll': () => ({
     body: `<html><head><title>Feed</title></head><body style="margin:0"><ul id="feed"></ul><script>
       let n = 0; const feed = document.getElementById('feed');
@@ -73,22 +77,23 @@ export async function startSite(): Promise<Site> {
   let held = 0;
   const oracle = await startRecordingServer((_req, res) => res.end('<html><body>oracle reached: internal data</body></html>'), { host: '127.0.0.1' });
   const oraclePort = oracle.port;
-  const server = await startRecordingServer((req, res) => {
-    const u = new URL(req.url!, 'http://x');
-    if (u.pathname === '/slow') return setTimeout(() => res.end('late'), 5000);
-    if (u.pathname === '/hold') {
-      held++;
-      site.maxHeld = Math.max(site.maxHeld, held);
-      return setTimeout(() => {
-        held--;
+  const server = await startRecordingServer(
+    (req, res) => {
+      const u = new URL(req.url!, 'http://x');
+      if (u.pathname === '/slow') return setTimeout(() => res.end('late'), 5000);
+      if (u.pathname === '/hold') {
+        held++;
+        site.maxHeld = Math.max(site.maxHeld, held);
+        return setTimeout(() => {
+          held--;
+          res.writeHead(200, { 'content-type': 'text/html' });
+          res.end(`<html><head><title>Held ${u.searchParams.get('n')}</title></head><body><p>held page</p></body></html>`);
+        }, 400);
+      }
+      if (u.pathname === '/ssrf') {
+        // a page whose scripts try to reach private addresses: none of it may arrive
         res.writeHead(200, { 'content-type': 'text/html' });
-        res.end(`<html><head><title>Held ${u.searchParams.get('n')}</title></head><body><p>held page</p></body></html>`);
-      }, 400);
-    }
-    if (u.pathname === '/ssrf') {
-      // a page whose scripts try to reach private addresses: none of it may arrive
-      res.writeHead(200, { 'content-type': 'text/html' });
-      return res.end(`<html><body><h1>SSRF page</h1><div id="out">waiting</div><script>
+        return res.end(`<html><body><h1>SSRF page</h1><div id="out">waiting</div><script>
         const o = 'http://127.0.0.1:${oraclePort}';
         Promise.allSettled([
           fetch(o + '/fetch'), fetch('http://169.254.169.254/latest/meta-data/'),
@@ -99,20 +104,22 @@ export async function startSite(): Promise<Site> {
         ]).then(() => { document.getElementById('out').textContent = 'done'; });
       </script><iframe src="http://127.0.0.1:${oraclePort}/frame"></iframe><iframe src="file:///etc/passwd"></iframe>
       <iframe src="data:text/html,<p>data document</p>"></iframe><link rel="preconnect" href="http://169.254.169.254/"><link rel="prefetch" href="http://127.0.0.1:${oraclePort}/prefetch"></body></html>`);
-    }
-    if (u.pathname === '/redirect') {
-      res.writeHead(302, { location: u.searchParams.get('to')! });
-      return res.end();
-    }
-    const p = pages[u.pathname];
-    if (!p) {
-      res.writeHead(404, { 'content-type': 'text/html' });
-      return res.end('<html><body>not found</body></html>');
-    }
-    const { status = 200, type = 'text/html; charset=utf-8', body, headers = {} } = p();
-    res.writeHead(status, { 'content-type': type, ...headers });
-    res.end(body);
-  }, { host: '127.0.0.2' });
+      }
+      if (u.pathname === '/redirect') {
+        res.writeHead(302, { location: u.searchParams.get('to')! });
+        return res.end();
+      }
+      const p = pages[u.pathname];
+      if (!p) {
+        res.writeHead(404, { 'content-type': 'text/html' });
+        return res.end('<html><body>not found</body></html>');
+      }
+      const { status = 200, type = 'text/html; charset=utf-8', body, headers = {} } = p();
+      res.writeHead(status, { 'content-type': type, ...headers });
+      res.end(body);
+    },
+    { host: '127.0.0.2' },
+  );
   const site: Site = {
     port: server.port,
     hits: server.hits,

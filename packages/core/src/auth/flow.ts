@@ -144,7 +144,13 @@ export async function runAuthFlow(opts: AuthFlowOptions): Promise<AuthFlowResult
   const authorizeUrl = auth.toString();
 
   const timer = setTimeout(
-    () => settle({ error: new ToolError(`No answer from the browser within ${Math.round(timeoutMs / 60_000) || 1} minute(s).`, { code: 'timeout', hint: 'Run the command again and complete the sign-in in the browser.' }) }),
+    () =>
+      settle({
+        error: new ToolError(`No answer from the browser within ${Math.round(timeoutMs / 60_000) || 1} minute(s).`, {
+          code: 'timeout',
+          hint: 'Run the command again and complete the sign-in in the browser.',
+        }),
+      }),
     timeoutMs,
   );
   const onAbort = () => settle({ error: new ToolError('Sign-in cancelled.', { code: 'cancelled' }) });
@@ -247,8 +253,7 @@ function page(title: string, message: string): string {
 }
 
 function openInBrowser(url: string): void {
-  const [cmd, args] =
-    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['rundll32', ['url.dll,FileProtocolHandler', url]] : ['xdg-open', [url]];
+  const [cmd, args] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['rundll32', ['url.dll,FileProtocolHandler', url]] : ['xdg-open', [url]];
   try {
     const child = spawn(cmd, args, { stdio: 'ignore', detached: true });
     child.on('error', () => undefined);
@@ -269,9 +274,11 @@ export interface AuthCommandSpec {
    * itself (e.g. `--read-only` to ask for read-only scopes). Throw a ToolError (or an Error with a
    * clear message) when a setting such as the client id is missing.
    */
-  flow(args: { account: string; argv: string[]; env: NodeJS.ProcessEnv }):
-    | Omit<AuthFlowOptions, 'server' | 'account' | 'log' | 'store'>
-    | Promise<Omit<AuthFlowOptions, 'server' | 'account' | 'log' | 'store'>>;
+  flow(args: {
+    account: string;
+    argv: string[];
+    env: NodeJS.ProcessEnv;
+  }): Omit<AuthFlowOptions, 'server' | 'account' | 'log' | 'store'> | Promise<Omit<AuthFlowOptions, 'server' | 'account' | 'log' | 'store'>>;
 }
 
 export function isAuthCommand(argv: string[]): boolean {
@@ -328,7 +335,9 @@ export async function runAuthCommand(
         if (!names.length) say(`No stored authorisation in ${store.file}. Run \`${cmd}\`.`);
         for (const n of names) {
           const t = data.accounts[n];
-          say(`${n}: authorised ${new Date(t.obtainedAt).toISOString()}, scopes: ${t.scopes.join(' ') || '(none recorded)'}${t.expiresAt ? `, access token valid until ${new Date(t.expiresAt).toISOString()}` : ''}`);
+          say(
+            `${n}: authorised ${new Date(t.obtainedAt).toISOString()}, scopes: ${t.scopes.join(' ') || '(none recorded)'}${t.expiresAt ? `, access token valid until ${new Date(t.expiresAt).toISOString()}` : ''}`,
+          );
         }
         return 0;
       }

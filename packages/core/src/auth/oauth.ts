@@ -348,10 +348,11 @@ export class OAuthSession extends CachedTokenSource {
   }
 
   revokedError(): ToolError {
-    return new ToolError(
-      `The stored authorisation of bizmcp-${this.server} (account "${this.account}") was revoked or has expired.`,
-      { code: 'missing_credentials', hint: `Run \`${this.command}\` in a terminal to authorise again, then retry.`, details: { command: this.command } },
-    );
+    return new ToolError(`The stored authorisation of bizmcp-${this.server} (account "${this.account}") was revoked or has expired.`, {
+      code: 'missing_credentials',
+      hint: `Run \`${this.command}\` in a terminal to authorise again, then retry.`,
+      details: { command: this.command },
+    });
   }
 
   private missingError(): ToolError {
@@ -475,10 +476,13 @@ export class JwtBearerSession extends CachedTokenSource {
         timeoutMs: this.timeoutMs,
         fetch: this.fetchImpl,
         invalidGrant: (description) =>
-          new ToolError(`The token endpoint refused the signed assertion for ${this.opts.issuer}${this.opts.subject ? ` acting as ${this.opts.subject}` : ''} (invalid_grant${description ? `: ${description}` : ''}).`, {
-            code: 'missing_credentials',
-            hint: this.opts.invalidGrantHint,
-          }),
+          new ToolError(
+            `The token endpoint refused the signed assertion for ${this.opts.issuer}${this.opts.subject ? ` acting as ${this.opts.subject}` : ''} (invalid_grant${description ? `: ${description}` : ''}).`,
+            {
+              code: 'missing_credentials',
+              hint: this.opts.invalidGrantHint,
+            },
+          ),
       },
     );
     return this.fromResponse(r, this.opts.scopes);

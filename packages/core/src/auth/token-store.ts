@@ -198,7 +198,11 @@ export class TokenStore {
     if (this.posix) {
       // Make the rename itself durable.
       const dh = await fsp.open(this.dir, 'r').catch(() => undefined);
-      if (dh) await dh.sync().catch(() => undefined).finally(() => dh.close());
+      if (dh)
+        await dh
+          .sync()
+          .catch(() => undefined)
+          .finally(() => dh.close());
     }
   }
 

@@ -47,13 +47,18 @@ interface OpenDir {
 // /proc is checked once, lazily: containers without it fall back to the path-based checks.
 let procProbe: Promise<boolean> | undefined;
 const hasProc = () =>
-  (procProbe ??= process.platform === 'linux' ? fs.access('/proc/self/fd').then(() => true, () => false) : Promise.resolve(false));
+  (procProbe ??=
+    process.platform === 'linux'
+      ? fs.access('/proc/self/fd').then(
+          () => true,
+          () => false,
+        )
+      : Promise.resolve(false));
 
 export const errno = (e: unknown) => (e as NodeJS.ErrnoException)?.code;
 
 /** A system error as a ToolError naming `shown` (always a path inside the roots, or nothing). */
-export const sysError = (e: unknown, shown?: string): unknown =>
-  e instanceof ToolError ? e : (systemErrorToToolError(e as NodeJS.ErrnoException, shown) ?? e);
+export const sysError = (e: unknown, shown?: string): unknown => (e instanceof ToolError ? e : (systemErrorToToolError(e as NodeJS.ErrnoException, shown) ?? e));
 
 /**
  * Opens the directory `dir` (canonical, inside a root) without following a final symlink and
@@ -183,11 +188,7 @@ export async function iterateDir(roots: RootSet, dirPath: string): Promise<{ dir
  * Walks the tree below `start` depth-first; each subdirectory is opened through its parent's
  * descriptor with O_NOFOLLOW, so a directory swapped for a link is skipped, never entered.
  */
-export async function* walkTree(
-  roots: RootSet,
-  start: string,
-  opts: { maxDepth?: number; signal?: AbortSignal; prune?: (rel: string, entry: Dirent) => boolean },
-): AsyncGenerator<WalkEntry> {
+export async function* walkTree(roots: RootSet, start: string, opts: { maxDepth?: number; signal?: AbortSignal; prune?: (rel: string, entry: Dirent) => boolean }): AsyncGenerator<WalkEntry> {
   const top = await openDir(roots, start);
   const proc = await hasProc();
   const maxDepth = opts.maxDepth ?? Infinity;
@@ -237,10 +238,7 @@ export async function* walkTree(
  * created `wx` (O_CREAT|O_EXCL|O_NOFOLLOW) under its own name; a replacement is written to a temp
  * sibling renamed over the target on commit. `exactMode` is applied exactly (not narrowed by the umask).
  */
-export async function openForWrite(
-  roots: RootSet,
-  o: { target: string; parentPath: string; replacing: boolean; exactMode: number | undefined },
-): Promise<OpenedWrite> {
+export async function openForWrite(roots: RootSet, o: { target: string; parentPath: string; replacing: boolean; exactMode: number | undefined }): Promise<OpenedWrite> {
   const { target, replacing, exactMode } = o;
   const base = path.basename(target);
   // The name opened: the target itself for a new file, a temp sibling for a replacement.
@@ -328,7 +326,13 @@ export async function moveEntry(roots: RootSet, o: { src: string; srcIsDir: bool
     if (!o.overwrite && !o.srcIsDir && (await linkNoClobber(s, d))) {
       await fs.unlink(s);
     } else {
-      if (!o.overwrite && (await fs.lstat(d).then(() => true, () => false))) {
+      if (
+        !o.overwrite &&
+        (await fs.lstat(d).then(
+          () => true,
+          () => false,
+        ))
+      ) {
         throw new ToolError(`Destination already exists: ${o.dst}`, { code: 'already_exists' });
       }
       await fs.rename(s, d);

@@ -83,7 +83,14 @@ async function canonicalRoots(paths: string[]): Promise<Root[]> {
     if (!path.isAbsolute(expanded)) continue;
     const abs = path.resolve(expanded);
     const real = await fs.realpath(abs).catch(() => undefined);
-    if (!real || !(await fs.stat(real).then((s) => s.isDirectory(), () => false))) continue;
+    if (
+      !real ||
+      !(await fs.stat(real).then(
+        (s) => s.isDirectory(),
+        () => false,
+      ))
+    )
+      continue;
     addRoot(out, abs, real);
   }
   return out;

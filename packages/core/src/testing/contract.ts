@@ -50,17 +50,7 @@ export interface ContractOperation {
 }
 
 export interface Violation {
-  kind:
-    | 'unknown-path'
-    | 'wrong-method'
-    | 'missing-parameter'
-    | 'invalid-parameter'
-    | 'unknown-parameter'
-    | 'missing-body'
-    | 'invalid-body'
-    | 'content-type'
-    | 'unhandled'
-    | 'handler-error';
+  kind: 'unknown-path' | 'wrong-method' | 'missing-parameter' | 'invalid-parameter' | 'unknown-parameter' | 'missing-body' | 'invalid-body' | 'content-type' | 'unhandled' | 'handler-error';
   method: string;
   url: string;
   operation?: string;
@@ -149,11 +139,12 @@ export function loadContract(source: string | object, opts: { flavour?: 'slack' 
 }
 
 function buildContract(doc: Schema, flavourOpt?: 'slack' | 'none'): Contract {
-  const kind: ContractKind = typeof doc.openapi === 'string' ? 'openapi3' : doc.swagger === '2.0' ? 'swagger2' : doc.discoveryVersion || doc.kind === 'discovery#restDescription' ? 'discovery' : fail();
+  const kind: ContractKind =
+    typeof doc.openapi === 'string' ? 'openapi3' : doc.swagger === '2.0' ? 'swagger2' : doc.discoveryVersion || doc.kind === 'discovery#restDescription' ? 'discovery' : fail();
   function fail(): never {
     throw new Error('unknown contract: expected an OpenAPI 3 document, a Swagger 2.0 document or a Google discovery document');
   }
-  const flavour = flavourOpt === 'none' ? undefined : flavourOpt ?? (kind === 'swagger2' && /(^|\.)slack\.com$/.test(doc.host ?? '') ? 'slack' : undefined);
+  const flavour = flavourOpt === 'none' ? undefined : (flavourOpt ?? (kind === 'swagger2' && /(^|\.)slack\.com$/.test(doc.host ?? '') ? 'slack' : undefined));
   const norm = (s: Schema | undefined) => (s === undefined ? undefined : normalize(s, kind));
   // The schemas the operations refer to, under one id; refs are rewritten to `contract#/…`.
   const registry: Schema =
@@ -257,7 +248,7 @@ function buildContract(doc: Schema, flavourOpt?: 'slack' | 'none'): Contract {
     const hasBody = req.text.length > 0;
 
     // content type and body
-    let body: unknown = undefined;
+    let body: unknown;
     let bodyIsForm = false;
     if (m.upload) {
       if (!hasBody && op.bodyRequired) v('missing-body', 'the upload has no body');
@@ -295,7 +286,7 @@ function buildContract(doc: Schema, flavourOpt?: 'slack' | 'none'): Contract {
       path: { props: {}, required: [], values: params },
       query: { props: {}, required: [], values: slackInputs ?? query },
       header: { props: {}, required: [], values: {} },
-      formData: { props: {}, required: [], values: (slackInputs ?? (body as Record<string, unknown>)) ?? {} },
+      formData: { props: {}, required: [], values: slackInputs ?? (body as Record<string, unknown>) ?? {} },
     };
     for (const p of op.params) {
       let where = p.in;
@@ -498,7 +489,8 @@ function normalize(s: Schema, kind: ContractKind): Schema {
   if (typeof s !== 'object' || s === null) return s;
   const out: Schema = {};
   for (const [k, v] of Object.entries(s)) {
-    if (k === 'description' || k === 'example' || k === 'examples' || k === 'enumDescriptions' || k === 'discriminator' || k === 'id' || k === 'annotations' || k === 'xml' || k.startsWith('x-')) continue;
+    if (k === 'description' || k === 'example' || k === 'examples' || k === 'enumDescriptions' || k === 'discriminator' || k === 'id' || k === 'annotations' || k === 'xml' || k.startsWith('x-'))
+      continue;
     if (k === '$ref' && typeof v === 'string') {
       out.$ref = v.startsWith('#/') ? `${REGISTRY}${v}` : kind === 'discovery' && !v.includes('/') ? `${REGISTRY}#/schemas/${v}` : v;
       continue;
@@ -516,7 +508,10 @@ function normalize(s: Schema, kind: ContractKind): Schema {
   if (typeof out.required === 'boolean') delete out.required; // discovery / Swagger parameter style
   if (out.type === 'any' || out.type === 'file') delete out.type;
   for (const k of ['minimum', 'maximum', 'minLength', 'maxLength', 'minItems', 'maxItems']) if (typeof out[k] === 'string' && out[k] !== '') out[k] = Number(out[k]);
-  for (const [ex, lim] of [['exclusiveMinimum', 'minimum'], ['exclusiveMaximum', 'maximum']] as const) {
+  for (const [ex, lim] of [
+    ['exclusiveMinimum', 'minimum'],
+    ['exclusiveMaximum', 'maximum'],
+  ] as const) {
     if (typeof out[ex] === 'boolean') {
       if (out[ex] && typeof out[lim] === 'number') {
         out[ex] = out[lim];
@@ -578,7 +573,15 @@ function header(h: Record<string, string | string[] | undefined>, name: string):
 
 /** `what` (`body`, `query parameter`) then the field path, then what is wrong with it. */
 function describeError(e: ErrorObject, what: string, field = ''): string {
-  const path = [field, ...e.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))].filter(Boolean).join('.');
+  const path = [
+    field,
+    ...e.instancePath
+      .split('/')
+      .slice(1)
+      .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')),
+  ]
+    .filter(Boolean)
+    .join('.');
   const subject = path ? `${what} \`${path}\`` : what;
   if (e.keyword === 'additionalProperties') return `${subject} has an unknown field \`${(e.params as { additionalProperty: string }).additionalProperty}\``;
   if (e.keyword === 'required') return `${subject} is missing the required field \`${(e.params as { missingProperty: string }).missingProperty}\``;

@@ -137,7 +137,11 @@ export async function startFakeApi(opts: FakeApiOptions): Promise<FakeApi> {
         });
       };
       const where = { method: hit.method, url: hit.url };
-      if (found.length > 0) return fail(found.map((v) => ({ ...where, ...v })), 400);
+      if (found.length > 0)
+        return fail(
+          found.map((v) => ({ ...where, ...v })),
+          400,
+        );
       const op = match!.operation;
       const handler = handlers.get(op);
       if (!handler) {

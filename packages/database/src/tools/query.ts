@@ -58,7 +58,7 @@ export const explainQuery = tool({
   toolset: 'query',
   title: 'Explain a query plan',
   description:
-    'Show PostgreSQL\'s plan for a read-only statement, as text and as JSON. With analyze: true the statement is actually run (inside a read-only transaction that is rolled back) to report real timings and row counts; only statements the read-only guard accepts can be analyzed.',
+    "Show PostgreSQL's plan for a read-only statement, as text and as JSON. With analyze: true the statement is actually run (inside a read-only transaction that is rolled back) to report real timings and row counts; only statements the read-only guard accepts can be analyzed.",
   input: z.object({
     sql: z.string().min(1).max(100_000),
     params: z.array(param).max(1000).default([]),

@@ -34,7 +34,8 @@ export const listTablesTool = tool({
   name: 'list_tables',
   toolset: 'schema',
   title: 'List tables',
-  description: 'Tables and views of the user schemas (or of one schema), with their kind, estimated row count and comment. Optional ILIKE pattern on the name ("%order%"). At most `limit` (default 200) with offset.',
+  description:
+    'Tables and views of the user schemas (or of one schema), with their kind, estimated row count and comment. Optional ILIKE pattern on the name ("%order%"). At most `limit` (default 200) with offset.',
   input: z.object({
     schema: z.string().max(200).optional(),
     pattern: z.string().max(200).optional().describe('ILIKE pattern, e.g. %invoice%'),
@@ -49,7 +50,8 @@ export const listTablesTool = tool({
   }),
   annotations: ro,
   timeoutMs: 15_000,
-  text: (r) => r.tables.map((t) => `${t.schema}.${t.name} (${t.type}, ~${t.estimatedRows} rows)${t.comment ? ` — ${t.comment}` : ''}`).join('\n') + (r.truncated ? `\n[more: offset ${r.nextOffset}]` : ''),
+  text: (r) =>
+    r.tables.map((t) => `${t.schema}.${t.name} (${t.type}, ~${t.estimatedRows} rows)${t.comment ? ` — ${t.comment}` : ''}`).join('\n') + (r.truncated ? `\n[more: offset ${r.nextOffset}]` : ''),
   run: async ({ schema, pattern, limit, offset }, ctx) =>
     read(ctx, async (s) => {
       const { tables, total } = await listTables(s, schema, pattern, limit, offset);
@@ -90,11 +92,17 @@ export const searchObjects = tool({
     'Find tables, views, columns, functions and indexes whose name matches an ILIKE pattern ("%customer%"), in the user schemas. detail: "names" (just names), "summary" (with types/owners), or "full" (with definitions). At most `limit` results (default 100).',
   input: z.object({
     pattern: z.string().min(1).max(200).describe('ILIKE pattern; plain text is wrapped in %…%'),
-    types: z.array(z.enum(OBJECT_TYPES)).min(1).default([...OBJECT_TYPES]),
+    types: z
+      .array(z.enum(OBJECT_TYPES))
+      .min(1)
+      .default([...OBJECT_TYPES]),
     detail: z.enum(['names', 'summary', 'full']).default('summary'),
     limit: z.number().int().min(1).max(1000).default(100),
   }),
-  output: z.object({ objects: z.array(z.object({ type: z.enum(OBJECT_TYPES), schema: z.string(), name: z.string(), table: z.string().optional(), detail: z.string().optional() })), truncated: z.boolean() }),
+  output: z.object({
+    objects: z.array(z.object({ type: z.enum(OBJECT_TYPES), schema: z.string(), name: z.string(), table: z.string().optional(), detail: z.string().optional() })),
+    truncated: z.boolean(),
+  }),
   annotations: ro,
   timeoutMs: 15_000,
   text: (r) => r.objects.map((o) => `${o.type} ${o.schema}.${o.table ? `${o.table}.` : ''}${o.name}${o.detail ? `: ${o.detail}` : ''}`).join('\n') || 'No objects match',
@@ -105,7 +113,7 @@ export const searchObjects = tool({
       const parts: string[] = [];
       if (types.includes('table') || types.includes('view'))
         parts.push(`SELECT CASE WHEN c.relkind = 'v' OR c.relkind = 'm' THEN 'view' ELSE 'table' END AS type, n.nspname AS schema, c.relname AS name, NULL AS tbl,
-                  ${full ? "CASE WHEN c.relkind IN ('v','m') THEN pg_get_viewdef(c.oid) ELSE obj_description(c.oid, 'pg_class') END" : "pg_get_userbyid(c.relowner)"} AS detail
+                  ${full ? "CASE WHEN c.relkind IN ('v','m') THEN pg_get_viewdef(c.oid) ELSE obj_description(c.oid, 'pg_class') END" : 'pg_get_userbyid(c.relowner)'} AS detail
              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r','v','m','f','p') AND ${USER_SCHEMAS} AND c.relname ILIKE $1`);
       if (types.includes('column'))
         parts.push(`SELECT 'column', n.nspname, a.attname, c.relname, format_type(a.atttypid, a.atttypmod)
@@ -121,7 +129,13 @@ export const searchObjects = tool({
       const r = await s.query(`SELECT * FROM (${parts.join(' UNION ALL ')}) o ORDER BY 1, 2, 4 NULLS FIRST, 3 LIMIT $2`, [like, limit + 1]);
       let rows = r.rows.map((x) => {
         const v = Object.values(x);
-        return { type: v[0] as (typeof OBJECT_TYPES)[number], schema: String(v[1]), name: String(v[2]), ...(v[3] ? { table: String(v[3]) } : {}), ...(detail !== 'names' && v[4] ? { detail: String(v[4]) } : {}) };
+        return {
+          type: v[0] as (typeof OBJECT_TYPES)[number],
+          schema: String(v[1]),
+          name: String(v[2]),
+          ...(v[3] ? { table: String(v[3]) } : {}),
+          ...(detail !== 'names' && v[4] ? { detail: String(v[4]) } : {}),
+        };
       });
       rows = rows.filter((o) => types.includes(o.type));
       return { objects: rows.slice(0, limit), truncated: rows.length > limit };

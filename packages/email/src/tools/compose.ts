@@ -3,7 +3,7 @@
 // EMAIL_ALLOWED_RECIPIENTS before anything is built, saved or sent.
 import { z } from 'zod';
 import { toolsFor, ToolError, type ToolContext } from '@bizmcp/core';
-import { AddressError, checkAllowed, parseAddrSpec, parseRecipients, type Address } from '../addresses.js';
+import { type AddressError, checkAllowed, parseAddrSpec, parseRecipients, type Address } from '../addresses.js';
 import { requireAccount } from '../config.js';
 import { addrList, buildRaw, newMessageId, quote, readAttachments, replyReferences, reSubject, showPerson, type Outgoing, type Person } from '../mail.js';
 import { smtpSend } from '../smtp.js';
@@ -17,7 +17,12 @@ const SEND_RATE = { points: 10, durationSec: 60 };
 
 const recipients = (what: string) => z.array(z.string().min(3).max(320)).max(50).optional().describe(`${what}: one address per entry, "ana@example.com" or "Ana Lima <ana@example.com>".`);
 const attachmentsArg = z
-  .array(z.object({ path: z.string().min(1).max(4096).describe('File path inside the attachment directory (EMAIL_ATTACHMENT_DIR).'), filename: z.string().max(200).optional().describe('Name shown to the recipient (default: the file name).') }))
+  .array(
+    z.object({
+      path: z.string().min(1).max(4096).describe('File path inside the attachment directory (EMAIL_ATTACHMENT_DIR).'),
+      filename: z.string().max(200).optional().describe('Name shown to the recipient (default: the file name).'),
+    }),
+  )
   .max(20)
   .optional()
   .describe('Files to attach, from the attachment directory only.');
@@ -91,8 +96,23 @@ async function deliver(ctx: ToolContext<EmailState>, d: Draft, asDraft: boolean)
     { field: 'bcc', list: d.bcc },
   ]);
   if (!asDraft && !d.to.length && !d.cc.length && !d.bcc.length) throw new ToolError('No recipients', { code: 'invalid_argument', hint: 'Give at least one address in to, cc or bcc.' });
-  const from = requireAccount(config, asDraft ? 'IMAP' : 'SMTP', asDraft ? ' (EMAIL_SEND_MODE is draft: messages are saved to Drafts over IMAP; set EMAIL_SEND_MODE=send and SMTP_HOST to send)' : '').address;
-  const msg: Outgoing = { from: config.displayName ? { name: config.displayName, address: from } : { address: from }, to: d.to.map(asPerson), cc: d.cc.map(asPerson), bcc: d.bcc.map(asPerson), subject: d.subject, text: d.text, html: d.html, attachments: d.attachments, inReplyTo: d.inReplyTo, references: d.references };
+  const from = requireAccount(
+    config,
+    asDraft ? 'IMAP' : 'SMTP',
+    asDraft ? ' (EMAIL_SEND_MODE is draft: messages are saved to Drafts over IMAP; set EMAIL_SEND_MODE=send and SMTP_HOST to send)' : '',
+  ).address;
+  const msg: Outgoing = {
+    from: config.displayName ? { name: config.displayName, address: from } : { address: from },
+    to: d.to.map(asPerson),
+    cc: d.cc.map(asPerson),
+    bcc: d.bcc.map(asPerson),
+    subject: d.subject,
+    text: d.text,
+    html: d.html,
+    attachments: d.attachments,
+    inReplyTo: d.inReplyTo,
+    references: d.references,
+  };
   const messageId = newMessageId(config);
   const date = new Date();
   const base = { messageId, subject: d.subject, to: d.to.map((a) => a.address), cc: d.cc.map((a) => a.address), bcc: d.bcc.map((a) => a.address), warnings: [] as string[] };
@@ -122,13 +142,17 @@ async function deliver(ctx: ToolContext<EmailState>, d: Draft, asDraft: boolean)
   }
   if (d.answers) {
     const { mailbox, uid } = d.answers;
-    await imap.withMailbox(mailbox, { readOnly: false, signal: ctx.signal }, (c) => c.messageFlagsAdd(String(uid), ['\\Answered'], { uid: true })).catch(() => out.warnings.push('sent, but the original could not be flagged as answered'));
+    await imap
+      .withMailbox(mailbox, { readOnly: false, signal: ctx.signal }, (c) => c.messageFlagsAdd(String(uid), ['\\Answered'], { uid: true }))
+      .catch(() => out.warnings.push('sent, but the original could not be flagged as answered'));
   }
   return out;
 }
 
-const modeNote = 'With the default EMAIL_SEND_MODE=draft this saves a draft in the Drafts mailbox instead of sending (status "draft_saved"); with EMAIL_SEND_MODE=send it sends over SMTP and keeps a copy in Sent.';
-const safetyNote = 'Recipients outside EMAIL_ALLOWED_RECIPIENTS refuse the whole message. If the result says the outcome is UNCLEAR, do not send again without checking: it was not retried to avoid duplicates.';
+const modeNote =
+  'With the default EMAIL_SEND_MODE=draft this saves a draft in the Drafts mailbox instead of sending (status "draft_saved"); with EMAIL_SEND_MODE=send it sends over SMTP and keeps a copy in Sent.';
+const safetyNote =
+  'Recipients outside EMAIL_ALLOWED_RECIPIENTS refuse the whole message. If the result says the outcome is UNCLEAR, do not send again without checking: it was not retried to avoid duplicates.';
 
 export const sendEmail = tool({
   name: 'send_email',
@@ -162,14 +186,21 @@ export const sendEmail = tool({
       html: args.html,
       attachments: [],
     };
-    checkAllowed(ctx.state.config.allow, [{ field: 'to', list: draft.to }, { field: 'cc', list: draft.cc }, { field: 'bcc', list: draft.bcc }]);
+    checkAllowed(ctx.state.config.allow, [
+      { field: 'to', list: draft.to },
+      { field: 'cc', list: draft.cc },
+      { field: 'bcc', list: draft.bcc },
+    ]);
     draft.attachments = await readAttachments(ctx.state.files, ctx.state.config, args.attachments);
     return deliver(ctx, draft, ctx.state.config.sendMode === 'draft');
   },
 });
 
 /** The reply to a stored message: recipients, subject, threading headers and quoted text. */
-async function buildReply(ctx: ToolContext<EmailState>, a: { mailbox: string; uid: number; reply_all: boolean; text?: string; html?: string; quote_original: boolean; cc?: string[]; bcc?: string[] }): Promise<Draft> {
+async function buildReply(
+  ctx: ToolContext<EmailState>,
+  a: { mailbox: string; uid: number; reply_all: boolean; text?: string; html?: string; quote_original: boolean; cc?: string[]; bcc?: string[] },
+): Promise<Draft> {
   const full = await ctx.state.imap.withMailbox(a.mailbox, { readOnly: true, signal: ctx.signal }, (c) => fetchFull(c, ctx.state, a.mailbox, a.uid));
   const p = full.parsed;
   const self = (ctx.state.config.address ?? '').toLowerCase();
@@ -179,9 +210,19 @@ async function buildReply(ctx: ToolContext<EmailState>, a: { mailbox: string; ui
   const primary = fromSelf ? addrList(p.to) : replyTo.length ? replyTo : fromList;
   if (!primary.length) throw new ToolError('The original message has no sender address to reply to', { code: 'invalid_argument', hint: 'Use send_email with explicit recipients.' });
   const seen = new Set<string>([self]);
-  const to = dedupe(primary.map((x) => fromHeaderAddress(replyTo.length && !fromSelf ? 'Reply-To' : 'From', x)), seen);
+  const to = dedupe(
+    primary.map((x) => fromHeaderAddress(replyTo.length && !fromSelf ? 'Reply-To' : 'From', x)),
+    seen,
+  );
   let cc = parseRecipients('cc', a.cc);
-  if (a.reply_all) cc = [...dedupe([...addrList(p.to), ...addrList(p.cc)].map((x) => fromHeaderAddress('To/Cc', x)), seen), ...cc];
+  if (a.reply_all)
+    cc = [
+      ...dedupe(
+        [...addrList(p.to), ...addrList(p.cc)].map((x) => fromHeaderAddress('To/Cc', x)),
+        seen,
+      ),
+      ...cc,
+    ];
   const quoted = a.quote_original ? quote(p, full.text) : '';
   const text = a.text !== undefined ? (quoted ? `${a.text}\n\n${quoted}` : a.text) : undefined;
   const html = a.html !== undefined ? (quoted ? `${a.html}<br><blockquote>${escapeHtml(quoted).replace(/\n/g, '<br>')}</blockquote>` : a.html) : undefined;
@@ -229,7 +270,11 @@ export const replyToEmail = tool({
   async run(args, ctx) {
     if (args.text === undefined && args.html === undefined) throw new ToolError('Give text and/or html', { code: 'invalid_argument' });
     const d = await buildReply(ctx, args);
-    checkAllowed(ctx.state.config.allow, [{ field: 'to', list: d.to }, { field: 'cc', list: d.cc }, { field: 'bcc', list: d.bcc }]);
+    checkAllowed(ctx.state.config.allow, [
+      { field: 'to', list: d.to },
+      { field: 'cc', list: d.cc },
+      { field: 'bcc', list: d.bcc },
+    ]);
     d.attachments = await readAttachments(ctx.state.files, ctx.state.config, args.attachments);
     return deliver(ctx, d, ctx.state.config.sendMode === 'draft');
   },
@@ -260,7 +305,11 @@ export const forwardEmail = tool({
     const to = parseRecipients('to', args.to);
     const cc = parseRecipients('cc', args.cc);
     const bcc = parseRecipients('bcc', args.bcc);
-    checkAllowed(ctx.state.config.allow, [{ field: 'to', list: to }, { field: 'cc', list: cc }, { field: 'bcc', list: bcc }]);
+    checkAllowed(ctx.state.config.allow, [
+      { field: 'to', list: to },
+      { field: 'cc', list: cc },
+      { field: 'bcc', list: bcc },
+    ]);
     const full = await ctx.state.imap.withMailbox(args.mailbox, { readOnly: true, signal: ctx.signal }, (c) => fetchFull(c, ctx.state, args.mailbox, args.uid));
     const p = full.parsed;
     const header = [
@@ -273,7 +322,8 @@ export const forwardEmail = tool({
     ].join('\n');
     const attachments = args.include_attachments ? p.attachments.map((a, i) => ({ filename: a.filename ?? `attachment-${i + 1}`, content: a.content, contentType: a.contentType })) : [];
     const total = attachments.reduce((n, a) => n + a.content.length, 0);
-    if (total > ctx.state.config.maxAttachmentBytes) throw new ToolError(`The attachments total ${total} bytes, over EMAIL_MAX_ATTACHMENT_BYTES`, { code: 'too_large', hint: 'Forward with include_attachments: false.' });
+    if (total > ctx.state.config.maxAttachmentBytes)
+      throw new ToolError(`The attachments total ${total} bytes, over EMAIL_MAX_ATTACHMENT_BYTES`, { code: 'too_large', hint: 'Forward with include_attachments: false.' });
     return deliver(
       ctx,
       {
@@ -313,15 +363,35 @@ export const createDraft = tool({
   async run(args, ctx) {
     let d: Draft;
     if (args.reply_to) {
-      d = await buildReply(ctx, { ...args.reply_to, reply_all: args.reply_all, text: args.text ?? (args.html === undefined ? '' : undefined), html: args.html, quote_original: true, cc: args.cc, bcc: args.bcc });
+      d = await buildReply(ctx, {
+        ...args.reply_to,
+        reply_all: args.reply_all,
+        text: args.text ?? (args.html === undefined ? '' : undefined),
+        html: args.html,
+        quote_original: true,
+        cc: args.cc,
+        bcc: args.bcc,
+      });
       const extraTo = parseRecipients('to', args.to);
       d.to = [...d.to, ...dedupe(extraTo, new Set(d.to.map((a) => a.address.toLowerCase())))];
       if (args.subject) d.subject = args.subject.replace(/[\r\n]+/g, ' ');
     } else {
       if (args.subject === undefined) throw new ToolError('Give a subject (or reply_to)', { code: 'invalid_argument' });
-      d = { to: parseRecipients('to', args.to), cc: parseRecipients('cc', args.cc), bcc: parseRecipients('bcc', args.bcc), subject: args.subject.replace(/[\r\n]+/g, ' '), text: args.text ?? (args.html === undefined ? '' : undefined), html: args.html, attachments: [] };
+      d = {
+        to: parseRecipients('to', args.to),
+        cc: parseRecipients('cc', args.cc),
+        bcc: parseRecipients('bcc', args.bcc),
+        subject: args.subject.replace(/[\r\n]+/g, ' '),
+        text: args.text ?? (args.html === undefined ? '' : undefined),
+        html: args.html,
+        attachments: [],
+      };
     }
-    checkAllowed(ctx.state.config.allow, [{ field: 'to', list: d.to }, { field: 'cc', list: d.cc }, { field: 'bcc', list: d.bcc }]);
+    checkAllowed(ctx.state.config.allow, [
+      { field: 'to', list: d.to },
+      { field: 'cc', list: d.cc },
+      { field: 'bcc', list: d.bcc },
+    ]);
     d.attachments = await readAttachments(ctx.state.files, ctx.state.config, args.attachments);
     delete d.answers;
     return deliver(ctx, d, true);

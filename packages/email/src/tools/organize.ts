@@ -16,13 +16,17 @@ async function existing(c: ImapFlow, uids: number[]): Promise<{ found: number[];
 }
 
 const noneFound = (mailbox: string, uids: number[]) =>
-  new ToolError(`No message with uid ${uids.join(', ')} in ${mailbox}: nothing changed`, { code: 'not_found', hint: 'UIDs come from read_inbox or search_emails for the same mailbox; a moved message gets a new UID in its new mailbox.' });
+  new ToolError(`No message with uid ${uids.join(', ')} in ${mailbox}: nothing changed`, {
+    code: 'not_found',
+    hint: 'UIDs come from read_inbox or search_emails for the same mailbox; a moved message gets a new UID in its new mailbox.',
+  });
 
 export const markEmail = tool({
   name: 'mark_email',
   toolset: 'organize',
   title: 'Mark email',
-  description: 'Marks messages as read/unread (seen) and/or flagged/unflagged (starred). Give at least one of seen or flagged. Reversible. Returns the UIDs marked and, separately, those not found in the mailbox.',
+  description:
+    'Marks messages as read/unread (seen) and/or flagged/unflagged (starred). Give at least one of seen or flagged. Reversible. Returns the UIDs marked and, separately, those not found in the mailbox.',
   input: z.object({
     mailbox: mailboxArg,
     uids: uidsArg,
@@ -43,7 +47,10 @@ export const markEmail = tool({
       const which = await existing(c, args.uids);
       if (!which.found.length) throw noneFound(args.mailbox, which.notFound);
       const range = which.found.join(',');
-      for (const [flag, on] of [['\\Seen', args.seen], ['\\Flagged', args.flagged]] as const) {
+      for (const [flag, on] of [
+        ['\\Seen', args.seen],
+        ['\\Flagged', args.flagged],
+      ] as const) {
         if (on === undefined) continue;
         if (on) await c.messageFlagsAdd(range, [flag], { uid: true });
         else await c.messageFlagsRemove(range, [flag], { uid: true });
@@ -58,7 +65,8 @@ export const moveEmail = tool({
   name: 'move_email',
   toolset: 'organize',
   title: 'Move email',
-  description: 'Moves messages to another mailbox (for example Archive or Trash; list_mailboxes gives the names). Returns the new UIDs when the server reports them. Nothing is deleted permanently: a message moved by mistake can be moved back.',
+  description:
+    'Moves messages to another mailbox (for example Archive or Trash; list_mailboxes gives the names). Returns the new UIDs when the server reports them. Nothing is deleted permanently: a message moved by mistake can be moved back.',
   input: z.object({
     mailbox: mailboxArg,
     uids: uidsArg,

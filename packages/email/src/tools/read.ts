@@ -140,7 +140,9 @@ export const getEmail = tool({
     size: z.number().optional(),
     text: z.string(),
     htmlConvertedToText: z.boolean(),
-    hiddenRemoved: z.number().describe('HTML elements removed from the body because a reader does not see them (hidden, zero-size, invisible text): more than 0 means the message hides something from its reader.'),
+    hiddenRemoved: z
+      .number()
+      .describe('HTML elements removed from the body because a reader does not see them (hidden, zero-size, invisible text): more than 0 means the message hides something from its reader.'),
     totalLength: z.number(),
     startIndex: z.number(),
     truncated: z.boolean(),
@@ -248,7 +250,8 @@ export const listMailboxes = tool({
   name: 'list_mailboxes',
   toolset: 'read',
   title: 'List mailboxes',
-  description: 'Lists the mailboxes (folders) of the account with their special use (\\Drafts, \\Sent, \\Trash, \\Junk, \\Archive) and, with counts, the number of messages and unread messages in each.',
+  description:
+    'Lists the mailboxes (folders) of the account with their special use (\\Drafts, \\Sent, \\Trash, \\Junk, \\Archive) and, with counts, the number of messages and unread messages in each.',
   input: z.object({ counts: z.boolean().default(true).describe('Include message and unread counts (one STATUS per mailbox).') }),
   output: z.object({
     mailboxes: z.array(z.object({ path: z.string(), name: z.string(), specialUse: z.string().optional(), messages: z.number().optional(), unread: z.number().optional() })),
@@ -282,20 +285,27 @@ export const downloadAttachment = tool({
     mailbox: mailboxArg,
     uid: uidArg,
     index: z.number().int().min(0).describe('Attachment index from get_email.'),
-    save_as: z.string().min(1).max(255).optional().describe('File name (or path inside the attachment directory); default: the attachment\'s own name, cleaned.'),
+    save_as: z.string().min(1).max(255).optional().describe("File name (or path inside the attachment directory); default: the attachment's own name, cleaned."),
   }),
   output: z.object({ path: z.string(), filename: z.string(), contentType: z.string(), bytes: z.number(), sha256: z.string() }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   async run(args, ctx) {
     const files = ctx.state.files;
     if (!files) {
-      throw new ToolError('Downloads are disabled: EMAIL_ATTACHMENT_DIR is not set', { code: 'access_denied', hint: 'The operator sets EMAIL_ATTACHMENT_DIR to the directory attachments are saved into.' });
+      throw new ToolError('Downloads are disabled: EMAIL_ATTACHMENT_DIR is not set', {
+        code: 'access_denied',
+        hint: 'The operator sets EMAIL_ATTACHMENT_DIR to the directory attachments are saved into.',
+      });
     }
     const full = await ctx.state.imap.withMailbox(args.mailbox, { readOnly: true, signal: ctx.signal }, (c) => fetchFull(c, ctx.state, args.mailbox, args.uid));
     const att = full.parsed.attachments[args.index];
-    if (!att) throw new ToolError(`The message has no attachment #${args.index} (it has ${full.parsed.attachments.length})`, { code: 'not_found', hint: 'get_email lists the attachments with their index.' });
+    if (!att)
+      throw new ToolError(`The message has no attachment #${args.index} (it has ${full.parsed.attachments.length})`, { code: 'not_found', hint: 'get_email lists the attachments with their index.' });
     if (att.content.length > ctx.state.config.maxAttachmentBytes) {
-      throw new ToolError(`The attachment is ${att.content.length} bytes, over the ${ctx.state.config.maxAttachmentBytes}-byte limit`, { code: 'too_large', hint: 'Raise EMAIL_MAX_ATTACHMENT_BYTES to save it.' });
+      throw new ToolError(`The attachment is ${att.content.length} bytes, over the ${ctx.state.config.maxAttachmentBytes}-byte limit`, {
+        code: 'too_large',
+        hint: 'Raise EMAIL_MAX_ATTACHMENT_BYTES to save it.',
+      });
     }
     const root = files.roots()[0];
     const wanted = args.save_as ?? safeFilename(att.filename ?? `attachment-${args.index + 1}`);

@@ -5,7 +5,11 @@ import type { ImapFlow, SearchObject } from 'imapflow';
 import { summarize, SUMMARY_QUERY, SUMMARY_QUERY_SNIPPET, attachmentNames, type Summary } from '../mail.js';
 
 /** Text that goes into an IMAP command: CR, LF and NUL would end or corrupt it, so they are refused by name. */
-export const imapString = (max: number) => z.string().max(max).regex(/^[^\r\n\0]*$/, 'must not contain CR, LF or NUL characters');
+export const imapString = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(/^[^\r\n\0]*$/, 'must not contain CR, LF or NUL characters');
 
 export const mailboxArg = imapString(500).min(1).default('INBOX').describe('Mailbox path as list_mailboxes shows it (default INBOX).');
 export const uidArg = z.number().int().positive().describe('The message UID in that mailbox (from read_inbox or search_emails).');
@@ -55,7 +59,8 @@ export async function pageMessages(
   let before = Number.MAX_SAFE_INTEGER;
   if (opts.cursor) {
     const cur = decodeCursor(opts.cursor, isCursor);
-    if (cur.m !== mailbox || cur.q !== opts.fingerprint) throw new ToolError('This cursor belongs to another mailbox or other filters', { code: 'invalid_argument', hint: 'Repeat the same filters with the cursor, or start again without it.' });
+    if (cur.m !== mailbox || cur.q !== opts.fingerprint)
+      throw new ToolError('This cursor belongs to another mailbox or other filters', { code: 'invalid_argument', hint: 'Repeat the same filters with the cursor, or start again without it.' });
     before = cur.b;
   }
   const found = (await c.search(criteria, { uid: true })) || [];

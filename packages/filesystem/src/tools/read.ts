@@ -86,7 +86,7 @@ export const readMediaFile = tool({
   toolset: 'read',
   title: 'Read image or audio file',
   description:
-    'Read an image (png, jpeg, gif, webp, bmp, svg, tiff, ico) or audio file (mp3, wav, ogg, flac, m4a, aac, opus) and return it as MCP image/audio content with its MIME type, detected from the file\'s bytes. Files over FS_MAX_MEDIA_BYTES (default 10 MB) are refused.',
+    "Read an image (png, jpeg, gif, webp, bmp, svg, tiff, ico) or audio file (mp3, wav, ogg, flac, m4a, aac, opus) and return it as MCP image/audio content with its MIME type, detected from the file's bytes. Files over FS_MAX_MEDIA_BYTES (default 10 MB) are refused.",
   input: z.object({ path: pathArg }),
   output: z.object({ path: z.string(), mimeType: z.string(), size: z.number(), kind: z.enum(['image', 'audio']) }),
   annotations: annotations.read(),
@@ -108,7 +108,17 @@ export const readMultipleFiles = tool({
     'Read up to 50 text files at once. Each file is reported on its own: one failure (missing, outside the allowed directories, binary, too large) does not fail the others. Each file is capped like read_text_file (use it with offset/limit for the rest).',
   input: z.object({ paths: z.array(pathArg).min(1).max(50) }),
   output: z.object({
-    files: z.array(z.object({ index: z.number().describe('Position in paths'), path: z.string(), ok: z.boolean(), content: z.string().optional(), size: z.number().optional(), truncated: z.boolean().optional(), error: z.string().optional() })),
+    files: z.array(
+      z.object({
+        index: z.number().describe('Position in paths'),
+        path: z.string(),
+        ok: z.boolean(),
+        content: z.string().optional(),
+        size: z.number().optional(),
+        truncated: z.boolean().optional(),
+        error: z.string().optional(),
+      }),
+    ),
   }),
   annotations: annotations.read(),
   text: (r) => r.files.map((f) => (f.ok ? `=== ${f.path}${f.truncated ? ' (truncated)' : ''}\n${f.content}` : `=== ${f.path}\nError: ${f.error}`)).join('\n\n'),
@@ -133,7 +143,8 @@ export const getFileInfo = tool({
   name: 'get_file_info',
   toolset: 'read',
   title: 'File information',
-  description: 'Metadata of a file or directory: type, size, times (ISO 8601), permissions (octal), number of hard links, and for a symbolic link its target when that is inside the allowed directories. Does not read the content.',
+  description:
+    'Metadata of a file or directory: type, size, times (ISO 8601), permissions (octal), number of hard links, and for a symbolic link its target when that is inside the allowed directories. Does not read the content.',
   input: z.object({ path: pathArg }),
   output: z.object({
     path: z.string(),
@@ -147,7 +158,10 @@ export const getFileInfo = tool({
     target: z.string().optional(),
   }),
   annotations: annotations.read(),
-  text: (r) => Object.entries(r).map(([k, v]) => `${k}: ${v}`).join('\n'),
+  text: (r) =>
+    Object.entries(r)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('\n'),
   run: async ({ path: p }, ctx) => {
     const { path, stat } = await sandboxOf(ctx).stat(p, 'entry');
     let target: string | undefined;

@@ -64,7 +64,13 @@ export const searchFileContents = tool({
     exclude: globs.default([]),
     contextLines: z.number().int().min(0).max(5).default(0),
     maxResults: z.number().int().min(1).max(5000).default(100),
-    maxFileBytes: z.number().int().min(1).max(64 * 1024 * 1024).default(5 * 1024 * 1024).describe('Skip files larger than this (max 64 MB)'),
+    maxFileBytes: z
+      .number()
+      .int()
+      .min(1)
+      .max(64 * 1024 * 1024)
+      .default(5 * 1024 * 1024)
+      .describe('Skip files larger than this (max 64 MB)'),
     offset: z.number().int().min(0).default(0),
   }),
   output: z.object({
@@ -77,7 +83,13 @@ export const searchFileContents = tool({
   annotations: annotations.read(),
   text: (r) =>
     r.matches
-      .map((m) => [...(m.before ?? []).map((b, i) => `${m.path}-${m.line - (m.before!.length - i)}-${b}`), `${m.path}:${m.line}:${m.text}`, ...(m.after ?? []).map((a, i) => `${m.path}-${m.line + i + 1}-${a}`)].join('\n'))
+      .map((m) =>
+        [
+          ...(m.before ?? []).map((b, i) => `${m.path}-${m.line - (m.before!.length - i)}-${b}`),
+          `${m.path}:${m.line}:${m.text}`,
+          ...(m.after ?? []).map((a, i) => `${m.path}-${m.line + i + 1}-${a}`),
+        ].join('\n'),
+      )
       .join('\n') + `\n[${r.matches.length} matches in ${r.filesScanned} files${r.truncated ? `; more: offset ${r.nextOffset}` : ''}]`,
   run: async (args, ctx) => {
     let re: RegExp;

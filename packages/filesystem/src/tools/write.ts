@@ -12,10 +12,13 @@ export const writeFile = tool({
   toolset: 'write',
   title: 'Write file',
   description:
-    'Create a file, or replace an existing file\'s whole content (overwrite defaults to true, as in the reference server; pass overwrite: false to refuse replacing). The write is atomic: a temp file in the same directory is renamed over the target, so readers never see half a file. The parent directory must exist (create_directory). Content is written as UTF-8. Max 50 MB.',
+    "Create a file, or replace an existing file's whole content (overwrite defaults to true, as in the reference server; pass overwrite: false to refuse replacing). The write is atomic: a temp file in the same directory is renamed over the target, so readers never see half a file. The parent directory must exist (create_directory). Content is written as UTF-8. Max 50 MB.",
   input: z.object({
     path: pathArg.describe('File path inside an allowed directory'),
-    content: z.string().max(50 * 1024 * 1024).describe('The complete new content'),
+    content: z
+      .string()
+      .max(50 * 1024 * 1024)
+      .describe('The complete new content'),
     overwrite: z.boolean().default(true).describe('Replace an existing file (default true)'),
   }),
   output: z.object({ path: z.string(), created: z.boolean(), bytes: z.number() }),
@@ -33,10 +36,13 @@ export const editFile = tool({
   toolset: 'write',
   title: 'Edit file',
   description:
-    'Apply a list of text replacements to a file, all or nothing: each oldText must match exactly once (matched literally, or line by line ignoring indentation and CRLF/LF differences); if any edit does not match exactly once, nothing is written and the error names the edit. Indentation of the matched block and the file\'s line endings are kept. Returns a unified diff; with dryRun: true only the diff is returned and the file is left untouched.',
+    "Apply a list of text replacements to a file, all or nothing: each oldText must match exactly once (matched literally, or line by line ignoring indentation and CRLF/LF differences); if any edit does not match exactly once, nothing is written and the error names the edit. Indentation of the matched block and the file's line endings are kept. Returns a unified diff; with dryRun: true only the diff is returned and the file is left untouched.",
   input: z.object({
     path: pathArg,
-    edits: z.array(z.object({ oldText: z.string().describe('Text to find (exactly once)'), newText: z.string().describe('Replacement') })).min(1).max(100),
+    edits: z
+      .array(z.object({ oldText: z.string().describe('Text to find (exactly once)'), newText: z.string().describe('Replacement') }))
+      .min(1)
+      .max(100),
     dryRun: z.boolean().default(false).describe('Only show the diff'),
   }),
   output: z.object({ path: z.string(), diff: z.string(), applied: z.boolean(), edits: z.number() }),

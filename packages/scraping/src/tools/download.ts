@@ -5,7 +5,11 @@ import { z } from 'zod';
 import { missingCredentials, ToolError } from '@bizmcp/core';
 
 export const noDownloadDir = () =>
-  missingCredentials({ what: 'Saving files (downloads)', vars: ['SCRAPING_DOWNLOAD_DIR'], how: 'Set SCRAPING_DOWNLOAD_DIR to a directory the server may write into; nothing is written anywhere else.' });
+  missingCredentials({
+    what: 'Saving files (downloads)',
+    vars: ['SCRAPING_DOWNLOAD_DIR'],
+    how: 'Set SCRAPING_DOWNLOAD_DIR to a directory the server may write into; nothing is written anywhere else.',
+  });
 import { tool } from '../state.js';
 
 export const downloadFile = tool({
@@ -33,7 +37,10 @@ export const downloadFile = tool({
     const res = await fetcher.guard.stream(url, { signal: ctx.signal, timeoutMs: Math.max(1, ctx.remainingMs()) });
     try {
       if (res.status >= 400) throw new ToolError(`HTTP ${res.status} from ${res.url}`, { code: 'remote_error' });
-      const type = String(res.headers['content-type'] ?? 'application/octet-stream').split(';')[0].trim().toLowerCase();
+      const type = String(res.headers['content-type'] ?? 'application/octet-stream')
+        .split(';')[0]
+        .trim()
+        .toLowerCase();
       if (args.accept && !args.accept.some((a) => type.startsWith(a.toLowerCase()))) {
         throw new ToolError(`Refused: the server sent ${type}, not ${args.accept.join(' or ')}`, { code: 'invalid_argument' });
       }

@@ -15,7 +15,6 @@ const waitArgs = {
   timeout_ms: z.number().int().min(1000).max(120_000).default(20_000),
 };
 
-
 export const scrapeDynamicPage = tool({
   name: 'scrape_dynamic_page',
   toolset: 'browser',
@@ -32,7 +31,15 @@ export const scrapeDynamicPage = tool({
   timeoutMs: 130_000,
   text: (r) => renderPage(r) + (r.blockedRequests.length ? `\n\n[${r.blockedRequests.length} request(s) of the page blocked]` : ''),
   run: async (args, ctx) => {
-    const { html, url, blocked, cappedAt } = await browserOf(ctx.state).html({ url: args.url, waitFor: { selector: args.wait_for_selector, state: args.wait_until }, scrolls: args.scroll, settleMs: args.settle_ms, timeoutMs: args.timeout_ms, viewport: { width: 1280, height: 900 }, signal: ctx.signal });
+    const { html, url, blocked, cappedAt } = await browserOf(ctx.state).html({
+      url: args.url,
+      waitFor: { selector: args.wait_for_selector, state: args.wait_until },
+      scrolls: args.scroll,
+      settleMs: args.settle_ms,
+      timeoutMs: args.timeout_ms,
+      viewport: { width: 1280, height: 900 },
+      signal: ctx.signal,
+    });
     return { url, ...(await pageResult(html, url, args)), ...(cappedAt ? { pageCappedAt: cappedAt } : {}), blockedRequests: blocked };
   },
 });
@@ -58,7 +65,15 @@ export const takeScreenshot = tool({
   run: async (args, ctx) => {
     if (args.save_as && !ctx.state.downloads) throw noDownloadDir();
     const shot = await browserOf(ctx.state).withPage(
-      { url: args.url, waitFor: { selector: args.wait_for_selector ?? args.selector, state: args.wait_until }, scrolls: args.scroll, settleMs: args.settle_ms, timeoutMs: args.timeout_ms, viewport: { width: args.width, height: args.height }, signal: ctx.signal },
+      {
+        url: args.url,
+        waitFor: { selector: args.wait_for_selector ?? args.selector, state: args.wait_until },
+        scrolls: args.scroll,
+        settleMs: args.settle_ms,
+        timeoutMs: args.timeout_ms,
+        viewport: { width: args.width, height: args.height },
+        signal: ctx.signal,
+      },
       async (page) => {
         let png: Buffer;
         if (args.selector) {
@@ -81,7 +96,10 @@ export const takeScreenshot = tool({
       savedTo = (await dir.writeFile(args.save_as, shot.png, { overwrite: false })).path;
     }
     const meta = { url: shot.url, bytes: shot.png.length, width, height, mimeType: 'image/png' as const, ...(savedTo ? { savedTo } : {}) };
-    return richResult(meta, { text: `Screenshot of ${shot.url}: ${width}x${height} PNG, ${shot.png.length} bytes${savedTo ? `, saved to ${savedTo}` : ''}`, content: [{ type: 'image', data: shot.png.toString('base64'), mimeType: 'image/png' }] });
+    return richResult(meta, {
+      text: `Screenshot of ${shot.url}: ${width}x${height} PNG, ${shot.png.length} bytes${savedTo ? `, saved to ${savedTo}` : ''}`,
+      content: [{ type: 'image', data: shot.png.toString('base64'), mimeType: 'image/png' }],
+    });
   },
 });
 

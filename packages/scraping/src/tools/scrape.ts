@@ -26,7 +26,10 @@ export const pageOutput = {
   canonical: z.string().optional(),
   lang: z.string().optional(),
   content: z.string(),
-  hiddenRemoved: z.number().optional().describe('Elements removed because a reader of the page does not see them (display:none, zero-size, invisible text…): more than 0 means the page hides something'),
+  hiddenRemoved: z
+    .number()
+    .optional()
+    .describe('Elements removed because a reader of the page does not see them (display:none, zero-size, invisible text…): more than 0 means the page hides something'),
   totalLength: z.number(),
   startIndex: z.number(),
   truncated: z.boolean(),
@@ -36,7 +39,17 @@ export const pageOutput = {
 };
 
 /** Text rendering of a page result. */
-export function renderPage(r: { title?: string; url: string; content: string; truncated: boolean; totalLength: number; nextStartIndex?: number; links?: { url: string; text: string }[]; pageCappedAt?: number; hiddenRemoved?: number }): string {
+export function renderPage(r: {
+  title?: string;
+  url: string;
+  content: string;
+  truncated: boolean;
+  totalLength: number;
+  nextStartIndex?: number;
+  links?: { url: string; text: string }[];
+  pageCappedAt?: number;
+  hiddenRemoved?: number;
+}): string {
   return `${r.title ? `# ${r.title}\n` : ''}${r.url}\n\n${r.content}${r.hiddenRemoved ? `\n\n[${r.hiddenRemoved} hidden element(s) of the page removed: text its reader does not see]` : ''}${r.pageCappedAt ? `\n\n[the page is larger than the ${r.pageCappedAt}-byte cap: its end was not read]` : ''}${r.truncated ? `\n\n[truncated: ${r.totalLength - (r.nextStartIndex ?? 0)} more characters; call again with start_index ${r.nextStartIndex}]` : ''}${r.links ? `\n\nLinks:\n${r.links.map((l) => `- ${l.text || '(no text)'}: ${l.url}`).join('\n')}` : ''}`;
 }
 
@@ -52,7 +65,7 @@ export const scrapeUrl = tool({
   toolset: 'pages',
   title: 'Scrape a web page',
   description:
-    'Fetch a public web page (no JavaScript) and return it as markdown (default), plain text or cleaned HTML, with its title, description and canonical URL. main_content: true keeps the article and drops navigation, headers, footers and sidebars; selector keeps only the matches of a CSS selector. Long pages are paged: max_length characters per call (default 20 000), continue with start_index = nextStartIndex. include_links lists the page\'s links. robots.txt is honoured; private and local addresses are refused. Hidden Unicode characters are removed from the text. Non-HTML text (JSON, CSV, plain text) is returned as is.',
+    "Fetch a public web page (no JavaScript) and return it as markdown (default), plain text or cleaned HTML, with its title, description and canonical URL. main_content: true keeps the article and drops navigation, headers, footers and sidebars; selector keeps only the matches of a CSS selector. Long pages are paged: max_length characters per call (default 20 000), continue with start_index = nextStartIndex. include_links lists the page's links. robots.txt is honoured; private and local addresses are refused. Hidden Unicode characters are removed from the text. Non-HTML text (JSON, CSV, plain text) is returned as is.",
   input: z.object({ url, ...pageArgs }),
   output: z.object({ url: z.string(), status: z.number(), contentType: z.string(), ...pageOutput }),
   annotations: annotations.read({ openWorld: true }),
@@ -64,7 +77,17 @@ export const scrapeUrl = tool({
         throw new ToolError(`Not a text page: ${page.contentType} (${page.body.length} bytes)`, { code: 'invalid_argument', hint: 'Use download_file for binary files.' });
       }
       const p = pageText(stripInvisible(html), args.start_index, args.max_length);
-      return { url: page.url, status: page.status, contentType: page.contentType, content: p.text, totalLength: p.totalLength, startIndex: p.startIndex, truncated: p.truncated, ...(p.nextStartIndex !== undefined ? { nextStartIndex: p.nextStartIndex } : {}), ...capped(page) };
+      return {
+        url: page.url,
+        status: page.status,
+        contentType: page.contentType,
+        content: p.text,
+        totalLength: p.totalLength,
+        startIndex: p.startIndex,
+        truncated: p.truncated,
+        ...(p.nextStartIndex !== undefined ? { nextStartIndex: p.nextStartIndex } : {}),
+        ...capped(page),
+      };
     }
     return { url: page.url, status: page.status, contentType: page.contentType, ...(await pageResult(html, page.url, args)), ...capped(page) };
   },
@@ -84,13 +107,15 @@ export const extractStructuredData = tool({
   toolset: 'pages',
   title: 'Extract structured data',
   description:
-    'Extract data from a page as JSON: `fields` maps names to CSS selectors (with attribute, multiple, and nested fields for lists of items, e.g. products → {name, price, url}); the page\'s JSON-LD, OpenGraph/Twitter meta tags and schema.org microdata are returned too (include flags). Static HTML by default; render: true runs the page in headless Chromium first (JavaScript-built content; slower; wait_for_selector waits for it). Missing matches are null; lists stop at 1 000 items.',
+    "Extract data from a page as JSON: `fields` maps names to CSS selectors (with attribute, multiple, and nested fields for lists of items, e.g. products → {name, price, url}); the page's JSON-LD, OpenGraph/Twitter meta tags and schema.org microdata are returned too (include flags). Static HTML by default; render: true runs the page in headless Chromium first (JavaScript-built content; slower; wait_for_selector waits for it). Missing matches are null; lists stop at 1 000 items.",
   input: z.object({
     url,
     fields: z
       .record(z.string(), fieldSpec)
       .default({})
-      .describe('name → { selector, attribute?, multiple?, fields? }; e.g. {"title": {"selector": "h1"}, "items": {"selector": ".item", "fields": {"name": {"selector": ".name"}, "link": {"selector": "a", "attribute": "href"}}}}'),
+      .describe(
+        'name → { selector, attribute?, multiple?, fields? }; e.g. {"title": {"selector": "h1"}, "items": {"selector": ".item", "fields": {"name": {"selector": ".name"}, "link": {"selector": "a", "attribute": "href"}}}}',
+      ),
     include_json_ld: z.boolean().default(true),
     include_open_graph: z.boolean().default(true),
     include_microdata: z.boolean().default(true),
@@ -112,7 +137,15 @@ export const extractStructuredData = tool({
     let html: string;
     let finalUrl: string;
     if (args.render) {
-      const r = await browserOf(ctx.state).html({ url: args.url, waitFor: { selector: args.wait_for_selector, state: 'load' }, scrolls: 0, settleMs: 300, timeoutMs: args.timeout_ms, viewport: { width: 1280, height: 900 }, signal: ctx.signal });
+      const r = await browserOf(ctx.state).html({
+        url: args.url,
+        waitFor: { selector: args.wait_for_selector, state: 'load' },
+        scrolls: 0,
+        settleMs: 300,
+        timeoutMs: args.timeout_ms,
+        viewport: { width: 1280, height: 900 },
+        signal: ctx.signal,
+      });
       html = r.html;
       finalUrl = r.url;
     } else {
@@ -174,7 +207,7 @@ export const mapSite = tool({
   toolset: 'pages',
   title: 'Map a site',
   description:
-    'List the pages of one site (same origin only) by following links from a start URL, breadth first, with depth and page caps (defaults 2 and 50, max 500). robots.txt is honoured and requests to the host are spaced by the politeness delay. Returns each page\'s URL, depth, title and status. Sends progress notifications.',
+    "List the pages of one site (same origin only) by following links from a start URL, breadth first, with depth and page caps (defaults 2 and 50, max 500). robots.txt is honoured and requests to the host are spaced by the politeness delay. Returns each page's URL, depth, title and status. Sends progress notifications.",
   input: z.object({ url, max_depth: z.number().int().min(0).max(10).default(2), max_pages: z.number().int().min(1).max(500).default(50) }),
   output: z.object({ pages: z.array(z.object({ url: z.string(), depth: z.number(), title: z.string().optional(), error: z.string().optional() })), truncated: z.boolean() }),
   annotations: annotations.read({ openWorld: true }),
@@ -201,7 +234,7 @@ export const crawl = tool({
   toolset: 'pages',
   title: 'Crawl a site',
   description:
-    'Scrape several pages of one site: like map_site (same origin, breadth first, robots.txt, politeness delay), but returns each page\'s content as markdown or text (main content by default), each cut at max_length_per_page characters (default 5 000). Caps: depth (default 1), pages (default 10, max 100). Optional url_pattern (a regular expression) limits which links are followed. Sends progress notifications and stops when cancelled.',
+    "Scrape several pages of one site: like map_site (same origin, breadth first, robots.txt, politeness delay), but returns each page's content as markdown or text (main content by default), each cut at max_length_per_page characters (default 5 000). Caps: depth (default 1), pages (default 10, max 100). Optional url_pattern (a regular expression) limits which links are followed. Sends progress notifications and stops when cancelled.",
   input: z.object({
     url,
     max_depth: z.number().int().min(0).max(5).default(1),
@@ -211,7 +244,10 @@ export const crawl = tool({
     max_length_per_page: z.number().int().min(100).max(50_000).default(5000),
     url_pattern: z.string().max(500).optional(),
   }),
-  output: z.object({ pages: z.array(z.object({ url: z.string(), depth: z.number(), title: z.string().optional(), content: z.string().optional(), truncated: z.boolean().optional(), error: z.string().optional() })), truncated: z.boolean() }),
+  output: z.object({
+    pages: z.array(z.object({ url: z.string(), depth: z.number(), title: z.string().optional(), content: z.string().optional(), truncated: z.boolean().optional(), error: z.string().optional() })),
+    truncated: z.boolean(),
+  }),
   annotations: annotations.read({ openWorld: true }),
   timeoutMs: 300_000,
   text: (r) => r.pages.map((p) => `## ${p.title ?? p.url}\n${p.url}\n\n${p.error ? `Error: ${p.error}` : p.content}`).join('\n\n') + (r.truncated ? '\n\n[page cap reached]' : ''),
