@@ -326,8 +326,9 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       }
       inv.currency = currency;
       for (const f of ['total', 'amount_due', 'amount_remaining']) inv[f] += amount!;
-      return ok(make('invoiceitem', { invoice: inv.id, customer: b.customer, amount, currency, description: b.description ?? null }));
+      return ok(make('invoiceitem', { invoice: inv.id, customer: b.customer, amount, currency, description: b.description ?? null, metadata: b.metadata ?? {} }));
     },
+    GetInvoiceitems: (r) => list('invoiceitem', r.query, (i) => (!r.query.invoice || i.invoice === r.query.invoice) && (!r.query.customer || i.customer === r.query.customer)),
     PostInvoicesInvoiceFinalize: (r) => {
       const inv = store.invoice.get(r.params.invoice);
       if (!inv) return notFound('invoice', r.params.invoice);

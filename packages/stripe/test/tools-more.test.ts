@@ -170,10 +170,17 @@ describe('invoice writes', () => {
     expect(byPrice.invoice.total).toBe(25_000);
     expect(fake.api.calls('PostInvoiceitems').at(-1)!.body).toMatchObject({ price: day.id, quantity: '1', customer, invoice: inv.id });
 
+    // a repeat of the line that took the total to the cap replays it instead of refusing it
+    const toCap = { invoice_id: inv.id, amount: 5000, description: 'Last hour' };
+    expect((await s.ok('add_invoice_item', toCap)).invoice.total).toBe(30_000);
+    expect(await s.ok('add_invoice_item', toCap)).toMatchObject({ replayed: true, invoice: { total: 30_000 } });
+    expect(fake.api.calls('GetInvoiceitems').at(-1)!.query).toMatchObject({ invoice: inv.id });
+    expect(textOf(await s.call('add_invoice_item', { ...toCap, idempotency_key: 'one more' }))).toMatch(/with this line of 350.00 EUR is above/);
+
     await s.ok('finalize_invoice', { invoice_id: inv.id });
     const closed = await s.call('add_invoice_item', { invoice_id: inv.id, amount: 100, description: 'late' });
     expect(textOf(closed)).toMatch(/is open: only draft invoices take new lines/);
-    expect(posts('PostInvoiceitems')).toBe(before + 1);
+    expect(posts('PostInvoiceitems')).toBe(before + 2);
   });
 
   it('add_invoice_item that times out is UNKNOWN, refused until confirmed, and the confirmed repeat replays', async () => {

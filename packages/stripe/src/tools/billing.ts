@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { annotations, assertAllowed, cleanText, ToolError } from '@bizmcp/core';
 import { couponOut, couponSchema, invoiceOut, invoiceSchema, metadataInput, subscriptionOut, subscriptionSchema, writeInput, writeMeta } from '../format.js';
 import { listInput, listOutput, listParams, pageOf } from '../paging.js';
-import { checkAmount, formatAmount, idempotencyKey, piiView, type StripeObject } from '../stripe.js';
-import { tool } from '../state.js';
+import { checkAmount, formatAmount, idempotencyKey, minorPerMajor, piiView, type StripeObject } from '../stripe.js';
+import { type StripeConfig, tool } from '../state.js';
 import { customerId } from './customers.js';
 import { amount, confirmRepeat, currency } from './payments.js';
 
@@ -200,6 +200,12 @@ async function readInvoice(ctx: Parameters<typeof getSubscription.run>[1], id: s
   return { inv, resource };
 }
 
+/** The cap of a currency in its smallest unit (Infinity when none: checkAmount then refuses). */
+const lineCap = (config: StripeConfig, cur: string) => {
+  const major = config.maxAmount[cur] ?? config.maxAmount['*'];
+  return major === undefined ? Number.POSITIVE_INFINITY : Math.round(major * minorPerMajor(cur));
+};
+
 /** The invoice item parameters of a line. */
 const itemParams = (customer: string, invoice: string, currency: string, line: Line) => ({
   customer,
@@ -332,10 +338,18 @@ export const addInvoiceItem = tool({
       });
     const cur: string = inv.currency;
     const customer = typeof inv.customer === 'string' ? inv.customer : inv.customer?.id;
+    const key = idempotencyKey('add_invoice_item', args);
     const line = await lineTotal(ctx, args, cur);
     checkAmount(config, line, cur, 'An invoice line');
-    checkAmount(config, (inv.total ?? 0) + line, cur, `Invoice ${id} with this line`);
-    const r = await api.call(ctx, (s, o) => s.invoiceItems.create(itemParams(customer, id, cur, args) as never, o), { write: true, idempotencyKey: idempotencyKey('add_invoice_item', args) });
+    let earlier: StripeObject | undefined;
+    if ((inv.total ?? 0) + line > lineCap(config, cur)) {
+      // The same call made earlier is already in the total: give its line back rather than refuse.
+      earlier = (await api.call(ctx, (s, o) => s.invoiceItems.list({ invoice: id, limit: 100 }, o))).value.data.find((i) => i.metadata?.bizmcp_key === key);
+      if (!earlier) checkAmount(config, (inv.total ?? 0) + line, cur, `Invoice ${id} with this line`);
+    }
+    const r = earlier
+      ? { value: earlier, replayed: true }
+      : await api.call(ctx, (s, o) => s.invoiceItems.create({ ...itemParams(customer, id, cur, args), metadata: { bizmcp_key: key } } as never, o), { write: true, idempotencyKey: key });
     const item = r.value as StripeObject;
     const fresh = (await api.call(ctx, (s, o) => s.invoices.retrieve(id, {}, o), { resource })).value;
     return {
