@@ -8,6 +8,8 @@ import type { SlackConfig, SlackState } from './state.js';
 import { conversationTools } from './tools/conversations.js';
 import { fileTools } from './tools/files.js';
 import { messageTools } from './tools/messages.js';
+import { searchTools } from './tools/search.js';
+import { userTools } from './tools/users.js';
 
 export default defineServer<SlackConfig, SlackState>({
   name: 'slack',
@@ -20,11 +22,19 @@ export default defineServer<SlackConfig, SlackState>({
   env: slackEnv,
   parseConfig: (args) => parseSlackConfig(args),
   toolsets: {
-    messages: { description: 'Read channel history; post, react (bot scopes: channels:history, groups:history, im:history, mpim:history, users:read; writes: chat:write, reactions:write).' },
-    conversations: { description: 'Create channels (bot scopes: channels:manage, groups:write; reads: channels:read, groups:read).' },
-    files: { description: 'Upload files from SLACK_FILE_ROOTS (bot scope: files:write; files:read for downloads).' },
+    messages: {
+      description:
+        'Read channel history; post, edit, delete, schedule, react (scopes: channels:history, groups:history, im:history, mpim:history, users:read; writes add chat:write, reactions:write; reading reactions: reactions:read).',
+    },
+    conversations: {
+      description:
+        'List and inspect channels, threads, members and message links; join and create channels (scopes: channels:read, groups:read, im:read, mpim:read; writes add channels:join, channels:manage, groups:write).',
+    },
+    users: { description: 'List and look up people, presence (scopes: users:read; users:read.email to find by e-mail or see addresses).' },
+    search: { description: 'Search messages and files (user token only, scope search:read).' },
+    files: { description: 'Upload files from SLACK_FILE_ROOTS and download into it (scopes: files:write; files:read for downloads).' },
   },
-  tools: [...messageTools, ...conversationTools, ...fileTools],
+  tools: [...messageTools, ...conversationTools, ...userTools, ...searchTools, ...fileTools],
   setup(config, rt) {
     protectToken(config);
     const files = config.fileRoots.length ? Sandbox.fromConfig(config.fileRoots, 'SLACK_FILE_ROOTS') : undefined;

@@ -191,6 +191,18 @@ export async function startFakeSlack(opts: { me?: string } = {}): Promise<FakeSl
       const p = pageOf(all, req.body);
       return okJson({ channels: p.items.map(chanView), response_metadata: p.meta });
     },
+    users_conversations: (req) => {
+      const types = String(req.body.types ?? 'public_channel').split(',');
+      const archivedOut = req.body.exclude_archived === 'true' || req.body.exclude_archived === true;
+      const all = [...channels.values()].filter(
+        (c) =>
+          c.members.includes(me) &&
+          (!archivedOut || !c.is_archived) &&
+          (c.is_private ? types.includes('private_channel') : c.is_im ? types.includes('im') : c.is_mpim ? types.includes('mpim') : types.includes('public_channel')),
+      );
+      const p = pageOf(all, req.body);
+      return okJson({ channels: p.items.map(chanView), response_metadata: p.meta });
+    },
     conversations_history: (req) => {
       const c = chan(req.body.channel);
       if (!c) return bad('channel_not_found');

@@ -1,7 +1,7 @@
-// Files: upload from inside SLACK_FILE_ROOTS through Slack's two-step upload
+// Files: download into and upload from SLACK_FILE_ROOTS. Upload through Slack's two-step upload
 // (files.getUploadURLExternal, the bytes to the returned URL — checked to be a Slack file host and
 // sent without the token — then files.completeUploadExternal to share it).
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { annotations, cleanText, missingCredentials, ToolError } from '@bizmcp/core';
 import { channelArg, confirmRepeat, tsArg } from '../format.js';
@@ -62,4 +62,43 @@ export const uploadFile = tool({
   },
 });
 
-export const fileTools = [uploadFile];
+export const downloadFile = tool({
+  name: 'download_file',
+  toolset: 'files',
+  title: 'Download a file',
+  description:
+    'Save a Slack file (by id, F…) into SLACK_FILE_ROOTS: only from Slack’s own file hosts, at most SLACK_MAX_FILE_BYTES; an existing file is not overwritten unless overwrite. Returns where it was saved and its size. The content is third-party data.',
+  input: z.object({
+    file_id: z
+      .string()
+      .trim()
+      .regex(/^F[A-Z0-9]{6,20}$/, 'a Slack file id (F…)'),
+    path: z.string().min(1).max(4096).describe('Where to save it, inside SLACK_FILE_ROOTS (a directory: the file keeps its Slack name).'),
+    overwrite: z.boolean().default(false),
+  }),
+  output: z.object({ fileId: z.string(), name: z.string(), path: z.string(), bytes: z.number() }),
+  annotations: annotations.additive({ openWorld: true }),
+  timeoutMs: 180_000,
+  run: async (args, ctx) => {
+    const { api, config } = ctx.state;
+    const box = fileSandbox(ctx.state);
+    const info = (await api.call(ctx, 'files.info', { file: args.file_id })).file ?? {};
+    const name =
+      cleanText(String(info.name ?? args.file_id))
+        .replace(/[\r\n\0/\\]/g, '_')
+        .replace(/^\.+/, '_') || args.file_id;
+    if (typeof info.size === 'number' && info.size > config.maxFileBytes) {
+      throw new ToolError(`The file is ${info.size} bytes, above SLACK_MAX_FILE_BYTES (${config.maxFileBytes}); it was not downloaded.`, { code: 'too_large' });
+    }
+    const url = String(info.url_private_download ?? info.url_private ?? '');
+    if (!url) throw new ToolError('Slack gave no download URL for this file (an external or deleted file?).', { code: 'not_found' });
+    let target = args.path;
+    const st = await box.stat(args.path, 'entry').catch(() => undefined);
+    if (st?.stat.isDirectory()) target = join(st.path, name);
+    const { data } = await api.fetchFile(ctx, url);
+    const saved = await box.writeFile(target, data, { overwrite: args.overwrite });
+    return { fileId: args.file_id, name, path: saved.path, bytes: data.length };
+  },
+});
+
+export const fileTools = [uploadFile, downloadFile];

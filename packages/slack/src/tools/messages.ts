@@ -1,7 +1,7 @@
 // Messages: post (allow-listed channels only, broadcast mentions neutralised, never repeated after
 // an unknown outcome), read a channel's history with a cursor, react.
 import { z } from 'zod';
-import { annotations, pageInput, pageOutput, ToolError } from '@bizmcp/core';
+import { annotations, cleanText, pageInput, pageOutput, ToolError } from '@bizmcp/core';
 import { channelArg, confirmRepeat, messagesOut, messageSchema, tsArg } from '../format.js';
 import { toSlackTs, writesOn } from '../slack.js';
 import { tool } from '../state.js';
@@ -122,4 +122,143 @@ export const addReaction = tool({
   },
 });
 
-export const messageTools = [sendMessage, readChannelHistory, addReaction];
+/** The message (channel + ts), refused unless this token posted it. */
+async function ownMessage(ctx: Parameters<typeof sendMessage.run>[1], channel: string, ts: string, what: string) {
+  const { api } = ctx.state;
+  const me = await api.whoAmI(ctx);
+  const r = await api.call(ctx, 'conversations.replies', { channel, ts, limit: 1, inclusive: true, latest: ts, oldest: ts });
+  const m = (r.messages ?? []).find((x: { ts?: string }) => x.ts === ts);
+  if (!m) throw new ToolError(`No message ${ts} in ${channel}; nothing was ${what}.`, { code: 'not_found', details: { field: 'ts' } });
+  const mine = (me.userId && m.user === me.userId) || (me.botId && m.bot_id === me.botId);
+  if (!mine) {
+    throw new ToolError(`Message ${ts} was not posted by this server's token; only its own messages can be ${what}.`, {
+      code: 'access_denied',
+      hint: 'Edit or delete other people’s messages in Slack itself.',
+      details: { field: 'ts' },
+    });
+  }
+  return m;
+}
+
+export const updateMessage = tool({
+  name: 'update_message',
+  toolset: 'messages',
+  title: 'Edit a message',
+  description:
+    'Replace the text (and/or blocks) of a message this token posted, in a channel this server may write to. Other people’s messages are refused. Broadcast mentions are neutralised as in send_message. The old text is lost.',
+  input: z
+    .object({ channel: channelArg, ts: tsArg('The message ts.'), text: z.string().max(40_000).optional(), blocks: blocksArg })
+    .refine((a) => Boolean(a.text?.trim()) || Boolean(a.blocks), { message: 'give text, blocks, or both', path: ['text'] }),
+  output: z.object({ channel: z.string(), ts: z.string(), neutralisedMentions: z.number() }),
+  annotations: annotations.destructive({ idempotent: true, openWorld: true }),
+  enabled: writesOn,
+  run: async (args, ctx) => {
+    const { api } = ctx.state;
+    const ch = await api.writableChannel(ctx, args.channel, 'nothing was changed');
+    await ownMessage(ctx, ch.id, args.ts, 'edited');
+    const n = api.neutralise(args.text, args.blocks);
+    await api.call(ctx, 'chat.update', { channel: ch.id, ts: args.ts, text: n.text, blocks: n.blocks, link_names: false }, { write: true });
+    return { channel: ch.id, ts: args.ts, neutralisedMentions: n.neutralised };
+  },
+});
+
+export const deleteMessage = tool({
+  name: 'delete_message',
+  toolset: 'messages',
+  title: 'Delete a message',
+  description: 'Delete a message this token posted (channel + ts). Other people’s messages are refused. Cannot be undone.',
+  input: z.object({ channel: channelArg, ts: tsArg('The message ts.') }),
+  output: z.object({ channel: z.string(), ts: z.string(), deleted: z.boolean() }),
+  annotations: annotations.destructive({ idempotent: true, openWorld: true }),
+  enabled: writesOn,
+  run: async (args, ctx) => {
+    const { api } = ctx.state;
+    const id = await api.channelId(ctx, args.channel);
+    await ownMessage(ctx, id, args.ts, 'deleted');
+    await api.call(ctx, 'chat.delete', { channel: id, ts: args.ts }, { write: true });
+    return { channel: id, ts: args.ts, deleted: true };
+  },
+});
+
+export const removeReaction = tool({
+  name: 'remove_reaction',
+  toolset: 'messages',
+  title: 'Remove a reaction',
+  description: 'Remove an emoji reaction this token added to a message. Removing one that is not there is reported, not an error.',
+  input: z.object({ channel: channelArg, timestamp: tsArg('The message ts.'), name: reactionName }),
+  output: z.object({ channel: z.string(), timestamp: z.string(), name: z.string(), wasThere: z.boolean() }),
+  annotations: annotations.destructive({ idempotent: true, openWorld: true }),
+  enabled: writesOn,
+  run: async (args, ctx) => {
+    const { api } = ctx.state;
+    const id = await api.channelId(ctx, args.channel);
+    try {
+      await api.call(ctx, 'reactions.remove', { channel: id, timestamp: args.timestamp, name: args.name }, { write: true });
+    } catch (e) {
+      if (e instanceof ToolError && e.details?.apiCode === 'no_reaction') return { channel: id, timestamp: args.timestamp, name: args.name, wasThere: false };
+      throw e;
+    }
+    return { channel: id, timestamp: args.timestamp, name: args.name, wasThere: true };
+  },
+});
+
+export const scheduleMessage = tool({
+  name: 'schedule_message',
+  toolset: 'messages',
+  title: 'Schedule a message',
+  description:
+    'Have Slack post a message later (post_at: ISO date-time or Unix seconds, up to 120 days ahead) in a channel this server may write to, optionally in a thread. Broadcast mentions are neutralised. Returns the scheduled message id (list_scheduled_messages shows the pending ones). A call that times out is reported as UNKNOWN and not repeated until confirmed.',
+  input: z
+    .object({
+      channel: channelArg,
+      post_at: z.string().trim().min(1).max(40).describe('When: ISO date-time (2026-05-01T09:00:00Z) or Unix seconds.'),
+      text: z.string().max(40_000).optional(),
+      blocks: blocksArg,
+      thread_ts: tsArg('Post in the thread of this message.').optional(),
+      ...confirmRepeat,
+    })
+    .refine((a) => Boolean(a.text?.trim()) || Boolean(a.blocks), { message: 'give text, blocks, or both', path: ['text'] }),
+  output: z.object({ channel: z.string(), scheduledMessageId: z.string(), postAt: z.string(), neutralisedMentions: z.number() }),
+  annotations: annotations.additive({ openWorld: true }),
+  enabled: writesOn,
+  outcomeGuard: { confirmArg: 'confirm_repeat' },
+  run: async (args, ctx) => {
+    const { api } = ctx.state;
+    const at = Math.floor(Number(toSlackTs(args.post_at, 'post_at')));
+    const now = Date.now() / 1000;
+    if (at <= now) throw new ToolError('post_at is in the past.', { code: 'invalid_argument', details: { field: 'post_at' } });
+    if (at > now + 120 * 86400) throw new ToolError('post_at is more than 120 days ahead, which Slack refuses.', { code: 'invalid_argument', details: { field: 'post_at' } });
+    const ch = await api.writableChannel(ctx, args.channel, 'nothing was scheduled');
+    const n = api.neutralise(args.text, args.blocks);
+    const r = await api.call(ctx, 'chat.scheduleMessage', { channel: ch.id, post_at: String(at), text: n.text, blocks: n.blocks, thread_ts: args.thread_ts, link_names: false }, { write: true });
+    return { channel: ch.id, scheduledMessageId: String(r.scheduled_message_id), postAt: new Date(at * 1000).toISOString(), neutralisedMentions: n.neutralised };
+  },
+});
+
+export const listScheduledMessages = tool({
+  name: 'list_scheduled_messages',
+  toolset: 'messages',
+  title: 'List scheduled messages',
+  description: 'Messages this token scheduled and Slack has not posted yet, optionally in one channel. Pages with cursor.',
+  input: z.object({ channel: channelArg.optional(), ...pageInput({ default: 50, max: 100, what: 'scheduled messages' }) }),
+  output: z.object({ scheduled: z.array(z.object({ id: z.string(), channel: z.string(), postAt: z.string().optional(), text: z.string() })), ...pageOutput }),
+  annotations: annotations.read({ openWorld: true }),
+  run: async (args, ctx) => {
+    const { api } = ctx.state;
+    const channel = args.channel ? await api.channelId(ctx, args.channel) : undefined;
+    const r = await api.call(ctx, 'chat.scheduledMessages.list', { channel, limit: args.limit, cursor: args.cursor });
+    const next = r.response_metadata?.next_cursor || undefined;
+    return {
+      scheduled: (r.scheduled_messages ?? []).slice(0, args.limit).map((m: Record<string, unknown>) => ({
+        id: String(m.id),
+        channel: String(m.channel_id),
+        postAt: typeof m.post_at === 'number' ? new Date(m.post_at * 1000).toISOString() : undefined,
+        text: cleanText(m.text),
+      })),
+      truncated: Boolean(next),
+      nextCursor: next,
+    };
+  },
+});
+
+export const messageTools = [sendMessage, readChannelHistory, addReaction, updateMessage, deleteMessage, removeReaction, scheduleMessage, listScheduledMessages];
