@@ -447,13 +447,13 @@ export class SlackApi {
 
   // ---------------------------------------------------------------------------- files
 
-  /** Hosts Slack may send file bytes to or from: the API's own host, and files.<domain>. */
+  /** Hosts file bytes may go to or come from: the configured API origin, and https://files.<domain> (slack.com, slack-gov.com). */
   fileHostAllowed(u: URL): boolean {
     const api = new URL(this.config.apiUrl);
     if (u.origin === api.origin) return true;
     if (u.protocol !== 'https:') return false;
     const domain = api.hostname.replace(/^(api|www|app)\./, '');
-    return (domain === 'slack.com' || domain === 'slack-gov.com') && (u.hostname === `files.${domain}` || u.hostname === domain);
+    return (domain === 'slack.com' || domain === 'slack-gov.com') && u.hostname === `files.${domain}`;
   }
 
   private netGuard(): NetGuard {
