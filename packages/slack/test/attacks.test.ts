@@ -155,3 +155,26 @@ describe('upload URLs and file URLs that are not Slack’s', () => {
     expect(fake.files.get(r.fileId)?.bytes?.toString()).toBe('fine');
   });
 });
+
+describe('file hosts with the default API URL', () => {
+  it('only https://files.slack.com (and GovSlack’s files host with its API URL) count as Slack file hosts', async () => {
+    const { SlackApi, parseSlackConfig } = await import('../src/slack.js');
+    const log = { debug() {}, warn() {}, error() {}, info() {} } as never;
+    const api = new SlackApi(parseSlackConfig({ flags: {}, positionals: [], env: {} }), log);
+    const ok = (u: string) => api.fileHostAllowed(new URL(u));
+    expect(ok('https://files.slack.com/upload/v1/abc')).toBe(true);
+    expect(ok('https://slack.com/api/chat.postMessage')).toBe(true); // the API origin itself
+    for (const bad of [
+      'http://files.slack.com/upload/v1/abc',
+      'https://files.slack.com.evil.example/x',
+      'https://evil.example/files.slack.com',
+      'https://files-slack.com/x',
+      'https://hooks.slack.com/x',
+      'https://files.slack-gov.com/x',
+    ])
+      expect(ok(bad), bad).toBe(false);
+    const gov = new SlackApi(parseSlackConfig({ flags: {}, positionals: [], env: { SLACK_API_URL: 'https://slack-gov.com/api/' } }), log);
+    expect(gov.fileHostAllowed(new URL('https://files.slack-gov.com/upload/v1/x'))).toBe(true);
+    expect(gov.fileHostAllowed(new URL('https://files.slack.com/upload/v1/x'))).toBe(false);
+  });
+});

@@ -69,6 +69,7 @@ export const listChannels = tool({
   }),
   output: z.object({ channels: z.array(channelSchema), ...pageOutput }),
   annotations: annotations.read({ openWorld: true }),
+  rateLimit: { points: 20, durationSec: 60 }, // Slack's Tier 2
   run: async (args, ctx) => {
     const { api } = ctx.state;
     const r = await api.call(ctx, args.member_only ? 'users.conversations' : 'conversations.list', {
@@ -108,6 +109,7 @@ export const getThreadReplies = tool({
   input: z.object({ channel: channelArg, thread_ts: tsArg('ts of the thread’s parent message.'), ...pageInput({ default: 100, max: 1000, what: 'messages' }) }),
   output: z.object({ channel: z.string(), messages: z.array(messageSchema), ...pageOutput }),
   annotations: annotations.read({ openWorld: true }),
+  rateLimit: { points: 50, durationSec: 60 }, // Slack's Tier 3
   run: async (args, ctx) => {
     const { api } = ctx.state;
     const id = await api.channelId(ctx, args.channel);
@@ -141,6 +143,7 @@ export const listChannelMembers = tool({
   input: z.object({ channel: channelArg, ...pageInput({ default: 100, max: 1000, what: 'members' }) }),
   output: z.object({ channel: z.string(), members: z.array(z.object({ id: z.string(), name: z.string().optional() })), ...pageOutput }),
   annotations: annotations.read({ openWorld: true }),
+  rateLimit: { points: 100, durationSec: 60 }, // Slack's Tier 4
   run: async (args, ctx) => {
     const { api } = ctx.state;
     const id = await api.channelId(ctx, args.channel);

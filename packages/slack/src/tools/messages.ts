@@ -75,6 +75,7 @@ export const readChannelHistory = tool({
   }),
   output: z.object({ channel: z.string(), channelName: z.string().optional(), messages: z.array(messageSchema), ...pageOutput }),
   annotations: annotations.read({ openWorld: true }),
+  rateLimit: { points: 50, durationSec: 60 }, // Slack's Tier 3
   run: async (args, ctx) => {
     const { api } = ctx.state;
     const id = await api.channelId(ctx, args.channel);
@@ -243,6 +244,7 @@ export const listScheduledMessages = tool({
   input: z.object({ channel: channelArg.optional(), ...pageInput({ default: 50, max: 100, what: 'scheduled messages' }) }),
   output: z.object({ scheduled: z.array(z.object({ id: z.string(), channel: z.string(), postAt: z.string().optional(), text: z.string() })), ...pageOutput }),
   annotations: annotations.read({ openWorld: true }),
+  rateLimit: { points: 50, durationSec: 60 }, // Slack's Tier 3
   run: async (args, ctx) => {
     const { api } = ctx.state;
     const channel = args.channel ? await api.channelId(ctx, args.channel) : undefined;

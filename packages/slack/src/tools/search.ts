@@ -39,6 +39,7 @@ export const searchMessages = tool({
     ...pageOutput,
   }),
   annotations: annotations.read({ openWorld: true }),
+  rateLimit: { points: 20, durationSec: 60 }, // Slack's Tier 2
   run: async (args, ctx) => {
     needUserToken(ctx.state);
     const { api } = ctx.state;
@@ -83,6 +84,7 @@ export const searchFiles = tool({
     ...pageOutput,
   }),
   annotations: annotations.read({ openWorld: true }),
+  rateLimit: { points: 20, durationSec: 60 }, // Slack's Tier 2
   run: async (args, ctx) => {
     needUserToken(ctx.state);
     const { api } = ctx.state;

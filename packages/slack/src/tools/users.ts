@@ -44,6 +44,7 @@ export const listUsers = tool({
   input: z.object({ include_deleted: z.boolean().default(false), include_bots: z.boolean().default(true), ...pageInput({ default: 100, max: 1000, what: 'users' }) }),
   output: z.object({ users: z.array(userSchema), ...pageOutput }),
   annotations: annotations.read({ openWorld: true }),
+  rateLimit: { points: 20, durationSec: 60 }, // Slack's Tier 2
   run: async (args, ctx) => {
     const { api } = ctx.state;
     const r = await api.call(ctx, 'users.list', { limit: args.limit, cursor: args.cursor });
@@ -107,6 +108,7 @@ export const getUserPresence = tool({
   }),
   output: z.object({ user: z.string(), name: z.string().optional(), presence: z.string(), online: z.boolean().optional() }),
   annotations: annotations.read({ openWorld: true }),
+  rateLimit: { points: 50, durationSec: 60 }, // Slack's Tier 3
   run: async (args, ctx) => {
     const { api } = ctx.state;
     const [r, name] = await Promise.all([api.call(ctx, 'users.getPresence', { user: args.user }), api.userName(ctx, args.user)]);
