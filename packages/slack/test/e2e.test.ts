@@ -1,4 +1,7 @@
 // The built binary over stdio against the fake Slack: the SDK client, and raw JSON-RPC lines on stdin.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtBin, jsonLines, rawStdio, spawnStdio } from '@bizmcp/core/testing';
 import { type FakeChannel, type FakeSlack, startFakeSlack } from './fake-slack.js';
@@ -33,6 +36,27 @@ describe('bizmcp-slack binary', () => {
     fake.api.assertNoViolations();
   });
 
+  it('uploads a file from SLACK_FILE_ROOTS and reacts, through the bundled net guard', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bizmcp-slack-e2e-'));
+    writeFileSync(join(dir, 'notes.md'), '# notes\n');
+    const s = await spawnStdio(bin, { env: { SLACK_BOT_TOKEN: TOKEN, SLACK_API_URL: fake.apiUrl, SLACK_ALLOWED_CHANNELS: '#bot-tests,#proj-*', SLACK_FILE_ROOTS: dir } });
+    const up = await s.client.callTool({ name: 'upload_file', arguments: { channel: '#bot-tests', path: join(dir, 'notes.md') } });
+    expect(up.isError, JSON.stringify(up.content)).toBeFalsy();
+    const { fileId } = up.structuredContent as { fileId: string };
+    expect(fake.files.get(fileId)?.bytes?.toString()).toBe('# notes\n');
+    expect(fake.api.calls('upload_bytes').at(-1)!.headers.authorization).toBeUndefined();
+    const outside = await s.client.callTool({ name: 'upload_file', arguments: { channel: '#bot-tests', path: '/etc/hostname' } });
+    expect(outside.isError).toBe(true);
+    const ts = bots.messages.at(-1)!.ts;
+    const r = await s.client.callTool({ name: 'add_reaction', arguments: { channel: bots.id, timestamp: ts, name: 'eyes' } });
+    expect(r.isError).toBeFalsy();
+    const made = await s.client.callTool({ name: 'create_channel', arguments: { name: 'proj-e2e' } });
+    expect((made.structuredContent as { channel: { name: string } }).channel.name).toBe('proj-e2e');
+    await s.close();
+    expect(s.stderr()).not.toContain(TOKEN);
+    fake.api.assertNoViolations();
+  });
+
   it('answers piped JSON-RPC lines before it exits, with nothing but protocol on stdout', async () => {
     const run = await rawStdio(bin, jsonLines([{ method: 'tools/list' }, { method: 'tools/call', params: { name: 'read_channel_history', arguments: { channel: '#bot-tests', limit: 1 } } }]), {
       env: { SLACK_BOT_TOKEN: TOKEN, SLACK_API_URL: fake.apiUrl },
@@ -40,7 +64,7 @@ describe('bizmcp-slack binary', () => {
     expect(run.code).toBe(0);
     expect(run.messages.map((m) => m.id)).toEqual([0, 1, 2]);
     expect(run.messages[0].result.serverInfo.name).toBe('bizmcp-slack');
-    expect(run.messages[2].result.structuredContent).toMatchObject({ channel: bots.id, truncated: false });
+    expect(run.messages[2].result.structuredContent).toMatchObject({ channel: bots.id, messages: [expect.objectContaining({ ts: expect.any(String) })] });
     fake.api.assertNoViolations();
   });
 
