@@ -14,6 +14,12 @@ const servers = readdirSync(join(root, 'packages')).filter((p) => p !== 'core' &
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
+// What npm needs to reach the registry as this machine does (its global npmrc with the registry and
+// CA file, proxies, extra CAs); nothing else of the environment reaches the packed server.
+const networkEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([k]) => /^(npm_config_(globalconfig|userconfig|registry|cafile|proxy|https_proxy|noproxy|strict_ssl)|NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|SSL_CERT_DIR|HTTPS?_PROXY|NO_PROXY|https?_proxy|no_proxy)$/.test(k)),
+);
+
 // How each server starts with nothing configured (embedded defaults or a temp directory).
 const startArgs: Record<string, (dir: string) => { args: string[]; env: Record<string, string> }> = {
   filesystem: (dir) => ({ args: [dir], env: {} }),
@@ -44,7 +50,7 @@ describe('packed servers run with npx outside the workspace', () => {
           input,
           encoding: 'utf8',
           timeout: 240_000,
-          env: { PATH: process.env.PATH, HOME: process.env.HOME, npm_config_cache: join(work, 'npm-cache'), npm_config_update_notifier: 'false', ...env },
+          env: { ...networkEnv, PATH: process.env.PATH, HOME: process.env.HOME, npm_config_cache: join(work, 'npm-cache'), npm_config_update_notifier: 'false', ...env },
         });
       const version = npx(['--version']);
       expect(version.status, version.stderr).toBe(0);
