@@ -23,6 +23,7 @@
 // ipaddr.js names. Documentation ranges (192.0.2/24, 2001:db8::/32, …) are blocked too: they are
 // never a real public site. `allowedOrigins` exempts exact origins the operator chose (an API base
 // URL); `allowedNetworks` exempts CIDR ranges (an intranet; tests use it for 127.0.0.2).
+import { abortable } from './async.js';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { pipeline, Transform, type Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
@@ -349,17 +350,6 @@ export class NetGuard {
 async function systemLookup(hostname: string): Promise<LookupAnswer[]> {
   const all = await dnsLookup(hostname, { all: true, verbatim: true });
   return all.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
-}
-
-/** `p`, or the signal's reason as soon as it aborts. */
-function abortable<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return p;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 /** Decoder stages for one Content-Encoding; none for identity, unknown or stacked encodings. */
