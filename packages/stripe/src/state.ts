@@ -5,6 +5,10 @@ import type { StripeApi } from './stripe.js';
 export interface StripeConfig {
   /** STRIPE_SECRET_KEY (secret or restricted key); undefined until set. */
   secretKey?: string;
+  /** STRIPE_ACCOUNT: the connected account every request acts on (Stripe-Account header). */
+  account?: string;
+  /** STRIPE_API_VERSION: overrides the API version the SDK pins. */
+  apiVersion?: string;
   /** STRIPE_API_BASE, without a trailing slash. */
   apiBase: string;
   /** --allow-live: live-mode keys may be used. */

@@ -41,6 +41,14 @@ export const stripeEnv = {
       'Who Stripe may email for this server (finalize_invoice with send, send_invoice, receipt_email of a payment): comma-separated addresses, @domain and @*.domain entries, or *. Unset: any customer address.',
     example: '@example.com,billing@client.com',
   }),
+  STRIPE_ACCOUNT: envString({
+    description: "Connect: act on this connected account (acct_…) instead of the key's own account (sent as the Stripe-Account header on every request).",
+    example: 'acct_1Abc…',
+  }),
+  STRIPE_API_VERSION: envString({
+    description: 'Stripe API version for every request (YYYY-MM-DD or YYYY-MM-DD.name); default: the version the bundled stripe SDK pins. get_account shows the one in use.',
+    example: '2026-10-28.endive',
+  }),
   STRIPE_SHOW_PII: envBool({ description: 'Show customer names, emails, phone numbers and addresses unmasked in results (masked by default).' }),
 };
 
@@ -70,8 +78,14 @@ export function parseStripeConfig(args: ParsedArgs): StripeConfig {
   // The SDK takes a host, a port and a protocol: a path or a query would be silently dropped.
   if (base.pathname !== '/' || base.search || base.username)
     throw new ConfigError(`STRIPE_API_BASE must be scheme://host[:port] with no path, query or credentials, got "${v.STRIPE_API_BASE.slice(0, 80)}"`);
+  if (v.STRIPE_ACCOUNT !== undefined && !/^acct_[A-Za-z0-9]{1,64}$/.test(v.STRIPE_ACCOUNT.trim()))
+    throw new ConfigError(`STRIPE_ACCOUNT must be a connected account id (acct_…), got "${v.STRIPE_ACCOUNT.slice(0, 80)}"`);
+  if (v.STRIPE_API_VERSION !== undefined && !/^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$/.test(v.STRIPE_API_VERSION.trim()))
+    throw new ConfigError(`STRIPE_API_VERSION must look like 2026-10-28 or 2026-10-28.endive, got "${v.STRIPE_API_VERSION.slice(0, 80)}"`);
   return {
     secretKey: v.STRIPE_SECRET_KEY,
+    account: v.STRIPE_ACCOUNT?.trim() || undefined,
+    apiVersion: v.STRIPE_API_VERSION?.trim() || undefined,
     apiBase: v.STRIPE_API_BASE,
     allowLive: Boolean(args.flags['allow-live']),
     showPii: v.STRIPE_SHOW_PII,
@@ -256,6 +270,8 @@ export class StripeApi {
         port: url.port ? Number(url.port) : protocol === 'http' ? 80 : 443,
         protocol,
         telemetry: false,
+        ...(this.config.account ? { stripeAccount: this.config.account } : {}),
+        ...(this.config.apiVersion ? { apiVersion: this.config.apiVersion as StripeSdk.StripeConfig['apiVersion'] } : {}),
         appInfo: { name: 'bizmcp-stripe', version: '0.1.0' },
       });
     })();

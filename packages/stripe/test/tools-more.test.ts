@@ -110,6 +110,26 @@ describe('reads', () => {
     expect(txns.transactions[0]).toMatchObject({ type: 'adjustment', amount: -4200, fee: 1500, net: -5700 });
   });
 
+  it('STRIPE_ACCOUNT and STRIPE_API_VERSION reach Stripe on every request; bad values stop the server', async () => {
+    const c = await open({ STRIPE_ACCOUNT: 'acct_1Connected42', STRIPE_API_VERSION: '2024-06-20' });
+    try {
+      const before = fake.api.requests.requests.length;
+      const r = await c.ok('get_account', {});
+      expect(r).toMatchObject({ apiVersion: '2024-06-20', connectedAccount: 'acct_1Connected42' });
+      await c.ok('list_customers', { limit: 1 });
+      const sent = fake.api.requests.requests.slice(before);
+      expect(sent.length).toBeGreaterThanOrEqual(2);
+      for (const q of sent) {
+        expect(q.headers['stripe-account']).toBe('acct_1Connected42');
+        expect(q.headers['stripe-version']).toBe('2024-06-20');
+      }
+    } finally {
+      await c.close();
+    }
+    await expect(open({ STRIPE_ACCOUNT: 'acme' })).rejects.toThrow(/STRIPE_ACCOUNT must be a connected account id/);
+    await expect(open({ STRIPE_API_VERSION: 'latest' })).rejects.toThrow(/STRIPE_API_VERSION must look like/);
+  });
+
   it('get_account: masked email, cleaned name, what Stripe needs, the pinned API version', async () => {
     const r = await s.ok('get_account', {});
     expect(r).toMatchObject({

@@ -344,7 +344,12 @@ export const getAccount = tool({
   description:
     "The Stripe account this server's key belongs to: id, business name, country, default currency, whether charges and payouts are enabled, what Stripe still needs (requirementsDue), and the API version the server pins. The account email is masked unless the server shows personal data.",
   input: z.object({}),
-  output: z.object({ account: accountSchema, apiVersion: z.string().describe("The Stripe API version this server's requests use (pinned by the SDK)."), livemode: z.boolean() }),
+  output: z.object({
+    account: accountSchema,
+    apiVersion: z.string().describe("The Stripe API version this server's requests use (STRIPE_API_VERSION, or the SDK's pinned one)."),
+    connectedAccount: z.string().optional().describe('STRIPE_ACCOUNT: the connected account the server acts on, when set.'),
+    livemode: z.boolean(),
+  }),
   annotations: annotations.read({ openWorld: true }),
   run: async (_args, ctx) => {
     let apiVersion = '';
@@ -352,7 +357,8 @@ export const getAccount = tool({
       apiVersion = String(s.getApiField('version') ?? '');
       return s.accounts.retrieveCurrent({}, o);
     });
-    return { account: accountOut(r.value, piiView(ctx.state.config.showPii)), apiVersion, livemode: liveKey(ctx.state.config.secretKey) };
+    const connected = ctx.state.config.account;
+    return { account: accountOut(r.value, piiView(ctx.state.config.showPii)), apiVersion, ...(connected ? { connectedAccount: connected } : {}), livemode: liveKey(ctx.state.config.secretKey) };
   },
 });
 
