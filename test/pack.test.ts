@@ -17,7 +17,9 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 // What npm needs to reach the registry as this machine does (its global npmrc with the registry and
 // CA file, proxies, extra CAs); nothing else of the environment reaches the packed server.
 const networkEnv = Object.fromEntries(
-  Object.entries(process.env).filter(([k]) => /^(npm_config_(globalconfig|userconfig|registry|cafile|proxy|https_proxy|noproxy|strict_ssl)|NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|SSL_CERT_DIR|HTTPS?_PROXY|NO_PROXY|https?_proxy|no_proxy)$/.test(k)),
+  Object.entries(process.env).filter(([k]) =>
+    /^(npm_config_(globalconfig|userconfig|registry|cafile|proxy|https_proxy|noproxy|strict_ssl)|NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|SSL_CERT_DIR|HTTPS?_PROXY|NO_PROXY|https?_proxy|no_proxy)$/.test(k),
+  ),
 );
 
 // How each server starts with nothing configured (embedded defaults or a temp directory).
