@@ -30,7 +30,7 @@ afterEach(() => fake.api.assertNoViolations());
 describe('edit and delete only what this token posted', () => {
   it('update_message edits its own message, neutralises mentions, refuses someone else’s', async () => {
     const { ts } = await s.ok('send_message', { channel: '#bot-tests', text: 'draft' });
-    expect(await s.ok('update_message', { channel: '#bot-tests', ts, text: 'final <!here>' })).toMatchObject({ neutralisedMentions: 1 });
+    expect(await s.ok('update_message', { channel: '#bot-tests', ts, text: 'final <!here>' })).toMatchObject({ neutralisedMentions: 1, channelName: 'bot-tests' });
     expect(bots.messages.find((m) => m.ts === ts)).toMatchObject({ text: 'final ＠here', edited: expect.anything() });
     const theirs = fake.addMessage(bots.id, { user: 'UOTHER0001', text: 'mine, not yours' });
     const before = count('chat_update');
@@ -42,7 +42,7 @@ describe('edit and delete only what this token posted', () => {
 
   it('delete_message deletes its own message only', async () => {
     const { ts } = await s.ok('send_message', { channel: '#bot-tests', text: 'to delete' });
-    expect(await s.ok('delete_message', { channel: bots.id, ts })).toMatchObject({ deleted: true });
+    expect(await s.ok('delete_message', { channel: bots.id, ts })).toMatchObject({ deleted: true, channelName: 'bot-tests' });
     expect(bots.messages.some((m) => m.ts === ts)).toBe(false);
     const theirs = fake.addMessage(bots.id, { user: 'UOTHER0001', text: 'keep' });
     const before = count('chat_delete');
@@ -63,11 +63,11 @@ describe('scheduled messages', () => {
   it('schedule_message takes an ISO time, refuses the past; list_scheduled_messages shows it', async () => {
     const at = new Date(Date.now() + 3600_000).toISOString();
     const r = await s.ok('schedule_message', { channel: '#bot-tests', post_at: at, text: 'later @channel' });
-    expect(r).toMatchObject({ channel: bots.id, neutralisedMentions: 1 });
+    expect(r).toMatchObject({ channel: bots.id, channelName: 'bot-tests', neutralisedMentions: 1 });
     expect(fake.scheduled.at(-1)).toMatchObject({ channel_id: bots.id, text: 'later ＠channel' });
     expect(textOf(await s.call('schedule_message', { channel: '#bot-tests', post_at: '2001-01-01T00:00:00Z', text: 'x' }))).toMatch(/past/);
     const list = await s.ok('list_scheduled_messages', { channel: '#bot-tests' });
-    expect(list.scheduled).toEqual([expect.objectContaining({ id: r.scheduledMessageId, text: 'later ＠channel' })]);
+    expect(list.scheduled).toEqual([expect.objectContaining({ id: r.scheduledMessageId, channel: bots.id, channelName: 'bot-tests', text: 'later ＠channel' })]);
   });
 });
 

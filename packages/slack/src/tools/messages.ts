@@ -107,7 +107,7 @@ export const addReaction = tool({
   title: 'Add a reaction',
   description: 'Add an emoji reaction to a message (channel + the message ts) in a channel this server may write to. Adding one that is already there is reported, not an error.',
   input: z.object({ channel: channelArg, timestamp: tsArg('The message ts.'), name: reactionName }),
-  output: z.object({ channel: z.string(), timestamp: z.string(), name: z.string(), alreadyThere: z.boolean() }),
+  output: z.object({ channel: z.string(), channelName: z.string().optional(), timestamp: z.string(), name: z.string(), alreadyThere: z.boolean() }),
   annotations: annotations.additive({ idempotent: true, openWorld: true }),
   enabled: writesOn,
   run: async (args, ctx) => {
@@ -116,10 +116,10 @@ export const addReaction = tool({
     try {
       await api.call(ctx, 'reactions.add', { channel: ch.id, timestamp: args.timestamp, name: args.name }, { write: true });
     } catch (e) {
-      if (e instanceof ToolError && e.details?.apiCode === 'already_reacted') return { channel: ch.id, timestamp: args.timestamp, name: args.name, alreadyThere: true };
+      if (e instanceof ToolError && e.details?.apiCode === 'already_reacted') return { channel: ch.id, channelName: ch.name, timestamp: args.timestamp, name: args.name, alreadyThere: true };
       throw e;
     }
-    return { channel: ch.id, timestamp: args.timestamp, name: args.name, alreadyThere: false };
+    return { channel: ch.id, channelName: ch.name, timestamp: args.timestamp, name: args.name, alreadyThere: false };
   },
 });
 
@@ -150,7 +150,7 @@ export const updateMessage = tool({
   input: z
     .object({ channel: channelArg, ts: tsArg('The message ts.'), text: z.string().max(40_000).optional(), blocks: blocksArg })
     .refine((a) => Boolean(a.text?.trim()) || Boolean(a.blocks), { message: 'give text, blocks, or both', path: ['text'] }),
-  output: z.object({ channel: z.string(), ts: z.string(), neutralisedMentions: z.number() }),
+  output: z.object({ channel: z.string(), channelName: z.string().optional(), ts: z.string(), neutralisedMentions: z.number() }),
   annotations: annotations.destructive({ idempotent: true, openWorld: true }),
   enabled: writesOn,
   run: async (args, ctx) => {
@@ -159,7 +159,7 @@ export const updateMessage = tool({
     await ownMessage(ctx, ch.id, args.ts, 'edited');
     const n = api.neutralise(args.text, args.blocks);
     await api.call(ctx, 'chat.update', { channel: ch.id, ts: args.ts, text: n.text, blocks: n.blocks, link_names: false }, { write: true });
-    return { channel: ch.id, ts: args.ts, neutralisedMentions: n.neutralised };
+    return { channel: ch.id, channelName: ch.name, ts: args.ts, neutralisedMentions: n.neutralised };
   },
 });
 
@@ -169,7 +169,7 @@ export const deleteMessage = tool({
   title: 'Delete a message',
   description: 'Delete a message this token posted (channel + ts). Other people’s messages are refused. Cannot be undone.',
   input: z.object({ channel: channelArg, ts: tsArg('The message ts.') }),
-  output: z.object({ channel: z.string(), ts: z.string(), deleted: z.boolean() }),
+  output: z.object({ channel: z.string(), channelName: z.string().optional(), ts: z.string(), deleted: z.boolean() }),
   annotations: annotations.destructive({ idempotent: true, openWorld: true }),
   enabled: writesOn,
   run: async (args, ctx) => {
@@ -177,7 +177,7 @@ export const deleteMessage = tool({
     const id = await api.channelId(ctx, args.channel);
     await ownMessage(ctx, id, args.ts, 'deleted');
     await api.call(ctx, 'chat.delete', { channel: id, ts: args.ts }, { write: true });
-    return { channel: id, ts: args.ts, deleted: true };
+    return { channel: id, channelName: await api.channelName(ctx, id), ts: args.ts, deleted: true };
   },
 });
 
@@ -187,7 +187,7 @@ export const removeReaction = tool({
   title: 'Remove a reaction',
   description: 'Remove an emoji reaction this token added to a message. Removing one that is not there is reported, not an error.',
   input: z.object({ channel: channelArg, timestamp: tsArg('The message ts.'), name: reactionName }),
-  output: z.object({ channel: z.string(), timestamp: z.string(), name: z.string(), wasThere: z.boolean() }),
+  output: z.object({ channel: z.string(), channelName: z.string().optional(), timestamp: z.string(), name: z.string(), wasThere: z.boolean() }),
   annotations: annotations.destructive({ idempotent: true, openWorld: true }),
   enabled: writesOn,
   run: async (args, ctx) => {
@@ -196,7 +196,8 @@ export const removeReaction = tool({
     try {
       await api.call(ctx, 'reactions.remove', { channel: id, timestamp: args.timestamp, name: args.name }, { write: true });
     } catch (e) {
-      if (e instanceof ToolError && e.details?.apiCode === 'no_reaction') return { channel: id, timestamp: args.timestamp, name: args.name, wasThere: false };
+      if (e instanceof ToolError && e.details?.apiCode === 'no_reaction')
+        return { channel: id, channelName: await api.channelName(ctx, id), timestamp: args.timestamp, name: args.name, wasThere: false };
       throw e;
     }
     return { channel: id, timestamp: args.timestamp, name: args.name, wasThere: true };
@@ -219,7 +220,7 @@ export const scheduleMessage = tool({
       ...confirmRepeat,
     })
     .refine((a) => Boolean(a.text?.trim()) || Boolean(a.blocks), { message: 'give text, blocks, or both', path: ['text'] }),
-  output: z.object({ channel: z.string(), scheduledMessageId: z.string(), postAt: z.string(), neutralisedMentions: z.number() }),
+  output: z.object({ channel: z.string(), channelName: z.string().optional(), scheduledMessageId: z.string(), postAt: z.string(), neutralisedMentions: z.number() }),
   annotations: annotations.additive({ openWorld: true }),
   enabled: writesOn,
   outcomeGuard: { confirmArg: 'confirm_repeat' },
@@ -232,7 +233,7 @@ export const scheduleMessage = tool({
     const ch = await api.writableChannel(ctx, args.channel, 'nothing was scheduled');
     const n = api.neutralise(args.text, args.blocks);
     const r = await api.call(ctx, 'chat.scheduleMessage', { channel: ch.id, post_at: String(at), text: n.text, blocks: n.blocks, thread_ts: args.thread_ts, link_names: false }, { write: true });
-    return { channel: ch.id, scheduledMessageId: String(r.scheduled_message_id), postAt: new Date(at * 1000).toISOString(), neutralisedMentions: n.neutralised };
+    return { channel: ch.id, channelName: ch.name, scheduledMessageId: String(r.scheduled_message_id), postAt: new Date(at * 1000).toISOString(), neutralisedMentions: n.neutralised };
   },
 });
 
@@ -242,7 +243,7 @@ export const listScheduledMessages = tool({
   title: 'List scheduled messages',
   description: 'Messages this token scheduled and Slack has not posted yet, optionally in one channel. Pages with cursor.',
   input: z.object({ channel: channelArg.optional(), ...pageInput({ default: 50, max: 100, what: 'scheduled messages' }) }),
-  output: z.object({ scheduled: z.array(z.object({ id: z.string(), channel: z.string(), postAt: z.string().optional(), text: z.string() })), ...pageOutput }),
+  output: z.object({ scheduled: z.array(z.object({ id: z.string(), channel: z.string(), channelName: z.string().optional(), postAt: z.string().optional(), text: z.string() })), ...pageOutput }),
   annotations: annotations.read({ openWorld: true }),
   rateLimit: { points: 50, durationSec: 60 }, // Slack's Tier 3
   run: async (args, ctx) => {
@@ -251,12 +252,15 @@ export const listScheduledMessages = tool({
     const r = await api.call(ctx, 'chat.scheduledMessages.list', { channel, limit: args.limit, cursor: args.cursor });
     const next = r.response_metadata?.next_cursor || undefined;
     return {
-      scheduled: (r.scheduled_messages ?? []).slice(0, args.limit).map((m: Record<string, unknown>) => ({
-        id: String(m.id),
-        channel: String(m.channel_id),
-        postAt: typeof m.post_at === 'number' ? new Date(m.post_at * 1000).toISOString() : undefined,
-        text: cleanText(m.text),
-      })),
+      scheduled: await Promise.all(
+        (r.scheduled_messages ?? []).slice(0, args.limit).map(async (m: Record<string, unknown>) => ({
+          id: String(m.id),
+          channel: String(m.channel_id),
+          channelName: await api.channelName(ctx, String(m.channel_id)),
+          postAt: typeof m.post_at === 'number' ? new Date(m.post_at * 1000).toISOString() : undefined,
+          text: cleanText(m.text),
+        })),
+      ),
       truncated: Boolean(next),
       nextCursor: next,
     };
