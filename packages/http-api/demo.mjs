@@ -49,8 +49,8 @@ export default {
       calls: [
         { name: 'api_get', arguments: { endpoint: '/invoices', query: { status: 'open' } } },
         { name: 'list_endpoints' },
-        { name: 'call_endpoint', arguments: { operationId: 'getInvoice', path_params: { id: 'INV-001' } } },
-        { name: 'call_endpoint', arguments: { operationId: 'listInvoices', query: { status: 'late' } }, expectError: true },
+        { name: 'call_endpoint', arguments: { operation_id: 'getInvoice', path_params: { id: 'INV-001' } } },
+        { name: 'call_endpoint', arguments: { operation_id: 'listInvoices', query: { status: 'late' } }, expectError: true },
         { name: 'api_get', arguments: { endpoint: 'http://169.254.169.254/latest/meta-data/' }, expectError: true },
       ],
       cleanup: () => new Promise((r) => server.close(r)),
