@@ -122,7 +122,7 @@ console.log(
     ['server', 'start-up'],
   ),
 );
-console.log(`\nbizmcp-stripe / echo: ${(stripeBoot / echoBoot).toFixed(2)}x (issue 13 asks for at most 1.2x)`);
+console.log(`\nbizmcp-stripe / echo: ${(stripeBoot / echoBoot).toFixed(2)}x (target: at most 1.2x)`);
 
 console.log(`\ntools/list, default toolsets: ${listed.tools.length} tools, ${JSON.stringify(listed).length} characters, about ${listTokens} tokens (characters / 4, an estimate)\n`);
 console.log(table(perTool, ['tool', 'tokens']));
