@@ -26,7 +26,9 @@ export function outcomeIsUnknown(err: unknown): boolean {
   return err.code === 'timeout' || err.code === 'cancelled' || err.code === 'unavailable' || err.code === 'outcome_unknown';
 }
 
-function stableJson(v: unknown): string {
+/** JSON with object keys sorted at every level (undefined members left out), so that the order in
+ *  which a caller wrote its arguments never changes a key derived from them. */
+export function stableJson(v: unknown): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
   if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
   const o = v as Record<string, unknown>;

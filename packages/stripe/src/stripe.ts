@@ -13,6 +13,7 @@ import {
   readEnv,
   registerSecret,
   sdkRetrySettings,
+  stableJson,
   stripeFailure,
   ToolError,
   toUpstreamToolError,
@@ -191,9 +192,6 @@ export function piiView(show: boolean): Pii {
 
 // ---------------------------------------------------------------------------- idempotency
 
-/** JSON with object keys sorted at every level, so that argument order never changes a key. */
-const sortedJson = (v: unknown) => JSON.stringify(v, (_k, x) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([p], [q]) => (p < q ? -1 : 1))) : x));
-
 /**
  * The Idempotency-Key of a write: the tool, its normalised arguments (without confirm_repeat) and
  * the caller's idempotency_key. The same call within Stripe's 24 hours replays the first answer
@@ -202,7 +200,7 @@ const sortedJson = (v: unknown) => JSON.stringify(v, (_k, x) => (x && typeof x =
 export function idempotencyKey(tool: string, args: Record<string, unknown>): string {
   const { confirm_repeat: _c, idempotency_key: own, ...rest } = args;
   const digest = createHash('sha256')
-    .update(`${tool}\n${sortedJson(rest)}\n${typeof own === 'string' ? own : ''}`)
+    .update(`${tool}\n${stableJson(rest)}\n${typeof own === 'string' ? own : ''}`)
     .digest('base64url');
   return `bizmcp-${tool}-${digest.slice(0, 40)}`;
 }

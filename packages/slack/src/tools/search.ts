@@ -1,7 +1,7 @@
 // Search: messages and files, with Slack's query modifiers (in:#channel, from:@user, before:,
 // after:, has:link …) passed through. Slack only allows search with a user token.
 import { z } from 'zod';
-import { annotations, cleanText, decodeCursor, encodeCursor, pageOutput, ToolError } from '@bizmcp/core';
+import { annotations, cleanText, decodeCursor, encodeCursor, missingCredentials, pageInput, pageOutput } from '@bizmcp/core';
 import { messageOut, messageSchema } from '../format.js';
 import type { Obj } from '../slack.js';
 import { type SlackState, tool } from '../state.js';
@@ -10,16 +10,15 @@ const query = z.string().trim().min(1).max(1000).describe('Search words with Sla
 const searchPage = {
   sort: z.enum(['score', 'timestamp']).default('score'),
   sort_dir: z.enum(['asc', 'desc']).default('desc'),
-  limit: z.number().int().min(1).max(100).default(20).describe('How many results to return (at most 100).'),
-  cursor: z.string().max(200).optional().describe('nextCursor from the previous page, unchanged; omit for the first page.'),
+  ...pageInput({ default: 20, max: 100, what: 'results' }),
 };
 
 function needUserToken(state: SlackState) {
   if (state.api.tokenKind !== 'user') {
-    throw new ToolError('Slack search needs a user token (xoxp-, scope search:read): the server runs with a bot token, and Slack does not let bots search.', {
-      code: 'missing_credentials',
-      hint: 'Set SLACK_USER_TOKEN to a user token with search:read, or read channels with read_channel_history instead.',
-      details: { missing: ['SLACK_USER_TOKEN'] },
+    throw missingCredentials({
+      what: 'Slack search',
+      vars: ['SLACK_USER_TOKEN'],
+      how: 'Slack lets only user tokens (xoxp-, scope search:read) search, and this server runs with a bot token. Set SLACK_USER_TOKEN, or read channels with read_channel_history instead.',
     });
   }
 }
