@@ -126,15 +126,23 @@ describe('layers 2-5 on PostgreSQL (guard bypassed on purpose)', () => {
     t ??= await openTarget('postgres', 'bizmcp_layers_warn');
     const ac = new AbortController();
     const sql = 'SELECT count(*), 515151 AS marker FROM generate_series(1, 100000000) a, generate_series(1, 100000000) b';
-    const call = t.s.client.callTool({ name: 'execute_query', arguments: { sql } }, undefined, { signal: ac.signal });
-    call.catch(() => {});
     // pg_stat_activity shows the FETCH from the server-side cursor, not the statement: watch the
     // server's own connections (their application_name) instead
-    const running = async () => (await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND application_name = $1", [t.app])).rows[0].n;
+    // client backends only, never a parallel plan's workers
+    const running = async () =>
+      (await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND backend_type = 'client backend' AND application_name = $1", [t.app])).rows[0].n;
     const until = async (want: number) => {
-      for (let i = 0; i < 100 && (await running()) !== want; i++) await new Promise((r) => setTimeout(r, 50));
-      return running();
+      let n = await running();
+      for (let i = 0; i < 100 && n !== want; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        n = await running();
+      }
+      return n;
     };
+    // the start-up privilege check runs on a connection of its own: let it finish first
+    expect(await until(0)).toBe(0);
+    const call = t.s.client.callTool({ name: 'execute_query', arguments: { sql } }, undefined, { signal: ac.signal });
+    call.catch(() => {});
     expect(await until(1)).toBe(1);
     ac.abort(); // the SDK client sends notifications/cancelled
     await expect(call).rejects.toThrow();
