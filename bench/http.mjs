@@ -173,7 +173,7 @@ async function soak() {
   console.log(
     metrics
       .split('\n')
-      .filter((l) => l.startsWith('mcp_http_sessions'))
+      .filter((l) => /^mcp_http_(sessions|memory)/.test(l))
       .join('\n'),
   );
   child.kill();

@@ -21,6 +21,7 @@ import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { LOOPBACK_HOSTS } from './config.js';
+import { reclaimMemory } from './memory.js';
 import type { BuiltServer, Session } from './server.js';
 
 /** Reconnect delay suggested to SSE clients (the `retry` field of the priming event). */
@@ -30,6 +31,10 @@ const MAX_EVENTS = 200;
 const MAX_EVENT_BYTES = 1024 * 1024;
 /** How much of a refused body is read and thrown away so that the client sees the answer. */
 const DISCARD_BYTES = 16 * 1024 * 1024;
+/** After this many sessions closed by the idle timeout, with the open count down to a quarter of its
+ *  peak, the heap they grew is handed back to the system (memory.ts). */
+const RECLAIM_AFTER_EXPIRED = 256;
+const RECLAIM_MIN_INTERVAL_MS = 10_000;
 
 export interface HttpHandle {
   url: string;
@@ -64,6 +69,7 @@ export async function serveHttp(built: BuiltServer): Promise<HttpHandle> {
   const sessions = new Map<string, Entry>();
   const log = built.log;
   const counters = { opened: 0, expired: 0, rejected: 0 };
+  const burst = { peak: 0, expired: 0, lastReclaim: 0, reclaims: 0 };
   let port = opts.port;
   let closing = false;
   const boundLoopback = LOOPBACK_HOSTS.has(opts.host);
@@ -202,6 +208,7 @@ export async function serveHttp(built: BuiltServer): Promise<HttpHandle> {
     const entry: Entry = { session, transport, credential, lastSeen: Date.now(), open: 0 };
     sessions.set(id, entry);
     counters.opened++;
+    if (sessions.size > burst.peak) burst.peak = sessions.size;
     transport.onclose = () => {
       if (sessions.get(id) === entry) sessions.delete(id);
     };
@@ -222,7 +229,20 @@ export async function serveHttp(built: BuiltServer): Promise<HttpHandle> {
         counters.expired++;
         entry.session.log.info({ idleMs: now - entry.lastSeen }, 'session closed after being idle');
         dropSession(entry);
+        burst.expired++;
       }
+    }
+    if (burst.expired >= RECLAIM_AFTER_EXPIRED && sessions.size <= burst.peak / 4 && now - burst.lastReclaim >= RECLAIM_MIN_INTERVAL_MS) {
+      const { expired, peak } = burst;
+      Object.assign(burst, { peak: sessions.size, expired: 0, lastReclaim: now });
+      // once the closes just started have settled
+      setTimeout(() => {
+        if (closing) return;
+        const t0 = performance.now();
+        if (!reclaimMemory()) return;
+        burst.reclaims++;
+        log.debug({ expired, peak, ms: Math.round(performance.now() - t0) }, 'memory handed back after a burst of sessions');
+      }, 500).unref();
     }
   }, sweepEvery);
   sweeper.unref();
@@ -236,6 +256,9 @@ export async function serveHttp(built: BuiltServer): Promise<HttpHandle> {
       '# HELP mcp_http_sessions_total Sessions by outcome: opened, expired (idle), rejected (over the cap).',
       '# TYPE mcp_http_sessions_total counter',
       ...Object.entries(counters).map(([k, v]) => `mcp_http_sessions_total{server="${built.def.name}",event="${k}"} ${v}`),
+      '# HELP mcp_http_memory_reclaims_total Memory-reducing collections run after a burst of sessions expired.',
+      '# TYPE mcp_http_memory_reclaims_total counter',
+      `mcp_http_memory_reclaims_total{server="${built.def.name}"} ${burst.reclaims}`,
     ].join('\n') +
     '\n';
 

@@ -416,3 +416,40 @@ describe('--http start-up rules', () => {
     sp.child.kill();
   });
 });
+
+describe('--http memory after a burst of abandoned sessions', () => {
+  it('RSS returns near its baseline once the idle timeout has closed them', { timeout: 120_000 }, async () => {
+    const sp = await start({ BIZMCP_HTTP_TOKEN: T1, BIZMCP_HTTP_MAX_SESSIONS: '5000', BIZMCP_HTTP_SESSION_IDLE_MS: '1000' });
+    const pid = sp.child.pid!;
+    const metrics = async () => (await raw(sp.url, '/metrics', { headers: { authorization: `Bearer ${T1}` } })).body;
+    // warm up (code paths compiled, pools filled), then the baseline once that has idled out
+    for (let i = 0; i < 20; i++) await raw(sp.url, '/mcp', { method: 'POST', headers: mcpHeaders(), body: initBody() });
+    expect(await waitNoSessions(sp.url)).toBe(0);
+    await new Promise((r) => setTimeout(r, 1500));
+    const baseline = rssKb(pid);
+    // 1 500 sessions opened, each with a call, and abandoned, 10 at a time
+    for (let i = 0; i < 150; i++) {
+      await Promise.all(
+        Array.from({ length: 10 }, async () => {
+          const init = await raw(sp.url, '/mcp', { method: 'POST', headers: mcpHeaders(), body: initBody() });
+          const h = { ...mcpHeaders(), 'mcp-session-id': String(init.headers['mcp-session-id']), 'mcp-protocol-version': '2025-06-18' };
+          await raw(sp.url, '/mcp', { method: 'POST', headers: h, body: rpc(2, 'tools/call', { name: 'list_allowed_directories', arguments: {} }) });
+        }),
+      );
+    }
+    const peak = rssKb(pid);
+    expect(await waitNoSessions(sp.url)).toBe(0);
+    let reclaims = 0;
+    for (let i = 0; i < 100 && reclaims === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      reclaims = Number(/mcp_http_memory_reclaims_total\{server="filesystem"\} (\d+)/.exec(await metrics())?.[1] ?? 0);
+    }
+    const after = rssKb(pid);
+    expect(reclaims).toBeGreaterThan(0);
+    expect(await metrics()).toMatch(/event="expired"\} (1[5-9]\d\d|[2-9]\d\d\d)/);
+    // the burst grew it by far more than what is left of that growth
+    expect(peak - baseline, `baseline ${baseline} kB, peak ${peak} kB`).toBeGreaterThan(40 * 1024);
+    expect(after - baseline, `baseline ${baseline} kB, peak ${peak} kB, after ${after} kB`).toBeLessThan(Math.max(15 * 1024, (peak - baseline) / 4));
+    sp.child.kill();
+  });
+});
