@@ -1,6 +1,6 @@
 // The test projects: the repository-level one, then one per package found in packages/* (a new
 // package is picked up as soon as it has a test/ folder). A package may set its own limits in its
-// package.json: "bizmcp": { "test": { "testTimeout": 60000, "fileParallelism": false } }.
+// package.json: "bizmcp": { "test": { "testTimeout": 60000, "fileParallelism": false, "globalSetup": "test/global-setup.ts" } }.
 // vitest.config.ts imports this list as `test.projects` (Vitest 4 does not read a workspace file on its own).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +9,8 @@ import { defineProject } from 'vitest/config';
 interface TestSettings {
   testTimeout?: number;
   fileParallelism?: boolean;
+  /** A global setup module of the package (path relative to it), e.g. one that starts a service. */
+  globalSetup?: string;
 }
 
 const root = import.meta.dirname;
@@ -23,6 +25,7 @@ const pkg = (name: string, extra: TestSettings) =>
       testTimeout: extra.testTimeout ?? 20_000,
       hookTimeout: 60_000,
       fileParallelism: extra.fileParallelism ?? true,
+      ...(extra.globalSetup ? { globalSetup: [extra.globalSetup] } : {}),
     },
   });
 

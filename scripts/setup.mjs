@@ -11,6 +11,7 @@
 // Runs on Node 18 and 20 too (it is what brings the newer Node); pnpm runs on the chosen Node.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { ensureNode } from './lib/node-path.mjs';
 import { root, runPnpm } from './lib/pnpm-path.mjs';
@@ -20,6 +21,8 @@ const log = (m) => process.stderr.write(`[setup] ${m}\n`);
 
 // Debian packages a package's tests drive for real are declared in its package.json:
 //   "bizmcp": { "debianPackages": [{ "pkg": "chromium", "check": "/usr/bin/chromium", "why": "…" }] }
+// "unlessListening": "host:port" skips a package when something already listens there (a database
+// service the tests can use instead of the cluster they would start from the package's binaries).
 function declaredDebianPackages() {
   const out = [];
   for (const dir of readdirSync(join(root, 'packages'))) {
@@ -31,8 +34,27 @@ function declaredDebianPackages() {
   return out;
 }
 
-function systemPackages() {
-  const missing = declaredDebianPackages().filter((p) => !existsSync(p.check));
+function probe(hostPort) {
+  const i = hostPort.lastIndexOf(':');
+  return new Promise((resolve) => {
+    const s = connect({ host: hostPort.slice(0, i), port: Number(hostPort.slice(i + 1)), timeout: 2000 });
+    const done = (ok) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.once('connect', () => done(true));
+    s.once('timeout', () => done(false));
+    s.once('error', () => done(false));
+  });
+}
+
+async function systemPackages() {
+  const missing = [];
+  for (const p of declaredDebianPackages()) {
+    if (existsSync(p.check)) continue;
+    if (p.unlessListening && (await probe(p.unlessListening))) continue;
+    missing.push(p);
+  }
   if (missing.length === 0) return;
   const names = missing.map((p) => p.pkg);
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -64,5 +86,5 @@ function nodePackages(node) {
 
 const node = ensureNode();
 if (node !== process.execPath) log(`the project runs on ${node} (this node is ${process.versions.node})`);
-if (!args.has('--no-system')) systemPackages();
+if (!args.has('--no-system')) await systemPackages();
 if (!args.has('--no-node')) nodePackages(node);
