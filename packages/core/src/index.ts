@@ -23,3 +23,4 @@ export * from './addresses.js';
 export * from './destinations.js';
 export * from './upstream.js';
 export * from './retry.js';
+export * from './interop.js';
