@@ -2,7 +2,7 @@
 // through the net guard), operations are listed and described on demand, and call_endpoint
 // validates arguments against the document's schemas (ajv) before any request leaves.
 import { readFile } from 'node:fs/promises';
-import { ToolError } from '@bizmcp/core';
+import { cjsExports, ToolError } from '@bizmcp/core';
 import type { ApiClient, Method } from './api.js';
 
 export interface Operation {
@@ -62,7 +62,7 @@ export class OpenApi {
     }
     let doc: Json;
     try {
-      doc = text.trimStart().startsWith('{') ? JSON.parse(text) : (await import('yaml')).parse(text);
+      doc = text.trimStart().startsWith('{') ? JSON.parse(text) : cjsExports(await import('yaml'), 'parse').parse(text);
     } catch (e) {
       throw new ToolError(`OPENAPI_SPEC is neither JSON nor YAML: ${(e as Error).message}`, { code: 'unavailable' });
     }
