@@ -13,6 +13,7 @@ export * from './testing/contract.js';
 export * from './testing/fake-api.js';
 export * from './testing/bins.js';
 export * from './testing/oauth.js';
+export * from './testing/redis.js';
 
 /** What a typed `ok(tool, args)` needs of a tool value: its name and its zod schemas. */
 export interface TypedTool<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {

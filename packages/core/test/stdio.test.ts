@@ -3,7 +3,7 @@
 // and a rate limit shared by two processes through Redis.
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { builtBin, jsonLines, rawStdio, spawnStdio, textOf } from '../src/testing.js';
+import { answersPing, builtBin, jsonLines, rawStdio, spawnStdio, testRedis, textOf } from '../src/testing.js';
 
 const bin = builtBin('core', 'echo-server.js');
 
@@ -83,15 +83,12 @@ describe('echo binary over stdio', () => {
   }
 
   it('shares one rate limit between two processes through Redis', async () => {
-    const env = { REDIS_URL: 'redis://127.0.0.1:6379', BIZMCP_RATE_LIMIT_LIMITED: `3/60`, ECHO_RUN: String(Date.now()) };
+    const server = await testRedis();
+    const env = { REDIS_URL: server.url, BIZMCP_RATE_LIMIT_LIMITED: `3/60`, ECHO_RUN: String(Date.now()) };
     // a fresh key space per run: the limiter key includes the server name and tool, so flush it first
     const { Redis } = await import('ioredis');
-    const redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: true });
-    try {
-      await redis.connect();
-    } catch (e) {
-      throw new Error(`Redis is required at 127.0.0.1:6379 for this test: ${(e as Error).message}`);
-    }
+    const redis = new Redis(server.url, { maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: true });
+    await redis.connect();
     const keys = await redis.keys('bizmcp:echo:*');
     if (keys.length) await redis.del(...keys);
     const a = await spawnStdio(bin, { env });
@@ -106,5 +103,16 @@ describe('echo binary over stdio', () => {
     await a.close();
     await b.close();
     await redis.quit();
+    await server.stop();
+  });
+
+  it('where no Redis service answers, the tests start a throwaway redis-server and stop it', async () => {
+    const own = await testRedis({ own: true });
+    const port = Number(new URL(own.url).port);
+    expect(own.own).toBe(true);
+    expect(port).not.toBe(6379);
+    expect(await answersPing(port)).toBe(true);
+    await own.stop();
+    expect(await answersPing(port)).toBe(false);
   });
 });
