@@ -114,11 +114,12 @@ export class Sandbox {
 
   /**
    * Sandbox.create for a server's configuration: an unusable directory becomes a ConfigError (one
-   * line on stderr, exit 1), prefixed with the setting's name when given.
+   * line on stderr, exit 1), prefixed with the setting's name when given. With `onSkip`, unusable
+   * directories are skipped (and reported to it) while at least one remains usable.
    */
-  static fromConfig(paths: string[], setting?: string, opts: SandboxOptions = {}): Sandbox {
+  static fromConfig(paths: string[], setting?: string, opts: SandboxOptions & { onSkip?: (problem: string) => void } = {}): Sandbox {
     try {
-      return Sandbox.create(paths, opts);
+      return new Sandbox(canonicalRootsSync(paths, opts.onSkip), opts);
     } catch (e) {
       if (e instanceof SandboxConfigError) throw new ConfigError(setting ? `${setting}: ${e.message}` : e.message);
       throw e;

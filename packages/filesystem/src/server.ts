@@ -43,7 +43,8 @@ export default defineServer<FsConfig, FsState>({
   tools: [...readTools, ...listTools, ...searchTools, ...writeTools],
   resources: [fileResource],
   setup(config, rt) {
-    const sandbox = Sandbox.fromConfig(config.roots);
+    // like a missing mount: the others still serve; only when none is usable does the server stop
+    const sandbox = Sandbox.fromConfig(config.roots, undefined, { onSkip: (problem) => rt.log.warn(problem) });
     sandbox.followClientRoots(rt);
     if (!sandbox.hasRoots()) {
       rt.log.warn("no allowed directory given (arguments or ALLOWED_PATHS): waiting for the client's MCP roots; tools fail until there are some");

@@ -55,4 +55,14 @@ describe('bizmcp-filesystem binary', () => {
     expect(run.stdout).toBe('');
     expect(run.stderr.trim()).toBe(`bizmcp-filesystem: allowed directory ${join(dir, 'nope')} does not exist or cannot be read`);
   });
+
+  it('a missing directory among others is skipped with a warning; the others serve', async () => {
+    const run = await rawStdio(bin, jsonLines([{ method: 'tools/call', params: { name: 'list_allowed_directories', arguments: {} } }]), { args: [join(dir, 'nope'), dir] });
+    expect(run.code).toBe(0);
+    expect(run.messages.find((m) => m.id === 1).result.structuredContent.directories).toEqual([dir]);
+    expect(run.stderr).toMatch(/allowed directory \S*nope does not exist or cannot be read: skipped, the others are used/);
+    const none = await rawStdio(bin, '', { args: [join(dir, 'nope'), join(dir, 'gone')] });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/no usable allowed directory: .*nope.*gone/);
+  });
 });

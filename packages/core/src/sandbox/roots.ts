@@ -54,9 +54,14 @@ function addRoot(out: Root[], abs: string, real: string): void {
   if (!out.some((r) => r.real === real)) out.push({ real, ...(abs !== real ? { alias: abs } : {}) });
 }
 
-/** Configured roots: synchronous (start-up), every one must be an existing directory. */
-export function canonicalRootsSync(paths: string[]): Root[] {
+/**
+ * Configured roots: synchronous (start-up). A directory that is missing or not a directory is a
+ * SandboxConfigError, unless `onSkip` is given: then it is skipped (onSkip says why) as long as
+ * another one is usable, and the error names them all when none is.
+ */
+export function canonicalRootsSync(paths: string[], onSkip?: (problem: string) => void): Root[] {
   const out: Root[] = [];
+  const problems: string[] = [];
   for (const raw of paths) {
     const trimmed = raw.trim();
     if (!trimmed) continue;
@@ -66,11 +71,15 @@ export function canonicalRootsSync(paths: string[]): Root[] {
       real = realpathSync(abs);
       if (!statSync(real).isDirectory()) throw new SandboxConfigError(`allowed directory ${abs} is not a directory`);
     } catch (e) {
-      if (e instanceof SandboxConfigError) throw e;
-      throw new SandboxConfigError(`allowed directory ${abs} does not exist or cannot be read`);
+      const problem = e instanceof SandboxConfigError ? e.message : `allowed directory ${abs} does not exist or cannot be read`;
+      if (!onSkip) throw new SandboxConfigError(problem);
+      problems.push(problem);
+      continue;
     }
     addRoot(out, abs, real);
   }
+  if (problems.length && !out.length) throw new SandboxConfigError(problems.length === 1 ? problems[0] : `no usable allowed directory: ${problems.join('; ')}`);
+  for (const p of problems) onSkip?.(`${p}: skipped, the others are used`);
   return out;
 }
 
