@@ -69,6 +69,9 @@ for (const backend of ['postgres', 'pglite'] as const) {
       expect((await t.s.ok('list_schemas')).schemas.map((x: { name: string }) => x.name)).toContain(S);
       const tables = await t.s.ok('list_tables', { schema: S });
       expect(tables.tables.map((x: { name: string }) => x.name)).toEqual(['accounts', 'transfers']);
+      const none = await t.s.call('list_tables', { schema: S, pattern: '%no_such_table%' });
+      expect(none.isError).toBeFalsy();
+      expect(textOf(none)).toMatch(/^No tables or views/);
       const d = await t.s.ok('describe_table', { table: 'accounts', schema: S });
       expect(d).toMatchObject({ name: 'accounts', comment: 'Money', primaryKey: ['id'] });
       expect(d.columns.find((c: { name: string }) => c.name === 'owner')).toMatchObject({ type: 'text', nullable: false });

@@ -51,7 +51,11 @@ export const listTablesTool = tool({
   annotations: ro,
   timeoutMs: 15_000,
   text: (r) =>
-    r.tables.map((t) => `${t.schema}.${t.name} (${t.type}, ~${t.estimatedRows} rows)${t.comment ? ` — ${t.comment}` : ''}`).join('\n') + (r.truncated ? `\n[more: offset ${r.nextOffset}]` : ''),
+    r.tables.length
+      ? r.tables.map((t) => `${t.schema}.${t.name} (${t.type}, ~${t.estimatedRows} rows)${t.comment ? ` — ${t.comment}` : ''}`).join('\n') + (r.truncated ? `\n[more: offset ${r.nextOffset}]` : '')
+      : r.total > 0
+        ? `No tables past this offset (${r.total} in all)`
+        : 'No tables or views: none in the user schemas, or none matching the schema or pattern given.',
   run: async ({ schema, pattern, limit, offset }, ctx) =>
     read(ctx, async (s) => {
       const { tables, total } = await listTables(s, schema, pattern, limit, offset);
