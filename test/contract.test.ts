@@ -5,7 +5,8 @@
 //   - hints that agree with each other (read-only tools are neither destructive nor changing);
 //   - `--read-only` (with every toolset) registers only tools with readOnlyHint: true, and at least one;
 //   - every toolset has tools, and every tool is in the generated docs page of its server;
-//   - the server speaks to users: no tool text refers to where the project came from.
+//   - the server speaks to users: no tool text refers to where the project came from;
+//   - tool schemas in the spelling every client maps (no `type` arrays, no schema that constrains nothing).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -48,6 +49,16 @@ describe('the server contract', () => {
           expect(t.output, `${where} output schema`).toBeDefined();
           expect(toJsonSchema(t.output, 'output').type, `${where} output schema is an object`).toBe('object');
           expect(def.toolsets[t.toolset], `${where} toolset "${t.toolset}" is not declared`).toBeDefined();
+        }
+      });
+
+      it('schemas are portable: no `type` arrays, nothing that constrains nothing, no bare boolean schemas', () => {
+        for (const t of def.tools as ToolDef[]) {
+          for (const io of ['input', 'output'] as const) {
+            const problems: string[] = [];
+            unportable(toJsonSchema(io === 'input' ? t.input : t.output, io), '', undefined, problems);
+            expect(problems, `${def.name}.${t.name} ${io} schema`).toEqual([]);
+          }
         }
       });
 
@@ -102,3 +113,19 @@ describe('the server contract', () => {
     });
   }
 });
+
+/** What clients that map tool schemas onto a narrower dialect trip on (see core's `portable`). */
+function unportable(node: unknown, path: string, key: string | undefined, out: string[]): void {
+  if (typeof node === 'boolean') {
+    if (key !== 'additionalProperties' && key !== 'unevaluatedProperties') out.push(`${path || '(root)'}: bare ${node}`);
+    return;
+  }
+  if (!node || typeof node !== 'object') return;
+  const n = node as Record<string, unknown>;
+  if (Array.isArray(n.type)) out.push(`${path}: type ${JSON.stringify(n.type)}`);
+  const meta = new Set(['description', 'title', 'default', 'examples', 'deprecated', 'readOnly', 'writeOnly', '$comment', '$schema', '$id']);
+  if (key !== 'not' && Object.keys(n).every((k) => meta.has(k))) out.push(`${path || '(root)'}: constrains nothing`);
+  for (const k of ['items', 'additionalProperties', 'not', 'contains', 'propertyNames']) if (k in n) unportable(n[k], `${path}.${k}`, k, out);
+  for (const k of ['properties', 'patternProperties', '$defs']) for (const [name, v] of Object.entries((n[k] as object) ?? {})) unportable(v, `${path}.${name}`, k, out);
+  for (const k of ['anyOf', 'oneOf', 'allOf', 'prefixItems']) ((n[k] as unknown[]) ?? []).forEach((v, i) => unportable(v, `${path}.${k}[${i}]`, k, out));
+}

@@ -36,7 +36,11 @@ function describeArgs(t: ToolDef): string[] {
 function schemaType(p: any): string {
   if (!p || typeof p !== 'object') return 'any';
   if (p.enum) return p.enum.map((v: unknown) => `\`${JSON.stringify(v)}\``).join(' \\| ');
-  if (p.anyOf) return p.anyOf.map(schemaType).join(' or ');
+  if (p.anyOf) {
+    const types = new Set(p.anyOf.map((b: { type?: unknown }) => b.type));
+    if (['string', 'number', 'boolean', 'null', 'object', 'array'].every((t) => types.has(t))) return 'any';
+    return p.anyOf.map(schemaType).join(' or ');
+  }
   if (p.type === 'array') return `${schemaType(p.items)}[]`;
   if (p.type === 'object') return p.additionalProperties && typeof p.additionalProperties === 'object' ? `map of ${schemaType(p.additionalProperties)}` : 'object';
   if (Array.isArray(p.type)) return p.type.join(' or ');

@@ -113,10 +113,38 @@ const jsonSchemaCache = new WeakMap<z.ZodType, Record<string, unknown>>();
 export function toJsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
   const cached = io === 'input' ? jsonSchemaCache.get(schema) : undefined;
   if (cached) return cached;
-  const js = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  const js = portable(z.toJSONSchema(schema, { io, unrepresentable: 'any' })) as Record<string, unknown>;
   delete js.$schema;
   if (io === 'input') jsonSchemaCache.set(schema, js);
   return js;
+}
+
+/** A value of any JSON type, spelled so that it constrains something (see `portable`). */
+const ANY_JSON = ['string', 'number', 'boolean', 'null', 'object', 'array'].map((type) => ({ type }));
+/** Keywords that say nothing about the value: a schema with only these accepts anything. */
+const ANNOTATIONS = new Set(['description', 'title', 'default', 'examples', 'deprecated', 'readOnly', 'writeOnly', '$comment', '$schema', '$id']);
+const SUBSCHEMA = ['items', 'additionalProperties', 'not', 'contains', 'propertyNames', 'additionalItems', 'unevaluatedItems', 'unevaluatedProperties'];
+const SUBSCHEMA_MAPS = ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas'];
+const SUBSCHEMA_LISTS = ['anyOf', 'oneOf', 'allOf', 'prefixItems'];
+
+/**
+ * Rewrites a JSON Schema into the spelling every client maps: a `type` array becomes `anyOf`
+ * branches of one type each (clients that translate tool schemas into a single-type dialect reject
+ * or loosen the array form), and a schema that constrains nothing (`{}`, from `z.unknown()`) becomes
+ * an explicit "any JSON value". Same contract, mutated in place.
+ */
+export function portable(node: unknown, key?: string): unknown {
+  if (!node || typeof node !== 'object' || Array.isArray(node)) return node;
+  const n = node as Record<string, unknown>;
+  if (Array.isArray(n.type) && !n.anyOf) {
+    n.anyOf = (n.type as string[]).map((type) => ({ type }));
+    delete n.type;
+  }
+  if (key !== 'not' && Object.keys(n).every((k) => ANNOTATIONS.has(k))) n.anyOf = ANY_JSON.map((b) => ({ ...b }));
+  for (const k of SUBSCHEMA) if (k in n) portable(n[k], k);
+  for (const k of SUBSCHEMA_MAPS) if (n[k] && typeof n[k] === 'object') for (const v of Object.values(n[k] as object)) portable(v);
+  for (const k of SUBSCHEMA_LISTS) if (Array.isArray(n[k])) for (const v of n[k] as unknown[]) portable(v);
+  return n;
 }
 
 export function toolListing(t: ToolDef): Tool {
