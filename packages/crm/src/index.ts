@@ -1,0 +1,4 @@
+import { runMain } from '@bizmcp/core';
+import server from './server.js';
+
+void runMain(server);
