@@ -18,6 +18,7 @@ const tasks = {
   docs: (a) => [script('scripts/setup.mjs', '--no-system'), pnpm('exec', 'vitest', 'run', '--project', 'repo', 'test/generated.test.ts', ...a)],
   bench: (a) => [script('bench/run.mjs', ...a)],
   'claude-config': (a) => [script('scripts/claude-config.mjs', ...a)],
+  bundle: (a) => [script('scripts/setup.mjs', '--no-system'), pnpm('-r', 'build'), script('scripts/bundle.mjs', ...a)],
 };
 
 const [task, ...rest] = process.argv.slice(2);
