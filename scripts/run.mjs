@@ -13,7 +13,7 @@ const pnpm = (...args) => script('scripts/pnpm.mjs', ...args);
 const tasks = {
   setup: (a) => [script('scripts/setup.mjs', ...a)],
   build: (a) => [script('scripts/setup.mjs', '--no-system'), pnpm('-r', 'build', ...a)],
-  demo: (a) => [script('scripts/setup.mjs', '--no-system'), pnpm('-r', 'build'), script('scripts/demo.mjs', ...a)],
+  demo: (a) => [script('scripts/setup.mjs', '--demo'), pnpm('-r', 'build'), script('scripts/demo.mjs', ...a)],
   test: (a) => [script('scripts/setup.mjs'), script('scripts/check.mjs'), pnpm('-r', 'build'), pnpm('exec', 'vitest', 'run', ...a)],
   docs: (a) => [script('scripts/setup.mjs', '--no-system'), pnpm('exec', 'vitest', 'run', '--project', 'repo', 'test/generated.test.ts', ...a)],
   bench: (a) => [script('bench/run.mjs', ...a)],

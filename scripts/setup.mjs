@@ -22,7 +22,8 @@ const log = (m) => process.stderr.write(`[setup] ${m}\n`);
 // Debian packages a package's tests drive for real are declared in its package.json:
 //   "bizmcp": { "debianPackages": [{ "pkg": "chromium", "check": "/usr/bin/chromium", "why": "…" }] }
 // "unlessListening": "host:port" skips a package when something already listens there (a database
-// service the tests can use instead of the cluster they would start from the package's binaries).
+// service the tests can use instead of the cluster they would start from the package's binaries);
+// "testOnly": true leaves it out of `--demo` (the demo installs what it shows: Chromium, dovecot).
 function declaredDebianPackages() {
   const out = [];
   for (const dir of readdirSync(join(root, 'packages'))) {
@@ -52,6 +53,7 @@ async function systemPackages() {
   const missing = [];
   for (const p of declaredDebianPackages()) {
     if (existsSync(p.check)) continue;
+    if (args.has('--demo') && p.testOnly) continue;
     if (p.unlessListening && (await probe(p.unlessListening))) continue;
     missing.push(p);
   }

@@ -15,7 +15,7 @@ export default {
   async prepare() {
     if (!existsSync(DOVECOT) || process.getuid?.() !== 0) {
       return {
-        note: 'no local IMAP server (dovecot-imapd not installed or not root): showing the unconfigured server',
+        note: 'no local IMAP server (dovecot-imapd not installed, or not root): showing the unconfigured server; `npm run setup` as root on Debian installs it',
         env: {},
         calls: [
           { name: 'read_inbox', arguments: {}, expectError: true },

@@ -38,8 +38,9 @@ export default {
       calls.push({ name: 'scrape_dynamic_page', arguments: { url: `${base}/pricing`, main_content: true, format: 'text' } });
       calls.push({ name: 'take_screenshot', arguments: { url: `${base}/pricing`, width: 800, height: 400 } });
     }
+    const chromium = existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium');
     return {
-      note: `on a local site at ${base} (--allow-private)`,
+      note: `on a local site at ${base} (--allow-private)${chromium ? '' : '; rendered pages and screenshots skipped: no Chromium (run `npm run setup` as root on Debian, or set CHROMIUM_PATH)'}`,
       args: ['--allow-private'],
       env: { SCRAPING_DELAY_MS: '0' },
       calls,
