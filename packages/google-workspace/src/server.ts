@@ -26,7 +26,7 @@ const server = defineServer<GoogleConfig, GoogleWorkspaceState>({
   toolsets: {
     sheets: { description: 'Read, write and append cells; spreadsheet info, create, clear, tabs, find rows (scope spreadsheets; spreadsheets.readonly under --read-only).' },
     docs: { description: 'Create, read (as markdown-like text), append, replace, insert tables (scope documents; documents.readonly under --read-only).' },
-    drive: { description: 'List and upload files (scope drive; drive.readonly under --read-only).' },
+    drive: { description: 'List, search, read and download files; upload, folders, moves, shares to allowed addresses, trash (scope drive; drive.readonly under --read-only).' },
     calendar: { description: 'List and create events (scope calendar; calendar.readonly under --read-only).' },
   },
   tools: [...sheetsTools, ...docsTools, ...driveTools, ...calendarTools],

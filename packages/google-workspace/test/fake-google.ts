@@ -329,12 +329,14 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
   /** The clauses drive_list_files writes, evaluated; anything else is an invalid query as Google says. */
   const matches = (f: Obj, q: string): boolean | undefined => {
     if (!q) return true;
-    return q.split(/\s+and\s+/).every((c) => {
+    return q.split(/\s+and\s+/).every((raw) => {
+      const c = raw.replace(/^\((.*)\)$/, '$1');
       let m: RegExpExecArray | null;
       if ((m = /^trashed\s*=\s*(true|false)$/.exec(c))) return String(Boolean(f.trashed)) === m[1];
       if ((m = /^'((?:[^'\\]|\\.)*)'\s+in\s+parents$/.exec(c))) return (f.parents ?? []).includes(m[1].replace(/\\(.)/g, '$1'));
       if ((m = /^name\s+contains\s+'((?:[^'\\]|\\.)*)'$/.exec(c))) return f.name.toLowerCase().includes(m[1].replace(/\\(.)/g, '$1').toLowerCase());
       if ((m = /^mimeType\s*(=|!=)\s*'((?:[^'\\]|\\.)*)'$/.exec(c))) return (f.mimeType === m[2]) === (m[1] === '=');
+      if ((m = /^starred\s*=\s*(true|false)$/.exec(c))) return String(Boolean(f.starred)) === m[1];
       if ((m = /^fullText\s+contains\s+'((?:[^'\\]|\\.)*)'$/.exec(c))) return `${f.name} ${String(f.content ?? '')}`.toLowerCase().includes(m[1].toLowerCase());
       throw new Error(`unsupported clause ${c}`);
     });
@@ -378,6 +380,45 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
       };
       files.set(f.id, f);
       return res.json(fileView(f));
+    },
+    'drive.files.get': (req, res) => {
+      const f = files.get(req.params.fileId);
+      if (!f) return gerr(404, `File not found: ${req.params.fileId}.`, 'notFound', { status: 'NOT_FOUND' });
+      if (req.query.alt === 'media') {
+        if (String(f.mimeType).startsWith('application/vnd.google-apps.'))
+          return gerr(403, 'Only files with binary content can be downloaded. Use Export with Docs Editors files.', 'fileNotDownloadable');
+        return { status: 200, headers: { 'content-type': f.mimeType }, body: Buffer.from(f.content ?? '') };
+      }
+      return res.json(fileView(f));
+    },
+    'drive.files.export': (req) => {
+      const f = files.get(req.params.fileId);
+      if (!f) return gerr(404, `File not found: ${req.params.fileId}.`, 'notFound', { status: 'NOT_FOUND' });
+      const out = f.exports?.[String(req.query.mimeType)];
+      if (out === undefined) return gerr(400, 'The requested conversion is not supported.', 'badRequest');
+      return { status: 200, headers: { 'content-type': String(req.query.mimeType) }, body: Buffer.from(out) };
+    },
+    'drive.files.update': (req, res) => {
+      const f = files.get(req.params.fileId);
+      if (!f) return gerr(404, `File not found: ${req.params.fileId}.`, 'notFound', { status: 'NOT_FOUND' });
+      const rm = String(req.query.removeParents ?? '')
+        .split(',')
+        .filter(Boolean);
+      const add = String(req.query.addParents ?? '')
+        .split(',')
+        .filter(Boolean);
+      f.parents = [...(f.parents ?? []).filter((p: string) => !rm.includes(p)), ...add.filter((p) => !(f.parents ?? []).includes(p))];
+      Object.assign(f, req.body ?? {});
+      f.modifiedTime = new Date(Date.now() + ++seq).toISOString();
+      return res.json(fileView(f));
+    },
+    'drive.permissions.create': (req, res) => {
+      const f = files.get(req.params.fileId);
+      if (!f) return gerr(404, `File not found: ${req.params.fileId}.`, 'notFound', { status: 'NOT_FOUND' });
+      const p = { kind: 'drive#permission', id: req.body.type === 'anyone' ? 'anyoneWithLink' : `perm${++seq}`, ...req.body, _notify: req.query.sendNotificationEmail };
+      f.permissions = [...(f.permissions ?? []), p];
+      const { _notify, allowFileDiscovery: _a, ...out } = p;
+      return res.json(out);
     },
   };
 
