@@ -27,7 +27,7 @@ const server = defineServer<GoogleConfig, GoogleWorkspaceState>({
     sheets: { description: 'Read, write and append cells; spreadsheet info, create, clear, tabs, find rows (scope spreadsheets; spreadsheets.readonly under --read-only).' },
     docs: { description: 'Create, read (as markdown-like text), append, replace, insert tables (scope documents; documents.readonly under --read-only).' },
     drive: { description: 'List, search, read and download files; upload, folders, moves, shares to allowed addresses, trash (scope drive; drive.readonly under --read-only).' },
-    calendar: { description: 'List and create events (scope calendar; calendar.readonly under --read-only).' },
+    calendar: { description: 'Calendars, events (list, get, create, update, delete) and free time over several calendars (scope calendar; calendar.readonly under --read-only).' },
   },
   tools: [...sheetsTools, ...docsTools, ...driveTools, ...calendarTools],
   auth: ({ argv, env }) => {

@@ -452,13 +452,55 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
       const { _cal, _sendUpdates, ...out } = e;
       return res.json(out);
     },
+    'calendar.calendarList.list': (_req, res) =>
+      res.json({
+        kind: 'calendar#calendarList',
+        items: [
+          { kind: 'calendar#calendarListEntry', id: 'me@example.com', summary: 'Me', timeZone: 'Europe/Paris', accessRole: 'owner', primary: true },
+          { kind: 'calendar#calendarListEntry', id: 'team@group.calendar.google.com', summary: 'Team', summaryOverride: 'Team (mine)', timeZone: 'UTC', accessRole: 'reader' },
+        ],
+      }),
+    'calendar.events.patch': (req, res) => {
+      const e = events.get(`${req.params.calendarId}/${req.params.eventId}`);
+      if (!e || e.status === 'cancelled') return gerr(404, 'Not Found', 'notFound', { status: 'NOT_FOUND' });
+      Object.assign(e, req.body, { _sendUpdates: req.query.sendUpdates });
+      const { _cal, _sendUpdates, ...out } = e;
+      return res.json(out);
+    },
+    'calendar.events.delete': (req, res) => {
+      const e = events.get(`${req.params.calendarId}/${req.params.eventId}`);
+      if (!e) return gerr(404, 'Not Found', 'notFound', { status: 'NOT_FOUND' });
+      if (e.status === 'cancelled') return gerr(410, 'Resource has been deleted', 'deleted', { status: 'GONE' });
+      e.status = 'cancelled';
+      e._sendUpdates = req.query.sendUpdates;
+      return res.empty(204);
+    },
+    'calendar.freebusy.query': (req, res) => {
+      const b = req.body as Obj;
+      const min = Date.parse(b.timeMin);
+      const max = Date.parse(b.timeMax);
+      const calendars: Obj = {};
+      for (const { id } of b.items ?? []) {
+        const known = id === 'primary' || id.endsWith('@example.com');
+        if (!known) {
+          calendars[id] = { errors: [{ domain: 'global', reason: 'notFound' }], busy: [] };
+          continue;
+        }
+        const busy = [...events.values()]
+          .filter((e) => (e._cal === id || (e.attendees ?? []).some((a: Obj) => a.email === id)) && e.status !== 'cancelled' && e.start?.dateTime)
+          .map((e) => ({ start: new Date(Date.parse(e.start.dateTime)).toISOString(), end: new Date(Date.parse(e.end.dateTime)).toISOString() }))
+          .filter((x) => Date.parse(x.end) > min && Date.parse(x.start) < max);
+        calendars[id] = { busy };
+      }
+      return res.json({ kind: 'calendar#freeBusy', timeMin: b.timeMin, timeMax: b.timeMax, calendars });
+    },
     'calendar.events.list': (req, res) => {
       const q = req.query as Obj;
       const min = q.timeMin ? Date.parse(q.timeMin) : -Infinity;
       const max = q.timeMax ? Date.parse(q.timeMax) : Infinity;
       const out: Obj[] = [];
       for (const e of events.values()) {
-        if (e._cal !== req.params.calendarId) continue;
+        if (e._cal !== req.params.calendarId || e.status === 'cancelled') continue;
         if (q.q && !`${e.summary} ${e.description ?? ''} ${e.location ?? ''}`.toLowerCase().includes(String(q.q).toLowerCase())) continue;
         const { _cal, _sendUpdates, ...ev } = e;
         const daily = /FREQ=DAILY;COUNT=(\d+)/.exec((e.recurrence ?? []).join(';'));

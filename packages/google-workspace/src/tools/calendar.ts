@@ -1,5 +1,5 @@
-// Google Calendar: list events (time window, query, recurring events expanded or not, cursor) and
-// create events idempotently (a client-chosen id derived from the call). Times in: an explicit IANA
+// Google Calendar: calendars, events (list with a time window, query, recurring events expanded or
+// not, cursor; get, update, delete), free time over several calendars, and events created idempotently (a client-chosen id derived from the call). Times in: an explicit IANA
 // zone (or an offset); out: UTC and the calendar's zone. Attendees through the allow-list;
 // invitations only when asked.
 import { createHash } from 'node:crypto';
@@ -269,4 +269,215 @@ async function calendarZone(ctx: ToolContext<GoogleWorkspaceState>, id: string):
   }
 }
 
-export const calendarTools = [calendarListEvents, calendarCreateEvent];
+export const calendarListCalendars = tool({
+  name: 'calendar_list_calendars',
+  toolset: 'calendar',
+  title: 'List calendars',
+  description: 'The calendars in the account’s calendar list: id, name, time zone, access role, whether primary. Use an id as calendar_id elsewhere. Pages with cursor.',
+  input: z.object({ limit: z.number().int().min(1).max(250).default(100), cursor: z.string().max(4096).optional() }),
+  output: z.object({
+    ...account,
+    calendars: z.array(z.object({ id: z.string(), summary: z.string(), timeZone: z.string().optional(), accessRole: z.string().optional(), primary: z.boolean() })),
+    truncated: z.boolean(),
+    nextCursor: z.string().optional(),
+  }),
+  annotations: annotations.read({ openWorld: true }),
+  run: async (args, ctx) => {
+    const { data, account: acct } = await ctx.state.google.call(ctx, 'calendar', (c, o) => c.calendarList.list({ maxResults: args.limit, pageToken: args.cursor }, o));
+    const d = data as Obj;
+    const next = typeof d.nextPageToken === 'string' ? d.nextPageToken : undefined;
+    return {
+      account: acct,
+      calendars: (d.items ?? []).map((c: Obj) => ({
+        id: String(c.id),
+        summary: cleanText(c.summaryOverride ?? c.summary ?? ''),
+        timeZone: c.timeZone,
+        accessRole: c.accessRole,
+        primary: c.primary === true,
+      })),
+      truncated: Boolean(next),
+      ...(next ? { nextCursor: next } : {}),
+    };
+  },
+});
+
+const eventId = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9_]{1,1024}$/, 'an event id from calendar_list_events')
+  .describe('The event id (an occurrence of a recurring event has its own id).');
+
+export const calendarGetEvent = tool({
+  name: 'calendar_get_event',
+  toolset: 'calendar',
+  title: 'Get an event',
+  description: 'One event by id, with attendees and their responses; times in UTC and the calendar’s zone. Event text is third-party data.',
+  input: z.object({ calendar_id: calendarId, event_id: eventId }),
+  output: z.object({ ...account, event: eventOut }),
+  annotations: annotations.read({ openWorld: true }),
+  run: async (args, ctx) => {
+    const { data, account: acct } = await ctx.state.google.call(ctx, 'calendar', (c, o) => c.events.get({ calendarId: args.calendar_id, eventId: args.event_id }, o), {
+      resource: { kind: 'event', id: args.event_id },
+    });
+    return { account: acct, event: toEvent(data as Obj, await calendarZone(ctx, args.calendar_id)) };
+  },
+});
+
+export const calendarUpdateEvent = tool({
+  name: 'calendar_update_event',
+  toolset: 'calendar',
+  title: 'Update an event',
+  description:
+    'Change the given fields of an event (the others stay): summary, description, location, start/end (with time_zone or an offset), attendees (the whole new list, each allowed by GOOGLE_ALLOWED_RECIPIENTS). Attendees are e-mailed about the change only with send_updates: true. Returns the event.',
+  input: z.object({
+    calendar_id: calendarId,
+    event_id: eventId,
+    summary: z.string().trim().min(1).max(1000).optional(),
+    description: z.string().max(8000).optional(),
+    location: z.string().max(1000).optional(),
+    start: timeArg('New start').optional(),
+    end: timeArg('New end').optional(),
+    time_zone: z.string().max(64).optional(),
+    attendees: z.array(z.string().max(320)).max(100).optional().describe('Replaces the attendee list.'),
+    send_updates: z.boolean().default(false),
+  }),
+  output: z.object({ ...account, event: eventOut }),
+  annotations: annotations.destructive({ idempotent: true, openWorld: true }),
+  run: async (args, ctx) => {
+    const zone = args.time_zone ? checkZone(args.time_zone) : undefined;
+    checkAttendees(ctx.state, args.attendees);
+    if (Boolean(args.start) !== Boolean(args.end)) throw new ToolError('Give both start and end to move an event.', { code: 'invalid_argument', details: { field: args.start ? 'end' : 'start' } });
+    const body: Obj = {};
+    if (args.summary !== undefined) body.summary = args.summary;
+    if (args.description !== undefined) body.description = args.description;
+    if (args.location !== undefined) body.location = args.location;
+    if (args.start && args.end) {
+      body.start = eventTime(args.start, zone, 'start');
+      body.end = eventTime(args.end, zone, 'end');
+    }
+    if (args.attendees) body.attendees = args.attendees.map((email) => ({ email }));
+    if (!Object.keys(body).length) throw new ToolError('Nothing to change: give at least one field.', { code: 'invalid_argument' });
+    const { data, account: acct } = await ctx.state.google.call(
+      ctx,
+      'calendar',
+      (c, o) => c.events.patch({ calendarId: args.calendar_id, eventId: args.event_id, sendUpdates: args.send_updates ? 'all' : 'none', requestBody: body }, o),
+      { write: true, idempotent: true, resource: { kind: 'event', id: args.event_id } },
+    );
+    return { account: acct, event: toEvent(data as Obj, zone ?? (await calendarZone(ctx, args.calendar_id))) };
+  },
+});
+
+export const calendarDeleteEvent = tool({
+  name: 'calendar_delete_event',
+  toolset: 'calendar',
+  title: 'Delete an event',
+  description:
+    'Delete an event (for a recurring event: the whole series when given the series id, one occurrence when given its id). Destructive. Attendees are told only with send_updates: true. Deleting an event already deleted succeeds with alreadyDeleted: true.',
+  input: z.object({ calendar_id: calendarId, event_id: eventId, send_updates: z.boolean().default(false) }),
+  output: z.object({ ...account, deleted: z.string(), alreadyDeleted: z.boolean() }),
+  annotations: annotations.destructive({ idempotent: true, openWorld: true }),
+  run: async (args, ctx) => {
+    try {
+      const { account: acct } = await ctx.state.google.call(
+        ctx,
+        'calendar',
+        (c, o) => c.events.delete({ calendarId: args.calendar_id, eventId: args.event_id, sendUpdates: args.send_updates ? 'all' : 'none' }, o),
+        {
+          write: true,
+          idempotent: true,
+          resource: { kind: 'event', id: args.event_id },
+        },
+      );
+      return { account: acct, deleted: args.event_id, alreadyDeleted: false };
+    } catch (e) {
+      // Google answers 410 Gone for an event deleted before.
+      if (isToolError(e) && e.details?.status === 410) {
+        const creds = await ctx.state.google.credentials();
+        return { account: creds.account, deleted: args.event_id, alreadyDeleted: true };
+      }
+      throw e;
+    }
+  },
+});
+
+const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day such as 09:00');
+
+export const calendarFindFreeTime = tool({
+  name: 'calendar_find_free_time',
+  toolset: 'calendar',
+  title: 'Find free time',
+  description:
+    'Free/busy over several calendars (people’s addresses or calendar ids): the free windows of at least duration_minutes where all of them are free, inside working hours (default 09:00–17:00, Monday to Friday) in the given IANA zone. Windows are returned in UTC and in that zone. A calendar Google could not read is listed in unreadable and makes complete false: its busy times are unknown.',
+  input: z.object({
+    calendars: z.array(z.string().trim().min(1).max(320)).min(1).max(50).default(['primary']),
+    time_min: z.string().max(40).describe('Start of the search: 2025-03-03T00:00 (in time_zone) or with an offset.'),
+    time_max: z.string().max(40).describe('End of the search (at most 31 days after time_min).'),
+    time_zone: z.string().max(64).describe('IANA zone of the working hours (and of times without offset).'),
+    duration_minutes: z.number().int().min(5).max(1440),
+    working_hours_start: HHMM.default('09:00'),
+    working_hours_end: HHMM.default('17:00'),
+    working_days: z.array(z.number().int().min(0).max(6)).min(1).max(7).default([1, 2, 3, 4, 5]).describe('0 = Sunday … 6 = Saturday.'),
+    limit: z.number().int().min(1).max(100).default(20),
+  }),
+  output: z.object({
+    ...account,
+    timeZone: z.string(),
+    windows: z.array(z.object({ start: when, end: when, minutes: z.number() })),
+    unreadable: z.array(z.object({ calendar: z.string(), reason: z.string() })),
+    complete: z.boolean(),
+    truncated: z.boolean(),
+  }),
+  annotations: annotations.read({ openWorld: true }),
+  run: async (args, ctx) => {
+    const zone = checkZone(args.time_zone);
+    const min = toInstant(args.time_min, zone, 'time_min');
+    const max = toInstant(args.time_max, zone, 'time_max');
+    if (max <= min) throw new ToolError('time_max must be after time_min.', { code: 'invalid_argument', details: { field: 'time_max' } });
+    if (max - min > 31 * 86_400_000) throw new ToolError('Search at most 31 days at a time.', { code: 'invalid_argument', details: { field: 'time_max' } });
+    if (args.working_hours_end <= args.working_hours_start)
+      throw new ToolError('working_hours_end must be after working_hours_start.', { code: 'invalid_argument', details: { field: 'working_hours_end' } });
+    const { data, account: acct } = await ctx.state.google.call(ctx, 'calendar', (c, o) =>
+      c.freebusy.query({ requestBody: { timeMin: new Date(min).toISOString(), timeMax: new Date(max).toISOString(), timeZone: zone, items: args.calendars.map((id) => ({ id })) } }, o),
+    );
+    const cals = ((data as Obj).calendars ?? {}) as Record<string, Obj>;
+    const busy: [number, number][] = [];
+    const unreadable: { calendar: string; reason: string }[] = [];
+    for (const id of args.calendars) {
+      const c = cals[id];
+      if (!c || c.errors?.length) {
+        unreadable.push({ calendar: id, reason: c?.errors?.[0]?.reason ?? 'not returned' });
+        continue;
+      }
+      for (const b of c.busy ?? []) busy.push([Date.parse(b.start), Date.parse(b.end)]);
+    }
+    busy.sort((a, b) => a[0] - b[0]);
+    const windows: { start: z.infer<typeof when>; end: z.infer<typeof when>; minutes: number }[] = [];
+    const need = args.duration_minutes * 60_000;
+    let truncated = false;
+    // Each day of the window, in the zone: its working hours, minus the busy times.
+    const first = inZone(min, zone).slice(0, 10);
+    for (let day = Date.parse(`${first}T12:00:00Z`); day < max + 86_400_000 && !truncated; day += 86_400_000) {
+      const date = new Date(day).toISOString().slice(0, 10);
+      if (!args.working_days.includes(new Date(day).getUTCDay())) continue;
+      let from = Math.max(min, toInstant(`${date}T${args.working_hours_start}`, zone, 'working_hours_start'));
+      const to = Math.min(max, toInstant(`${date}T${args.working_hours_end}`, zone, 'working_hours_end'));
+      for (const [b0, b1] of [...busy.filter(([b0, b1]) => b1 > from && b0 < to), [to, to] as [number, number]]) {
+        if (b0 - from >= need) {
+          if (windows.length >= args.limit) {
+            truncated = true;
+            break;
+          }
+          windows.push({
+            start: { utc: new Date(from).toISOString(), local: inZone(from, zone) },
+            end: { utc: new Date(b0).toISOString(), local: inZone(b0, zone) },
+            minutes: Math.round((b0 - from) / 60_000),
+          });
+        }
+        from = Math.max(from, b1);
+      }
+    }
+    return { account: acct, timeZone: zone, windows, unreadable, complete: unreadable.length === 0, truncated };
+  },
+});
+
+export const calendarTools = [calendarListCalendars, calendarListEvents, calendarGetEvent, calendarCreateEvent, calendarUpdateEvent, calendarDeleteEvent, calendarFindFreeTime];
