@@ -204,6 +204,8 @@ export interface FakeHubSpot {
   expireToken(): void;
   /** The next `count` requests answer this status with HubSpot's error body. */
   failNext(count: number, status: number, body: Obj, headers?: Record<string, string>): void;
+  /** The next `count` requests are answered after `ms` (a slow or stuck API). */
+  delayNext(count: number, ms: number): void;
   /** Daily calls left (shown in X-HubSpot-RateLimit-Daily-Remaining). */
   daily: { limit: number; used: number };
   close(): Promise<void>;
@@ -223,6 +225,7 @@ export async function startFakeHubSpot(opts: { token?: string } = {}): Promise<F
   const links: FakeHubSpot['links'] = [];
   const failures: { status: number; body: Obj; headers?: Record<string, string> }[] = [];
   const daily = { limit: 250_000, used: 0 };
+  const delays: number[] = [];
 
   const now = () => new Date((clock += 1000)).toISOString();
   const add = (type: string, properties: Record<string, string>): Rec => {
@@ -314,7 +317,9 @@ export async function startFakeHubSpot(opts: { token?: string } = {}): Promise<F
 
   const guard =
     (h: FakeHandler): FakeHandler =>
-    (req: FakeRequest, res) => {
+    async (req: FakeRequest, res) => {
+      const wait = delays.shift();
+      if (wait) await new Promise((r) => setTimeout(r, wait));
       daily.used++;
       const limits = { 'x-hubspot-ratelimit-daily': String(daily.limit), 'x-hubspot-ratelimit-daily-remaining': String(Math.max(0, daily.limit - daily.used)) };
       const auth = String(req.headers.authorization ?? '');
@@ -324,8 +329,8 @@ export async function startFakeHubSpot(opts: { token?: string } = {}): Promise<F
       }
       const f = failures.shift();
       if (f) return res.json(f.body, f.status, { ...limits, ...(f.headers ?? {}) });
-      const out = h(req, res) as ReturnType<FakeHandler> & { headers?: Record<string, string> };
-      if (out && !(out instanceof Promise)) out.headers = { ...(out.headers ?? {}), ...limits };
+      const out = await h(req, res);
+      out.headers = { ...(out.headers ?? {}), ...limits };
       return out;
     };
   const fail = (res: Parameters<FakeHandler>[1], e: { status: number; body: Obj }) => res.json(e.body, e.status);
@@ -506,6 +511,9 @@ export async function startFakeHubSpot(opts: { token?: string } = {}): Promise<F
       for (let i = 0; i < count; i++) failures.push({ status, body, headers });
     },
     daily,
+    delayNext: (count, ms) => {
+      for (let i = 0; i < count; i++) delays.push(ms);
+    },
     close: () => api.close(),
   };
 }
