@@ -11,6 +11,7 @@ import type { GoogleWorkspaceState } from './state.js';
 import { calendarTools } from './tools/calendar.js';
 import { docsTools } from './tools/docs.js';
 import { driveTools } from './tools/drive.js';
+import { gmailTools } from './tools/gmail.js';
 import { sheetsTools } from './tools/sheets.js';
 
 const server = defineServer<GoogleConfig, GoogleWorkspaceState>({
@@ -27,9 +28,14 @@ const server = defineServer<GoogleConfig, GoogleWorkspaceState>({
     sheets: { description: 'Read, write and append cells; spreadsheet info, create, clear, tabs, find rows (scope spreadsheets; spreadsheets.readonly under --read-only).' },
     docs: { description: 'Create, read (as markdown-like text), append, replace, insert tables (scope documents; documents.readonly under --read-only).' },
     drive: { description: 'List, search, read and download files; upload, folders, moves, shares to allowed addresses, trash (scope drive; drive.readonly under --read-only).' },
+    gmail: {
+      description:
+        'Search and read mail and threads, labels, drafts (threaded replies); gmail_send only with GMAIL_SEND_MODE=send; recipients through GOOGLE_ALLOWED_RECIPIENTS (scope gmail.modify; gmail.readonly under --read-only). Off by default: --toolsets ...,gmail.',
+      default: false,
+    },
     calendar: { description: 'Calendars, events (list, get, create, update, delete) and free time over several calendars (scope calendar; calendar.readonly under --read-only).' },
   },
-  tools: [...sheetsTools, ...docsTools, ...driveTools, ...calendarTools],
+  tools: [...sheetsTools, ...docsTools, ...driveTools, ...calendarTools, ...gmailTools],
   auth: ({ argv, env }) => {
     const args = parseArgv(argv, env, {}, false);
     const common = commonConfig(args);

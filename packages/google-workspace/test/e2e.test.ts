@@ -44,6 +44,22 @@ describe('bizmcp-google-workspace binary', () => {
     g.assertNoViolations();
   });
 
+  it('loads nodemailer and html-to-text from dist/: a threaded Gmail draft and an HTML message read as text', async () => {
+    g.mail.set('msg9001', { id: 'msg9001', threadId: 'thr9001', labelIds: ['INBOX'], from: 'ana@example.com', to: 'me@example.com', subject: 'Hello', date: 'Mon, 3 Mar 2031 10:00:00 +0000', messageId: '<x1@example.com>', html: '<h1>Hi</h1><p>See <b>below</b></p><span style="display:none">hidden</span>' });
+    const s = await spawnStdio(bin, { args: ['--toolsets', 'gmail'], env: { ...oauthEnv(g, dir), GOOGLE_ALLOWED_RECIPIENTS: '@example.com' } });
+    const m = await s.client.callTool({ name: 'gmail_get_message', arguments: { message_id: 'msg9001' } });
+    expect(m.isError, JSON.stringify(m)).toBeFalsy();
+    const body = (m.structuredContent as { message: { body: string } }).message.body;
+    expect(body).toContain('See below');
+    expect(body).not.toContain('hidden');
+    const d = await s.client.callTool({ name: 'gmail_create_draft', arguments: { to: ['ana@example.com'], body: 'Thanks', reply_to_message_id: 'msg9001' } });
+    expect(d.isError, JSON.stringify(d)).toBeFalsy();
+    const draft = g.mail.get((d.structuredContent as { messageId: string }).messageId)!;
+    expect(draft.headers['in-reply-to']).toBe('<x1@example.com>');
+    await s.close();
+    g.assertNoViolations();
+  });
+
   it('answers piped JSON-RPC lines before it exits, with nothing but protocol on stdout', async () => {
     const run = await rawStdio(bin, jsonLines([{ method: 'tools/list' }, { method: 'tools/call', params: { name: 'sheets_get_info', arguments: { spreadsheet_id: sheet } } }]), {
       env: oauthEnv(g, dir),

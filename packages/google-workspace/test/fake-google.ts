@@ -41,6 +41,7 @@ export interface FakeGoogle {
   documents: Map<string, Obj>;
   files: Map<string, Obj>;
   events: Map<string, Obj>;
+  mail: Map<string, Obj>;
   /** Answer the next `count` calls of `operation` with this response. */
   failNext(operation: string, count: number, res: FakeResponse | (() => Promise<FakeResponse>)): void;
   assertNoViolations(): void;
@@ -520,7 +521,136 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
     },
   };
 
-  const routes: Record<Api, Record<string, FakeHandler>> = { sheets, docs, drive, calendar, gmail: {} };
+  // -------------------------------------------------------------------------------- gmail
+  const hdr = (m: Obj) =>
+    Object.entries<string>({ From: m.from, To: m.to, Cc: m.cc, Subject: m.subject, Date: m.date, 'Message-ID': m.messageId, References: m.references })
+      .filter(([, v]) => v !== undefined)
+      .map(([name, value]) => ({ name, value }));
+  const enc = (t: string) => Buffer.from(t).toString('base64url');
+  const payloadOf = (m: Obj) => {
+    const body: Obj[] = [];
+    if (m.text !== undefined) body.push({ partId: '0.0', mimeType: 'text/plain', filename: '', headers: [], body: { size: m.text.length, data: enc(m.text) } });
+    if (m.html !== undefined) body.push({ partId: '0.1', mimeType: 'text/html', filename: '', headers: [], body: { size: m.html.length, data: enc(m.html) } });
+    const atts = (m.attachments ?? []).map((a: Obj, i: number) => ({
+      partId: String(i + 1),
+      mimeType: a.mimeType,
+      filename: a.filename,
+      headers: [],
+      body: { size: a.size, attachmentId: `att${i}` },
+    }));
+    return {
+      partId: '',
+      mimeType: 'multipart/mixed',
+      filename: '',
+      headers: hdr(m),
+      body: { size: 0 },
+      parts: [{ partId: '0', mimeType: 'multipart/alternative', filename: '', headers: [], body: { size: 0 }, parts: body }, ...atts],
+    };
+  };
+  const msgView = (m: Obj, format = 'full') => {
+    const base = {
+      id: m.id,
+      threadId: m.threadId,
+      labelIds: m.labelIds,
+      snippet: (m.text ?? m.html ?? '').slice(0, 100),
+      historyId: '1',
+      internalDate: String(Date.parse(m.date ?? '2025-01-01')),
+      sizeEstimate: 100,
+    };
+    if (format === 'minimal') return base;
+    if (format === 'metadata') return { ...base, payload: { mimeType: 'multipart/mixed', headers: hdr(m) } };
+    return { ...base, payload: payloadOf(m) };
+  };
+  const mail = new Map<string, Obj>();
+  const gmailQuery = (m: Obj, q: string) =>
+    q
+      .split(/\s+/)
+      .filter(Boolean)
+      .every((t) => {
+        const [k, v] = t.includes(':') ? [t.slice(0, t.indexOf(':')), t.slice(t.indexOf(':') + 1).toLowerCase()] : ['', t.toLowerCase()];
+        if (k === 'from') return String(m.from).toLowerCase().includes(v);
+        if (k === 'subject') return String(m.subject).toLowerCase().includes(v);
+        if (k === 'is' && v === 'unread') return m.labelIds.includes('UNREAD');
+        if (k === 'in' && v === 'drafts') return m.labelIds.includes('DRAFT');
+        return `${m.subject} ${m.text ?? ''} ${m.html ?? ''}`.toLowerCase().includes(v);
+      });
+  const parseRaw = (raw: string) => {
+    const text = Buffer.from(raw, 'base64url').toString('utf8');
+    const [head, ...rest] = text.split('\r\n\r\n');
+    const headers: Obj = {};
+    for (const line of head.replace(/\r\n[ \t]+/g, ' ').split('\r\n')) {
+      const i = line.indexOf(':');
+      if (i > 0) headers[line.slice(0, i).toLowerCase()] = line.slice(i + 1).trim();
+    }
+    return { headers, body: rest.join('\r\n\r\n'), raw: text };
+  };
+  const store = (raw: string, threadId: string | undefined, labelIds: string[]) => {
+    const p = parseRaw(raw);
+    if (threadId && ![...mail.values()].some((m) => m.threadId === threadId)) return undefined;
+    const id = newId('m').replace(/[^A-Za-z0-9]/g, '');
+    const m = {
+      id,
+      threadId: threadId ?? id,
+      labelIds,
+      from: 'me@example.com',
+      to: p.headers.to,
+      cc: p.headers.cc,
+      subject: p.headers.subject,
+      date: new Date().toUTCString(),
+      messageId: p.headers['message-id'],
+      references: p.headers.references,
+      text: p.body,
+      raw: p.raw,
+      headers: p.headers,
+    };
+    mail.set(id, m);
+    return m;
+  };
+  const gmail: Record<string, FakeHandler> = {
+    'gmail.users.messages.list': (req, res) => {
+      const list = [...mail.values()].filter((m) => !m.labelIds.includes('DRAFT') && gmailQuery(m, String(req.query.q ?? ''))).reverse();
+      const size = Number(req.query.maxResults ?? 100);
+      const from = Number(req.query.pageToken ?? 0);
+      const next = from + size < list.length ? String(from + size) : undefined;
+      return res.json({ messages: list.slice(from, from + size).map((m) => ({ id: m.id, threadId: m.threadId })), resultSizeEstimate: list.length, ...(next ? { nextPageToken: next } : {}) });
+    },
+    'gmail.users.messages.get': (req, res) => {
+      const m = mail.get(req.params.id);
+      return m ? res.json(msgView(m, String(req.query.format ?? 'full'))) : gerr(404, 'Requested entity was not found.', 'notFound', { status: 'NOT_FOUND' });
+    },
+    'gmail.users.threads.get': (req, res) => {
+      const msgs = [...mail.values()].filter((m) => m.threadId === req.params.id);
+      return msgs.length
+        ? res.json({ id: req.params.id, historyId: '1', messages: msgs.map((m) => msgView(m, String(req.query.format ?? 'full'))) })
+        : gerr(404, 'Requested entity was not found.', 'notFound', { status: 'NOT_FOUND' });
+    },
+    'gmail.users.labels.list': (_req, res) =>
+      res.json({
+        labels: [
+          { id: 'INBOX', name: 'INBOX', type: 'system' },
+          { id: 'UNREAD', name: 'UNREAD', type: 'system' },
+          { id: 'Label_1', name: 'Clients', type: 'user' },
+        ],
+      }),
+    'gmail.users.messages.modify': (req, res) => {
+      const m = mail.get(req.params.id);
+      if (!m) return gerr(404, 'Requested entity was not found.', 'notFound', { status: 'NOT_FOUND' });
+      m.labelIds = [...new Set([...m.labelIds.filter((l: string) => !(req.body.removeLabelIds ?? []).includes(l)), ...(req.body.addLabelIds ?? [])])];
+      return res.json({ id: m.id, threadId: m.threadId, labelIds: m.labelIds });
+    },
+    'gmail.users.drafts.create': (req, res) => {
+      const m = store(req.body.message?.raw ?? '', req.body.message?.threadId, ['DRAFT']);
+      if (!m) return gerr(404, 'Requested entity was not found.', 'notFound', { status: 'NOT_FOUND' });
+      return res.json({ id: `r${m.id}`, message: { id: m.id, threadId: m.threadId, labelIds: m.labelIds } });
+    },
+    'gmail.users.messages.send': (req, res) => {
+      const m = store(req.body.raw ?? '', req.body.threadId, ['SENT']);
+      if (!m) return gerr(404, 'Requested entity was not found.', 'notFound', { status: 'NOT_FOUND' });
+      return res.json({ id: m.id, threadId: m.threadId, labelIds: m.labelIds });
+    },
+  };
+
+  const routes: Record<Api, Record<string, FakeHandler>> = { sheets, docs, drive, calendar, gmail };
   const isWrite = (op: string) => WRITES.has(op) || /\.(create|insert|batchUpdate|update|patch|delete|append|clear|trash|send|modify|copy)$/.test(op);
   const apis = {} as Record<Api, FakeApi>;
   for (const api of Object.keys(APIS) as Api[]) {
@@ -575,6 +705,7 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
     documents,
     files,
     events,
+    mail,
     failNext(operation, count, res) {
       failures.set(operation, { count, res });
     },
