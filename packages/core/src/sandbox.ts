@@ -66,6 +66,7 @@ import { isInside, lexical, matchRoot } from './sandbox/paths.js';
 import { canonicalRootsSync, parseFileUri, RootSet, SandboxConfigError, type Root } from './sandbox/roots.js';
 
 export type { OpenedWrite, WalkEntry } from './sandbox/descriptors.js';
+export { sandboxMode } from './sandbox/descriptors.js';
 export { SandboxConfigError } from './sandbox/roots.js';
 
 const DEFAULT_MAX_READ = 50 * 1024 * 1024;

@@ -5,6 +5,7 @@
 // rename replacement, directory creation, no-clobber moves, listings and tree walks that never
 // follow a link, and recursive deletion through directory descriptors.
 import { constants as C, type Dir, type Dirent, type Stats } from 'node:fs';
+import * as fsSync from 'node:fs';
 import * as fs from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -27,6 +28,8 @@ export interface WalkEntry {
   depth: number;
   /** Where to open it safely (through the parent's descriptor, with O_NOFOLLOW); valid during the iteration only. */
   via: string;
+  /** Opens the entry read-only without following a link, safely in both sandbox modes; returns the descriptor (valid during the iteration only). */
+  openSync(): number;
 }
 
 export interface OpenedWrite {
@@ -42,18 +45,27 @@ export interface OpenedWrite {
 interface OpenDir {
   via: string;
   close(): Promise<void>;
+  /** Paths mode: the directory's checked real path, where pinned() works. */
+  real?: string;
 }
 
-// /proc is checked once, lazily: containers without it fall back to the path-based checks.
+// /proc is checked once, lazily: containers without it, macOS and Windows use the path-based
+// checks. BIZMCP_SANDBOX_MODE=paths forces those on Linux too (read at the first file operation),
+// so that the attack tables run in both modes here (see docs/security.md).
 let procProbe: Promise<boolean> | undefined;
 const hasProc = () =>
   (procProbe ??=
-    process.platform === 'linux'
+    process.platform === 'linux' && process.env.BIZMCP_SANDBOX_MODE !== 'paths'
       ? fs.access('/proc/self/fd').then(
           () => true,
           () => false,
         )
       : Promise.resolve(false));
+
+/** Which checks this process's sandbox uses: descriptor-relative (Linux with /proc) or path-based. */
+export async function sandboxMode(): Promise<'descriptors' | 'paths'> {
+  return (await hasProc()) ? 'descriptors' : 'paths';
+}
 
 export const errno = (e: unknown) => (e as NodeJS.ErrnoException)?.code;
 
@@ -70,7 +82,7 @@ async function openDir(roots: RootSet, dir: string): Promise<OpenDir> {
       throw sysError(e, roots.display(dir));
     });
     if (!roots.rootOf(real)) throw roots.denied(`a directory on the path now leads outside ${roots.label}`);
-    return { via: real, close: async () => {} };
+    return { via: real, real, close: async () => {} };
   }
   let h: FileHandle;
   try {
@@ -92,12 +104,48 @@ async function fdInside(roots: RootSet, h: FileHandle): Promise<boolean> {
   return !!where && !!roots.rootOf(where.replace(/ \(deleted\)$/, ''));
 }
 
-/** After opening a file: checks its real location (descriptor on Linux, realpath elsewhere). */
+/**
+ * After opening a file: checks its real location. With /proc, where the descriptor points; without,
+ * the real path of the name must be inside and hold the very file that was opened (same device and
+ * inode), so a directory swapped before the open and back after it is caught.
+ */
 async function checkOpened(roots: RootSet, h: FileHandle, expected: string): Promise<void> {
-  const ok = (await hasProc()) ? await fdInside(roots, h) : !!roots.rootOf(await fs.realpath(expected).catch(() => ''));
+  let ok: boolean;
+  if (await hasProc()) ok = await fdInside(roots, h);
+  else {
+    // the name, reached from its directory pinned inside the roots, must hold the opened file
+    const opened = await h.stat();
+    try {
+      const st = pinned(roots, path.dirname(expected), () => fsSync.lstatSync(path.basename(expected), { throwIfNoEntry: false }));
+      ok = !!st && st.dev === opened.dev && st.ino === opened.ino;
+    } catch {
+      ok = false;
+    }
+  }
   if (!ok) {
     await h.close();
     throw roots.denied(`the file now lies outside ${roots.label}`);
+  }
+}
+
+/**
+ * Paths mode: runs `fn` synchronously with the process's working directory pinned to the directory
+ * `real` (checked inside the roots after the change, by its real path as the system reports it), so
+ * that `fn` reaches entries by bare names relative to a directory that cannot be swapped under it.
+ * What runs meanwhile cannot interleave (no await); the previous working directory is restored.
+ */
+function pinned<T>(roots: RootSet, real: string, fn: () => T): T {
+  const before = process.cwd();
+  try {
+    process.chdir(real);
+  } catch (e) {
+    throw sysError(e, roots.display(real));
+  }
+  try {
+    if (!roots.rootOf(fsSync.realpathSync.native('.'))) throw roots.denied(`a directory on the path now leads outside ${roots.label}`);
+    return fn();
+  } finally {
+    process.chdir(before);
   }
 }
 
@@ -143,7 +191,7 @@ export async function readFull(h: FileHandle, buf: Buffer): Promise<number> {
 export async function lstatAt(roots: RootSet, entry: string, follow: boolean): Promise<Stats> {
   const dir = await openDir(roots, path.dirname(entry));
   try {
-    const st = await fs.lstat(path.join(dir.via, path.basename(entry)));
+    const st = dir.real !== undefined ? pinned(roots, dir.real, () => fsSync.lstatSync(path.basename(entry))) : await fs.lstat(path.join(dir.via, path.basename(entry)));
     if (follow && st.isSymbolicLink()) throw roots.denied('the entry was replaced by a link');
     return st;
   } catch (e) {
@@ -157,7 +205,7 @@ export async function lstatAt(roots: RootSet, entry: string, follow: boolean): P
 export async function listDir(roots: RootSet, dirPath: string): Promise<Dirent[]> {
   const dir = await openDir(roots, dirPath);
   try {
-    const entries = await fs.readdir(dir.via, { withFileTypes: true });
+    const entries = dir.real !== undefined ? pinned(roots, dir.real, () => fsSync.readdirSync('.', { withFileTypes: true })) : await fs.readdir(dir.via, { withFileTypes: true });
     // Entries name the directory by its real path, not the descriptor they were read through.
     for (const e of entries) Object.assign(e, { parentPath: dirPath, path: dirPath });
     return entries;
@@ -171,6 +219,24 @@ export async function listDir(roots: RootSet, dirPath: string): Promise<Dirent[]
 /** Opens the directory `dirPath` for streaming iteration through its descriptor. */
 export async function iterateDir(roots: RootSet, dirPath: string): Promise<{ dir: AsyncIterable<Dirent>; close(): Promise<void> }> {
   const d = await openDir(roots, dirPath);
+  if (d.real !== undefined) {
+    // paths mode: listed at once from the pinned directory
+    const real = d.real;
+    const entries = (() => {
+      try {
+        return pinned(roots, real, () => fsSync.readdirSync('.', { withFileTypes: true }));
+      } catch (e) {
+        throw sysError(e, dirPath);
+      }
+    })();
+    for (const e of entries) Object.assign(e, { parentPath: dirPath, path: dirPath });
+    return {
+      dir: (async function* () {
+        yield* entries;
+      })(),
+      close: async () => {},
+    };
+  }
   const it = await fs.opendir(d.via, { bufferSize: 256 }).catch(async (e) => {
     await d.close();
     throw sysError(e, dirPath);
@@ -192,6 +258,11 @@ export async function* walkTree(roots: RootSet, start: string, opts: { maxDepth?
   const top = await openDir(roots, start);
   const proc = await hasProc();
   const maxDepth = opts.maxDepth ?? Infinity;
+  const READ = C.O_RDONLY | O_NOFOLLOW | O_NONBLOCK;
+  if (top.real !== undefined) {
+    yield* walkPinned(roots, top.real, start, opts, maxDepth);
+    return;
+  }
   async function* visit(via: string, real: string, rel: string, depth: number): AsyncGenerator<WalkEntry> {
     let dir: Dir;
     try {
@@ -205,7 +276,8 @@ export async function* walkTree(roots: RootSet, start: string, opts: { maxDepth?
         const childRel = rel ? `${rel}/${entry.name}` : entry.name;
         if (opts.prune?.(childRel, entry)) continue;
         const childReal = path.join(real, entry.name);
-        yield { path: childReal, rel: childRel, entry, depth, via: path.join(via, entry.name) };
+        const at = path.join(via, entry.name);
+        yield { path: childReal, rel: childRel, entry, depth, via: at, openSync: () => fsSync.openSync(at, READ) };
         if (entry.isDirectory() && depth + 1 < maxDepth) {
           let h: FileHandle | undefined;
           try {
@@ -231,6 +303,39 @@ export async function* walkTree(roots: RootSet, start: string, opts: { maxDepth?
   }
 }
 
+/**
+ * walkTree in paths mode: each directory is listed from the pinned working directory, a
+ * subdirectory is entered only while it is still the directory that was listed (same identity),
+ * and entries are opened by bare name in their pinned directory.
+ */
+async function* walkPinned(roots: RootSet, real: string, start: string, opts: { signal?: AbortSignal; prune?: (rel: string, entry: Dirent) => boolean }, maxDepth: number): AsyncGenerator<WalkEntry> {
+  const READ = C.O_RDONLY | O_NOFOLLOW | O_NONBLOCK;
+  async function* visit(dirReal: string, shown: string, rel: string, depth: number, id: Id | undefined): AsyncGenerator<WalkEntry> {
+    let entries: { entry: Dirent; id?: Id }[];
+    try {
+      entries = pinned(roots, dirReal, () => {
+        if (id && !sameId(idOf(fsSync.statSync('.')), id)) return [];
+        return fsSync.readdirSync('.', { withFileTypes: true }).map((entry) => {
+          const st = entry.isDirectory() ? fsSync.lstatSync(entry.name, { throwIfNoEntry: false }) : undefined;
+          return { entry, id: st?.isDirectory() ? idOf(st) : undefined };
+        });
+      });
+    } catch {
+      return; // unreadable, or no longer inside: skipped
+    }
+    for (const { entry, id: childId } of entries) {
+      if (opts.signal?.aborted) return;
+      const childRel = rel ? `${rel}/${entry.name}` : entry.name;
+      if (opts.prune?.(childRel, entry)) continue;
+      const childShown = path.join(shown, entry.name);
+      const childReal = path.join(dirReal, entry.name);
+      yield { path: childShown, rel: childRel, entry, depth, via: childReal, openSync: () => pinned(roots, dirReal, () => fsSync.openSync(entry.name, READ)) };
+      if (entry.isDirectory() && childId && depth + 1 < maxDepth) yield* visit(childReal, childShown, childRel, depth + 1, childId);
+    }
+  }
+  yield* visit(real, start, '', 0, undefined);
+}
+
 // ---------------------------------------------------------------- writing
 
 /**
@@ -244,21 +349,48 @@ export async function openForWrite(roots: RootSet, o: { target: string; parentPa
   // The name opened: the target itself for a new file, a temp sibling for a replacement.
   const name = replacing ? `.${base.slice(0, 100)}.${randomBytes(6).toString('hex')}${TMP_SUFFIX}` : base;
   const dir = await openDir(roots, o.parentPath);
+  const real = dir.real;
   let handle: FileHandle;
+  let created: Stats;
   try {
-    handle = await fs.open(path.join(dir.via, name), C.O_WRONLY | C.O_CREAT | C.O_EXCL | O_NOFOLLOW, exactMode ?? 0o666);
+    if (real === undefined) {
+      handle = await fs.open(path.join(dir.via, name), C.O_WRONLY | C.O_CREAT | C.O_EXCL | O_NOFOLLOW, exactMode ?? 0o666);
+      if (exactMode !== undefined) await handle.chmod(exactMode).catch(() => {});
+      created = await handle.stat();
+    } else {
+      // Paths mode: created by its bare name in the pinned directory, then opened again by path
+      // and kept only if that is the very file created (a swapped directory shows as another inode).
+      created = pinned(roots, real, () => {
+        const fd = fsSync.openSync(name, C.O_WRONLY | C.O_CREAT | C.O_EXCL | O_NOFOLLOW, exactMode ?? 0o666);
+        try {
+          if (exactMode !== undefined) fsSync.fchmodSync(fd, exactMode);
+          return fsSync.fstatSync(fd);
+        } finally {
+          fsSync.closeSync(fd);
+        }
+      });
+      handle = await fs.open(path.join(real, name), C.O_WRONLY | O_NOFOLLOW);
+      const now = await handle.stat();
+      if (now.ino !== created.ino || now.dev !== created.dev) {
+        await handle.close();
+        throw roots.denied('the directory was replaced while the file was created');
+      }
+    }
   } catch (e) {
     await dir.close();
     throw sysError(e, target);
   }
-  if (exactMode !== undefined) await handle.chmod(exactMode).catch(() => {});
-  const created = await handle.stat();
   let done = false;
   // Removes our file by name, only if the name still holds the inode we created.
   const discard = async () => {
+    const same = (now: Stats | undefined) => !!now && now.ino === created.ino && now.dev === created.dev;
+    if (real !== undefined) {
+      return pinned(roots, real, () => {
+        if (same(fsSync.lstatSync(name, { throwIfNoEntry: false }))) fsSync.unlinkSync(name);
+      });
+    }
     const at = path.join(dir.via, name);
-    const now = await fs.lstat(at).catch(() => undefined);
-    if (now && now.ino === created.ino && now.dev === created.dev) await fs.unlink(at).catch(() => {});
+    if (same(await fs.lstat(at).catch(() => undefined))) await fs.unlink(at).catch(() => {});
   };
   const abort = async () => {
     if (done) return;
@@ -272,7 +404,8 @@ export async function openForWrite(roots: RootSet, o: { target: string; parentPa
     done = true;
     try {
       await handle.close();
-      if (replacing) await fs.rename(path.join(dir.via, name), path.join(dir.via, base));
+      if (replacing && real !== undefined) pinned(roots, real, () => fsSync.renameSync(name, base));
+      else if (replacing) await fs.rename(path.join(dir.via, name), path.join(dir.via, base));
     } catch (e) {
       await discard();
       throw sysError(e, target);
@@ -293,7 +426,8 @@ export async function mkdirChain(roots: RootSet, existing: string, missing: stri
   for (const name of missing) {
     const dir = await openDir(roots, cur);
     try {
-      await fs.mkdir(path.join(dir.via, name), opts.mode ?? 0o777);
+      if (dir.real !== undefined) pinned(roots, dir.real, () => fsSync.mkdirSync(name, opts.mode ?? 0o777));
+      else await fs.mkdir(path.join(dir.via, name), opts.mode ?? 0o777);
     } catch (e) {
       // Created meanwhile by someone else: fine if it is a real directory (openDir checks it next).
       if (errno(e) !== 'EEXIST') throw sysError(e, path.join(cur, name));
@@ -321,6 +455,14 @@ export async function moveEntry(roots: RootSet, o: { src: string; srcIsDir: bool
     throw e;
   }
   try {
+    if (a.real !== undefined) {
+      // Paths mode: the source by its bare name in its pinned directory; the destination by its
+      // checked real path (a swap of the destination directory between its check and the rename
+      // is the window that remains here: docs/security.md).
+      const d = path.join(b.via, path.basename(o.dst));
+      pinned(roots, a.real, () => moveSync(path.basename(o.src), d, o));
+      return;
+    }
     const s = path.join(a.via, path.basename(o.src));
     const d = path.join(b.via, path.basename(o.dst));
     if (!o.overwrite && !o.srcIsDir && (await linkNoClobber(s, d))) {
@@ -346,6 +488,21 @@ export async function moveEntry(roots: RootSet, o: { src: string; srcIsDir: bool
   }
 }
 
+/** moveEntry's steps, synchronous, for the pinned source directory of the paths mode. */
+function moveSync(s: string, d: string, o: { srcIsDir: boolean; dst: string; overwrite?: boolean }): void {
+  if (!o.overwrite && !o.srcIsDir) {
+    try {
+      fsSync.linkSync(s, d);
+      fsSync.unlinkSync(s);
+      return;
+    } catch (e) {
+      if (errno(e) !== 'EPERM' && errno(e) !== 'ENOTSUP' && errno(e) !== 'EOPNOTSUPP') throw e;
+    }
+  }
+  if (!o.overwrite && fsSync.lstatSync(d, { throwIfNoEntry: false })) throw new ToolError(`Destination already exists: ${o.dst}`, { code: 'already_exists' });
+  fsSync.renameSync(s, d);
+}
+
 /** link(2) as a no-clobber move step; false when the file system cannot link (then rename is used). */
 async function linkNoClobber(from: string, to: string): Promise<boolean> {
   try {
@@ -367,6 +524,7 @@ export async function removeEntry(roots: RootSet, entry: string, recursive: bool
   const parent = await openDir(roots, path.dirname(entry));
   const name = path.basename(entry);
   try {
+    if (parent.real !== undefined) return pinned(roots, parent.real, () => removeEntrySync(roots, name, recursive));
     const st = await fs.lstat(path.join(parent.via, name));
     if (st.isDirectory()) {
       if (recursive) await removeTree(parent.via, name);
@@ -418,6 +576,77 @@ async function removeTree(parentVia: string, name: string): Promise<void> {
     }
     try {
       return await fs.rmdir(at);
+    } catch (e) {
+      // Something was added meanwhile: another pass, a few times at most.
+      if (errno(e) !== 'ENOTEMPTY' || attempt >= 2) throw e;
+    }
+  }
+}
+
+// ---------------------------------------------------------------- deleting, paths mode
+
+type Id = { dev: number; ino: number };
+const idOf = (st: Stats): Id => ({ dev: st.dev, ino: st.ino });
+const sameId = (a: Id, b: Id) => a.dev === b.dev && a.ino === b.ino;
+
+/** removeEntry in a pinned working directory: `name` is reached relative to it, never by a path. */
+function removeEntrySync(roots: RootSet, name: string, recursive: boolean | undefined): 'file' | 'directory' | 'symlink' {
+  const st = fsSync.lstatSync(name);
+  if (st.isDirectory()) {
+    if (recursive) removeTreeSync(roots, name, idOf(fsSync.statSync('.')));
+    else fsSync.rmdirSync(name);
+    return 'directory';
+  }
+  fsSync.unlinkSync(name);
+  return st.isSymbolicLink() ? 'symlink' : 'file';
+}
+
+/**
+ * Removes `name` (in the working directory, whose identity is `parent`) depth first: each
+ * subdirectory is entered by name and its identity compared with what lstat saw, so a directory
+ * swapped for a link is never entered (the link itself is removed); leaving it by `..` lands in the
+ * parent's inode, which is checked too.
+ */
+function removeTreeSync(roots: RootSet, name: string, parent: Id): void {
+  const unlinkQuiet = (n: string) => {
+    try {
+      fsSync.unlinkSync(n);
+    } catch (e) {
+      if (errno(e) !== 'ENOENT') throw e;
+    }
+  };
+  const back = () => {
+    process.chdir('..');
+    if (!sameId(idOf(fsSync.statSync('.')), parent)) throw roots.denied('a directory was moved during the deletion');
+  };
+  for (let attempt = 0; ; attempt++) {
+    const st = fsSync.lstatSync(name, { throwIfNoEntry: false });
+    if (!st) return;
+    if (!st.isDirectory()) return unlinkQuiet(name);
+    process.chdir(name);
+    const here = idOf(fsSync.statSync('.'));
+    if (!sameId(here, idOf(st))) {
+      // swapped for a link after the lstat: never worked in; the link is removed below
+      throw roots.denied('a directory on the path was replaced by a link');
+    }
+    try {
+      for (const e of fsSync.readdirSync('.', { withFileTypes: true })) {
+        if (e.isDirectory()) removeTreeSync(roots, e.name, here);
+        else {
+          try {
+            unlinkQuiet(e.name);
+          } catch (err) {
+            // It became a directory since the listing.
+            if (errno(err) !== 'EISDIR' && errno(err) !== 'EPERM') throw err;
+            removeTreeSync(roots, e.name, here);
+          }
+        }
+      }
+    } finally {
+      back();
+    }
+    try {
+      return fsSync.rmdirSync(name);
     } catch (e) {
       // Something was added meanwhile: another pass, a few times at most.
       if (errno(e) !== 'ENOTEMPTY' || attempt >= 2) throw e;

@@ -1,8 +1,8 @@
 // Search tools: file names by glob, and file contents by regex or literal text, both streaming
 // over the tree (never holding it in memory) with result caps and offsets.
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
 import { z } from 'zod';
-import { annotations, ToolError } from '@bizmcp/core';
+import { annotations, ToolError, type WalkEntry } from '@bizmcp/core';
 import { globMatcher, looksBinary } from '../files.js';
 import { sandboxOf, tool } from '../state.js';
 
@@ -123,7 +123,7 @@ export const searchFileContents = tool({
         if (ctx.signal.aborted) break;
         sliceStart = performance.now();
       }
-      const data = readWalkedFile(e.via, args.maxFileBytes, buf);
+      const data = readWalkedFile(e, args.maxFileBytes, buf);
       if (!data) {
         filesSkipped++;
         continue;
@@ -168,10 +168,10 @@ export const searchFileContents = tool({
 
 /** Reads a file found by the walk (through its parent's checked descriptor, O_NOFOLLOW), or
  *  undefined when it cannot be opened or is larger than `max`. Uses `buf` when it is big enough. */
-function readWalkedFile(via: string, max: number, buf: Buffer): Buffer | undefined {
+function readWalkedFile(e: WalkEntry, max: number, buf: Buffer): Buffer | undefined {
   let fd: number;
   try {
-    fd = openSync(via, constants.O_RDONLY | constants.O_NOFOLLOW);
+    fd = e.openSync();
   } catch {
     return undefined;
   }
