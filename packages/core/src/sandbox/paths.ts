@@ -5,16 +5,15 @@
 import { homedir } from 'node:os';
 import * as path from 'node:path';
 import { ToolError } from '../errors.js';
+import { hostRules, insideUnder, refusedSpelling } from './platform.js';
 import type { Root } from './roots.js';
 
 const MAX_PATH_BYTES = 4096;
 const MAX_COMPONENTS = 1024;
 
-/** True when `p` is `dir` or below it (whole components only). */
+/** True when `p` is `dir` or below it (whole components only, names compared as this platform does). */
 export function isInside(p: string, dir: string): boolean {
-  if (p === dir) return true;
-  const withSep = dir.endsWith(path.sep) ? dir : dir + path.sep;
-  return p.startsWith(withSep);
+  return insideUnder(hostRules, p, dir);
 }
 
 export function expandHome(p: string): string {
@@ -33,6 +32,8 @@ export function lexical(input: unknown, base: string): string {
   }
   if (input.includes('\0')) throw new ToolError('The path contains a NUL byte', { code: 'invalid_argument' });
   if (/^file:/i.test(input)) throw new ToolError('Pass a file system path, not a file: URI', { code: 'invalid_argument' });
+  const spelling = refusedSpelling(hostRules, input);
+  if (spelling) throw new ToolError(`Refused path: ${spelling}`, { code: 'invalid_argument' });
   let components = 0;
   for (let i = 0; i < input.length; i++) if (input[i] === '/' || input[i] === path.sep) components++;
   if (components > MAX_COMPONENTS) throw new ToolError(`The path has more than ${MAX_COMPONENTS} components`, { code: 'invalid_argument' });
@@ -46,9 +47,16 @@ export function matchRoot(roots: readonly Root[], abs: string): { root: Root; re
   for (const r of roots) {
     for (const spelling of r.alias ? [r.real, r.alias] : [r.real]) {
       if (isInside(abs, spelling) && (!best || spelling.length > best.len)) {
-        best = { root: r, rest: path.relative(spelling, abs), len: spelling.length };
+        best = { root: r, rest: restBelow(spelling, abs), len: spelling.length };
       }
     }
   }
   return best;
+}
+
+/** `abs` relative to `dir`, which it is inside of (possibly only up to case or normalisation). */
+function restBelow(dir: string, abs: string): string {
+  if (abs.startsWith(dir)) return path.relative(dir, abs);
+  const skip = dir.split(path.sep).filter(Boolean).length;
+  return abs.split(path.sep).filter(Boolean).slice(skip).join(path.sep);
 }
