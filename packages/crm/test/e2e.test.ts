@@ -60,3 +60,21 @@ describe('bizmcp-crm binary without credentials', () => {
     expect(JSON.stringify(run.messages[1].result.content)).toContain('HUBSPOT_ACCESS_TOKEN');
   });
 });
+
+describe('bizmcp-crm binary, Salesforce read-only', () => {
+  it('runs a parsed soql_query and refuses a delete, with no write tools listed', async () => {
+    const h = await salesforceHarness();
+    h.addCompany('Query Co', 'query.example');
+    const s = await spawnStdio(bin, { args: ['--read-only'], env: h.env });
+    const names = (await s.client.listTools()).tools.map((t) => t.name);
+    expect(names).toContain('soql_query');
+    expect(names).not.toContain('create_contact');
+    const ok = await s.client.callTool({ name: 'soql_query', arguments: { query: "SELECT Id, Name FROM Account WHERE Name LIKE 'Query%'" } });
+    expect((ok.structuredContent as { records: unknown[] }).records).toHaveLength(1);
+    const bad = await s.client.callTool({ name: 'soql_query', arguments: { query: 'DELETE FROM Account' } });
+    expect(bad.isError).toBe(true);
+    expect(h.fake.rows.Account.size).toBe(1);
+    await s.close();
+    await h.close();
+  });
+});

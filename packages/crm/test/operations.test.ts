@@ -88,6 +88,21 @@ describe('allowances, conflicts and unknown outcomes', () => {
     await h.close();
   });
 
+  it('Salesforce validation errors name the field: a contact without LastName, a stage outside the picklist', async () => {
+    const h = await salesforceHarness();
+    const s = await connectInProcess(server, { env: h.env });
+    const r = await s.call('create_contact', { email: 'nolast@example.com', first_name: 'No' });
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toMatch(/REQUIRED_FIELD_MISSING|Required fields are missing: \[LastName\]/);
+    const deal = h.addDeal('Picklist deal');
+    const p = await s.call('update_record', { object_type: 'Opportunity', id: deal, properties: { StageName: 'Invented' } });
+    expect(p.isError).toBe(true);
+    expect(textOf(p)).toContain('StageName');
+    expect(h.dealStage(deal)).toBe('Prospecting');
+    await s.close();
+    await h.close();
+  });
+
   it('a duplicate e-mail is a conflict (HubSpot 409, Salesforce duplicate rule)', async () => {
     for (const start of [hubspotHarness, salesforceHarness]) {
       const h = await start();
