@@ -1,6 +1,7 @@
 // Each server packs into a tarball that runs with `npx -y --package=./that.tgz bizmcp-X` outside
 // the workspace: the bundle carries core, and the tarball's dependencies are only what must stay
-// external. Runs against the built dist/ of every server package.
+// external. The tarball's manifest has no workspace reference and `npm publish --dry-run` accepts
+// it. Runs against the built dist/ of every server package.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,6 +44,20 @@ describe('packed servers run with npx outside the workspace', () => {
       const dest = join(work, name);
       execFileSync(process.execPath, [pnpm, 'pack', '--pack-destination', dest], { cwd: pkgDir, stdio: ['ignore', 'pipe', 'pipe'] });
       const tgz = join(dest, readdirSync(dest).find((f) => f.endsWith('.tgz'))!);
+      // what npm users get: no workspace or unpublished reference, the license and the registry entry
+      const manifest = JSON.parse(execFileSync('tar', ['-xzOf', tgz, 'package/package.json'], { encoding: 'utf8' }));
+      expect(JSON.stringify({ ...manifest, name: undefined })).not.toMatch(/workspace:|@bizmcp\//);
+      expect(manifest.devDependencies).toBeUndefined();
+      expect(manifest.mcpName).toBe(JSON.parse(readFileSync(join(pkgDir, 'server.json'), 'utf8')).name);
+      const listed = execFileSync('tar', ['-tzf', tgz], { encoding: 'utf8' }).split('\n');
+      for (const f of ['package/LICENSE', 'package/README.md', 'package/server.json', 'package/dist/index.js']) expect(listed, f).toContain(f);
+      const publish = spawnSync('npm', ['publish', '--dry-run', '--access', 'public', tgz], {
+        cwd: work,
+        encoding: 'utf8',
+        timeout: 120_000,
+        env: { ...networkEnv, PATH: process.env.PATH, HOME: process.env.HOME, npm_config_cache: join(work, 'npm-cache'), npm_config_update_notifier: 'false' },
+      });
+      expect(publish.status, publish.stderr.slice(-2000)).toBe(0);
       const run = join(work, `${name}-run`);
       execFileSync('mkdir', ['-p', run]);
       const { args, env } = (startArgs[name] ?? (() => ({ args: [], env: {} })))(run);
