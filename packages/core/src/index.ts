@@ -24,3 +24,4 @@ export * from './destinations.js';
 export * from './upstream.js';
 export * from './retry.js';
 export * from './interop.js';
+export * from './documents/index.js';
