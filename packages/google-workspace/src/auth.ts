@@ -3,7 +3,7 @@
 //      subject GOOGLE_IMPERSONATE_USER in every assertion) or an authorized_user file;
 //   2. the refresh token stored by `bizmcp-google-workspace auth` (core's token store);
 //   3. application default credentials: gcloud's well-known file, else the metadata server of a
-//      Google runtime (through google-auth-library, loaded only then).
+//      Google runtime (only where the environment says it is one).
 // GOOGLE_IMPERSONATE_USER with anything but a service-account key is an error, never a silent
 // fallback to another identity. Access tokens are refreshed before they expire and once on a 401
 // (core's CachedTokenSource); a revoked grant is one error naming the command that fixes it.
@@ -105,9 +105,15 @@ class RefreshFileSource extends CachedTokenSource {
   }
 }
 
-/** The metadata server of a Google runtime (Cloud Run, GCE, GKE, Functions), via google-auth-library. */
+/**
+ * The metadata server of a Google runtime (Cloud Run, GCE, GKE, Functions): one GET with the
+ * `Metadata-Flavor` header, at GCE_METADATA_HOST from the server's environment (else the
+ * documented 169.254.169.254). Done here rather than through google-auth-library, which reads
+ * process.env only and, without GCE_METADATA_HOST there, races two hosts to detect the server.
+ */
 class MetadataSource extends CachedTokenSource {
   constructor(
+    private readonly host: string,
     private readonly scopes: string[],
     opts: CachedTokenOptions,
   ) {
@@ -121,16 +127,25 @@ class MetadataSource extends CachedTokenSource {
     });
   }
 
-  protected async obtain(): Promise<AccessToken> {
-    const mod = await import('google-auth-library');
-    const lib = ((mod as { GoogleAuth?: unknown }).GoogleAuth ? mod : (mod as unknown as { default: typeof mod }).default) as typeof mod;
-    const auth = new lib.GoogleAuth({ scopes: this.scopes });
-    const client = await auth.getClient();
-    const { token } = await client.getAccessToken();
-    if (!token) throw new ToolError('The metadata server gave no access token.', { code: 'missing_credentials' });
-    registerSecret(token);
-    const expiry = (client as { credentials?: { expiry_date?: number | null } }).credentials?.expiry_date;
-    return { accessToken: token, expiresAt: typeof expiry === 'number' ? expiry : undefined, scopes: this.scopes, extra: {} };
+  protected async obtain(signal: AbortSignal): Promise<AccessToken> {
+    const url = `http://${this.host}/computeMetadata/v1/instance/service-accounts/default/token?scopes=${encodeURIComponent(this.scopes.join(','))}`;
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    let res: Response;
+    try {
+      res = await (this.fetchImpl ?? fetch)(url, { headers: { 'Metadata-Flavor': 'Google' }, signal: AbortSignal.any([signal, timeout]), redirect: 'error' });
+    } catch (e) {
+      throw new ToolError(`The metadata server ${this.host} did not answer (${(e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message}).`, {
+        code: 'missing_credentials',
+        hint: 'Outside a Google runtime, use GOOGLE_APPLICATION_CREDENTIALS or `bizmcp-google-workspace auth` instead.',
+        cause: e,
+      });
+    }
+    const body = (await res.json().catch(() => undefined)) as { access_token?: unknown; expires_in?: unknown } | undefined;
+    if (!res.ok || res.headers.get('metadata-flavor') !== 'Google' || typeof body?.access_token !== 'string') {
+      throw new ToolError(`The metadata server ${this.host} gave no access token (HTTP ${res.status}).`, { code: 'missing_credentials', hint: 'Check the service account attached to this runtime.' });
+    }
+    registerSecret(body.access_token);
+    return this.fromResponse({ access_token: body.access_token, expires_in: typeof body.expires_in === 'number' ? body.expires_in : undefined }, this.scopes);
   }
 }
 
@@ -254,7 +269,8 @@ export async function resolveCredentials(config: GoogleConfig, scopes: string[],
     .catch(() => undefined);
   if (json) return fromFile(json, adc, 'the application default credentials', config, scopes, opts);
   if (onGoogleRuntime(env)) {
-    return { mode: 'metadata-server', account: 'runtime service account', source: new MetadataSource(scopes, opts), credentialHelp: 'Check the service account attached to this runtime.' };
+    const host = env.GCE_METADATA_HOST || env.GCE_METADATA_IP || '169.254.169.254';
+    return { mode: 'metadata-server', account: 'runtime service account', source: new MetadataSource(host, scopes, opts), credentialHelp: 'Check the service account attached to this runtime.' };
   }
   throw missingCredentials({
     what: 'Google Workspace',

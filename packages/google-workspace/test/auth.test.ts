@@ -3,6 +3,8 @@
 // read-only scopes), the service account with delegation (subject honoured and shown, a refused
 // subject an error with nothing read), application default credentials, and no credentials.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { runAuthCommand, TokenStore } from '@bizmcp/core';
@@ -209,6 +211,37 @@ describe('application default credentials and no credentials', () => {
     expect((await read(c)).isError).toBeFalsy();
     expect(g.oauth.tokenRequests('refresh_token')).toBe(2);
     await c.close();
+  });
+
+  it('on a Google runtime: the metadata server’s token, at GCE_METADATA_HOST from the server’s environment', async () => {
+    const dir = tempDir();
+    const rt = g.oauth.issueRefreshToken({ clientId: CLIENT.clientId, scopes: ['https://www.googleapis.com/auth/spreadsheets'] });
+    const asked: string[] = [];
+    const md = http.createServer(async (req, res) => {
+      asked.push(req.url ?? '');
+      res.setHeader('Metadata-Flavor', 'Google');
+      if (req.headers['metadata-flavor'] !== 'Google') return void res.writeHead(403).end();
+      if (req.url?.startsWith('/computeMetadata/v1/instance/service-accounts/default/token')) {
+        const t = await fetch(g.oauth.tokenUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: rt, ...{ client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret } }),
+        }).then((r) => r.json() as Promise<{ access_token: string }>);
+        res.setHeader('content-type', 'application/json');
+        return void res.end(JSON.stringify({ access_token: t.access_token, expires_in: 3599, token_type: 'Bearer' }));
+      }
+      res.setHeader('content-type', 'text/plain');
+      res.end('ok');
+    });
+    await new Promise<void>((r) => md.listen(0, '127.0.0.1', () => r()));
+    const c = await connect(g, dir, { env: { GCE_METADATA_HOST: `127.0.0.1:${(md.address() as AddressInfo).port}` } });
+    const r = await c.ok('sheets_read_range', { spreadsheet_id: sheet, range: 'Data!A1:B2' });
+    expect(r.account).toBe('runtime service account');
+    const tokenAsk = asked.find((u) => u.includes('/token'));
+    expect(decodeURIComponent(tokenAsk ?? '')).toContain('scopes=https://www.googleapis.com/auth/');
+    await c.close();
+    md.closeAllConnections();
+    await new Promise((r) => md.close(r));
   });
 
   it('no credential at all: the server lists its tools and each call says how to configure it', async () => {

@@ -45,7 +45,17 @@ describe('bizmcp-google-workspace binary', () => {
   });
 
   it('loads nodemailer and html-to-text from dist/: a threaded Gmail draft and an HTML message read as text', async () => {
-    g.mail.set('msg9001', { id: 'msg9001', threadId: 'thr9001', labelIds: ['INBOX'], from: 'ana@example.com', to: 'me@example.com', subject: 'Hello', date: 'Mon, 3 Mar 2031 10:00:00 +0000', messageId: '<x1@example.com>', html: '<h1>Hi</h1><p>See <b>below</b></p><span style="display:none">hidden</span>' });
+    g.mail.set('msg9001', {
+      id: 'msg9001',
+      threadId: 'thr9001',
+      labelIds: ['INBOX'],
+      from: 'ana@example.com',
+      to: 'me@example.com',
+      subject: 'Hello',
+      date: 'Mon, 3 Mar 2031 10:00:00 +0000',
+      messageId: '<x1@example.com>',
+      html: '<h1>Hi</h1><p>See <b>below</b></p><span style="display:none">hidden</span>',
+    });
     const s = await spawnStdio(bin, { args: ['--toolsets', 'gmail'], env: { ...oauthEnv(g, dir), GOOGLE_ALLOWED_RECIPIENTS: '@example.com' } });
     const m = await s.client.callTool({ name: 'gmail_get_message', arguments: { message_id: 'msg9001' } });
     expect(m.isError, JSON.stringify(m)).toBeFalsy();

@@ -24,3 +24,16 @@ export function fileSandbox(state: GoogleWorkspaceState) {
   if (!state.files) throw missingCredentials({ what: 'File transfer', vars: ['GOOGLE_FILE_ROOTS'], how: 'Set GOOGLE_FILE_ROOTS to the directories the server may upload from and download to.' });
   return state.files;
 }
+
+/** Reading long text by pages of characters: the arguments and the result fields (core's pageText). */
+export const textPageInput = {
+  start_index: z.number().int().min(0).default(0),
+  max_chars: z.number().int().min(100).max(2_000_000).optional().describe('Default and upper bound: GOOGLE_MAX_TEXT_CHARS.'),
+};
+export const textPageOutput = {
+  text: z.string(),
+  totalLength: z.number(),
+  startIndex: z.number(),
+  truncated: z.boolean(),
+  nextStartIndex: z.number().optional(),
+};
