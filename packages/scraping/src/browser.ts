@@ -10,9 +10,11 @@
 // route the hop after a fulfilled redirect, for instance, which is why the guard follows redirects
 // itself) goes nowhere instead of to the target.
 import { createServer, type Server } from 'node:net';
+import { homedir } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { ToolError, type GuardedResponse, type Logger } from '@bizmcp/core';
+import { findChromium } from './chromium.js';
 import type { Fetcher } from './fetcher.js';
 
 export const CHROMIUM_ARGS = [
@@ -97,11 +99,17 @@ export class BrowserPool {
 
   constructor(
     private readonly fetcher: Fetcher,
-    private readonly opts: { executablePath: string; maxPages: number; log: Logger; onEscape?: (request: string) => void },
+    private readonly opts: { executablePath: string | undefined; maxPages: number; log: Logger; onEscape?: (request: string) => void },
   ) {}
 
   private launch(): Promise<Browser> {
     this.browser ??= (async () => {
+      const found = findChromium({ platform: process.platform, env: { CHROMIUM_PATH: this.opts.executablePath }, home: homedir() });
+      if ('missing' in found) {
+        this.browser = undefined;
+        throw new ToolError(`Cannot render pages: ${found.missing}`, { code: 'unavailable' });
+      }
+      const executablePath = found.path;
       const { chromium } = await import('playwright-core');
       this.sink ??= await startSink((line, background) => {
         if (background) return this.opts.log.debug({ request: line }, "Chromium's own background request dropped");
@@ -111,16 +119,16 @@ export class BrowserPool {
       const proxy = `--proxy-server=http://127.0.0.1:${(this.sink.address() as AddressInfo).port}`;
       try {
         // a fresh temporary profile per launch (Playwright's default), contexts separate per call
-        const b = await chromium.launch({ executablePath: this.opts.executablePath, headless: true, args: [...CHROMIUM_ARGS, proxy, this.marker], timeout: 30_000 });
+        const b = await chromium.launch({ executablePath, headless: true, args: [...CHROMIUM_ARGS, proxy, this.marker], timeout: 30_000 });
         b.on('disconnected', () => {
           this.browser = undefined;
         });
         return b;
       } catch (e) {
         this.browser = undefined;
-        throw new ToolError(`Cannot start Chromium at ${this.opts.executablePath}: ${(e as Error).message.split('\n')[0]}`, {
+        throw new ToolError(`Cannot start the browser at ${executablePath} (${found.how}): ${(e as Error).message.split('\n')[0]}`, {
           code: 'unavailable',
-          hint: 'Install it (Debian: apt-get install chromium) or set CHROMIUM_PATH.',
+          hint: 'Install Chromium, Chrome or Edge, or point CHROMIUM_PATH to a working one.',
         });
       }
     })();

@@ -14,7 +14,7 @@ export interface ScrapeConfig {
   timeoutMs: number;
   downloadDir?: string;
   maxDownloadBytes: number;
-  chromiumPath: string;
+  chromiumPath: string | undefined;
   maxBrowserPages: number;
   /** Test seams (never set from the environment). */
   lookup?: (host: string) => Promise<LookupAnswer[]>;

@@ -18,7 +18,10 @@ const env = {
   SCRAPING_MAX_PAGE_BYTES: envInt({ description: 'Largest page read (after decompression).', default: 10 * MB, min: 1024 }),
   SCRAPING_MAX_DOWNLOAD_BYTES: envInt({ description: 'Largest file download_file saves.', default: 50 * MB, min: 1 }),
   SCRAPING_TIMEOUT_MS: envInt({ description: "Timeout of one page fetch (never longer than what is left of the tool call's own timeout).", default: 30_000, min: 1 }),
-  CHROMIUM_PATH: envString({ description: 'Chromium executable for rendered pages and screenshots (Debian: apt-get install chromium).', default: '/usr/bin/chromium' }),
+  CHROMIUM_PATH: envString({
+    description:
+      'Chromium, Chrome or Edge executable for rendered pages and screenshots. Unset: the installed Chromium, Chrome or Edge where their installers put them (per platform); the error names every place tried.',
+  }),
   SCRAPING_MAX_BROWSER_PAGES: envInt({ description: 'Rendered pages open at the same time.', default: 4, min: 1 }),
 };
 
