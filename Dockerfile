@@ -26,8 +26,7 @@ RUN node /opt/bizmcp/install.mjs /tmp/packages /opt/bizmcp \
  && chown node:node /home/node/.local/share/bizmcp
 ENV PATH=/opt/bizmcp/bin:$PATH \
     PORT=8080 \
-    BIZMCP_HTTP_HOST=0.0.0.0 \
-    CHROMIUM_PATH=/usr/bin/chromium
+    BIZMCP_HTTP_HOST=0.0.0.0
 USER node
 WORKDIR /home/node
 EXPOSE 8080

@@ -16,6 +16,7 @@ import {
   TokenStore,
   ToolError,
   bizmcpConfigDir,
+  bizmcpDataDir,
   createLogHub,
   runAuthCommand,
   runAuthFlow,
@@ -96,11 +97,17 @@ function flowWith(extra: Partial<AuthFlowOptions> & Pick<AuthFlowOptions, 'onAut
 
 describe('config directory', () => {
   it('follows BIZMCP_CONFIG_DIR, XDG, macOS and Windows conventions', () => {
-    expect(bizmcpConfigDir({ BIZMCP_CONFIG_DIR: '/x/y' }, 'linux', '/home/u')).toBe(path.resolve('/x/y'));
-    expect(bizmcpConfigDir({ XDG_CONFIG_HOME: '/xdg' }, 'linux', '/home/u')).toBe(path.join('/xdg', 'bizmcp'));
-    expect(bizmcpConfigDir({ XDG_CONFIG_HOME: 'relative' }, 'linux', '/home/u')).toBe(path.join('/home/u', '.config', 'bizmcp'));
-    expect(bizmcpConfigDir({}, 'darwin', '/Users/u')).toBe(path.join('/Users/u', 'Library', 'Application Support', 'bizmcp'));
-    expect(bizmcpConfigDir({ APPDATA: 'C:\\Users\\u\\AppData\\Roaming' }, 'win32', 'C:\\Users\\u')).toBe(path.join('C:\\Users\\u\\AppData\\Roaming', 'bizmcp'));
+    expect(bizmcpConfigDir({ env: { BIZMCP_CONFIG_DIR: '/x/y' }, platform: 'linux', home: '/home/u' })).toBe('/x/y');
+    expect(bizmcpConfigDir({ env: { XDG_CONFIG_HOME: '/xdg' }, platform: 'linux', home: '/home/u' })).toBe('/xdg/bizmcp');
+    expect(bizmcpConfigDir({ env: { XDG_CONFIG_HOME: 'relative' }, platform: 'linux', home: '/home/u' })).toBe('/home/u/.config/bizmcp');
+    expect(bizmcpConfigDir({ env: {}, platform: 'darwin', home: '/Users/u' })).toBe('/Users/u/Library/Application Support/bizmcp');
+    expect(bizmcpConfigDir({ env: { APPDATA: 'C:\\Users\\u\\AppData\\Roaming' }, platform: 'win32', home: 'C:\\Users\\u' })).toBe('C:\\Users\\u\\AppData\\Roaming\\bizmcp');
+    expect(bizmcpConfigDir({ env: {}, platform: 'win32', home: 'C:\\Users\\u' })).toBe('C:\\Users\\u\\AppData\\Roaming\\bizmcp');
+    expect(bizmcpDataDir({ env: {}, platform: 'linux', home: '/home/u' })).toBe('/home/u/.local/share/bizmcp');
+    expect(bizmcpDataDir({ env: { XDG_DATA_HOME: '/data' }, platform: 'linux', home: '/home/u' })).toBe('/data/bizmcp');
+    expect(bizmcpDataDir({ env: {}, platform: 'darwin', home: '/Users/u' })).toBe('/Users/u/Library/Application Support/bizmcp');
+    expect(bizmcpDataDir({ env: { LOCALAPPDATA: 'D:\\Local' }, platform: 'win32', home: 'C:\\Users\\u' })).toBe('D:\\Local\\bizmcp');
+    expect(bizmcpDataDir({ env: {}, platform: 'win32', home: 'C:\\Users\\u' })).toBe('C:\\Users\\u\\AppData\\Local\\bizmcp');
     expect(tokenFilePath('google-workspace', { BIZMCP_CONFIG_DIR: '/c' })).toBe(path.join(path.resolve('/c'), 'google-workspace', 'tokens.json'));
     expect(() => tokenFilePath('../etc', { BIZMCP_CONFIG_DIR: '/c' })).toThrow(/Invalid server name/);
   });

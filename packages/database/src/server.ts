@@ -2,7 +2,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { ConfigError, defineServer, envInt, envSecret, envString, readEnv } from '@bizmcp/core';
+import { bizmcpDataDir, ConfigError, defineServer, envInt, envSecret, envString, readEnv } from '@bizmcp/core';
 import { createPglite, createPostgres, warnAboutPrivileges, type Backend } from './backend.js';
 import { loadParser } from './guard.js';
 import { prompts, tableResource } from './resources.js';
@@ -16,14 +16,16 @@ const env = {
     description: 'PostgreSQL connection string (sslmode etc. as URL parameters). Without it, an embedded PGlite database is used.',
     example: 'postgresql://readonly@localhost:5432/mydb',
   }),
-  BIZMCP_DATA_DIR: envString({ description: 'Where the embedded database lives (default: $XDG_DATA_HOME/bizmcp/database or ~/.local/share/bizmcp/database).' }),
+  BIZMCP_DATA_DIR: envString({
+    description:
+      'Where the embedded database lives (default: the bizmcp data directory + /database: $XDG_DATA_HOME/bizmcp or ~/.local/share/bizmcp on Linux, ~/Library/Application Support/bizmcp on macOS, %LOCALAPPDATA%\\bizmcp on Windows).',
+  }),
   DB_MAX_ROWS: envInt({ description: 'Rows per page of execute_query.', default: 1000, min: 1 }),
   DB_MAX_BYTES: envInt({ description: 'Approximate JSON bytes per page of execute_query.', default: 1024 * 1024, min: 1 }),
 };
 
 function defaultDataDir(env: NodeJS.ProcessEnv): string {
-  const base = env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share');
-  return join(base, 'bizmcp', 'database');
+  return join(bizmcpDataDir({ env, home: env.HOME || homedir() }), 'database');
 }
 
 const definition = defineServer<DbConfig, DbState>({

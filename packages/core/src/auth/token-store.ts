@@ -12,9 +12,12 @@
 // or written is registered with the redaction layer, so it is masked in logs and results.
 import { randomBytes } from 'node:crypto';
 import { promises as fsp, constants as fsc } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { ToolError } from '../errors.js';
+import { bizmcpConfigDir } from '../places.js';
+
+// the per-platform places live in places.ts; servers reach them through core's index
+export { bizmcpConfigDir, bizmcpDataDir } from '../places.js';
 import { registerSecret } from '../redact.js';
 
 export interface StoredToken {
@@ -37,22 +40,10 @@ export interface TokenFile {
 export const DEFAULT_ACCOUNT = 'default';
 const SERVER_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
-/** The bizmcp configuration directory (without the server part). */
-export function bizmcpConfigDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home = os.homedir()): string {
-  if (env.BIZMCP_CONFIG_DIR) return path.resolve(env.BIZMCP_CONFIG_DIR);
-  if (platform === 'win32') {
-    const base = env.APPDATA || path.join(home, 'AppData', 'Roaming');
-    return path.join(base, 'bizmcp');
-  }
-  if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'bizmcp');
-  const xdg = env.XDG_CONFIG_HOME && path.isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : path.join(home, '.config');
-  return path.join(xdg, 'bizmcp');
-}
-
 /** Where a server's token file lives. */
 export function tokenFilePath(server: string, env: NodeJS.ProcessEnv = process.env): string {
   checkServerName(server);
-  return path.join(bizmcpConfigDir(env), server, 'tokens.json');
+  return path.join(bizmcpConfigDir({ env }), server, 'tokens.json');
 }
 
 function checkServerName(server: string): void {
