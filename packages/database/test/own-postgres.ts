@@ -11,7 +11,7 @@ import { type SpawnSyncOptions, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import pg from 'pg';
 
 export const SERVICE_URL = 'postgresql://postgres@127.0.0.1:5432/test';
@@ -32,8 +32,10 @@ export function postgresBin(): string | undefined {
       .sort((a, b) => Number(b) - Number(a));
     if (versions.length) return join(base, versions[0], 'bin');
   }
-  const which = spawnSync('sh', ['-c', 'command -v initdb'], { encoding: 'utf8' });
-  return which.status === 0 ? join(which.stdout.trim(), '..') : undefined;
+  // elsewhere (macOS with Homebrew, Windows with the PostgreSQL installer): the first initdb on PATH
+  const exe = process.platform === 'win32' ? 'initdb.exe' : 'initdb';
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) if (dir && existsSync(join(dir, exe))) return dir;
+  return undefined;
 }
 
 export async function answers(url: string): Promise<boolean> {
@@ -77,7 +79,18 @@ export async function startOwnCluster(): Promise<OwnCluster> {
   };
   run('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
   const port = await freePort();
-  run('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', '-t', '60', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`, 'start']);
+  run('pg_ctl', [
+    '-D',
+    data,
+    '-l',
+    join(dir, 'log'),
+    '-w',
+    '-t',
+    '60',
+    '-o',
+    `-p ${port} ${process.platform === 'win32' ? '-c unix_socket_directories=' : `-k ${dir}`} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
+    'start',
+  ]);
   const stop = () => {
     try {
       run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
