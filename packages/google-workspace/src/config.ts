@@ -37,6 +37,13 @@ export const googleEnv = {
     example: '~/drive-files',
   }),
   GOOGLE_MAX_UPLOAD_BYTES: envInt({ description: 'Largest file drive_upload_file sends (and drive_download_file saves), in bytes.', default: 50 * 1024 * 1024, min: 1, max: 5 * 1024 * 1024 * 1024 }),
+  GOOGLE_RESUMABLE_ABOVE_BYTES: envInt({
+    description: 'drive_upload_file uses a resumable upload (in chunks, resumed after a failure) above this size; one multipart request below.',
+    default: 5 * 1024 * 1024,
+    min: 0,
+    max: 5 * 1024 * 1024 * 1024,
+  }),
+  GOOGLE_UPLOAD_CHUNK_BYTES: envInt({ description: 'Chunk size of resumable uploads, a multiple of 262144 (256 KiB).', default: 8 * 1024 * 1024, min: 262_144, max: 1024 * 1024 * 1024 }),
   GOOGLE_MAX_CELLS: envInt({ description: 'Most cells one Sheets read or write handles; larger ranges are paged by rows.', default: 10_000, min: 100, max: 1_000_000 }),
   GOOGLE_MAX_TEXT_CHARS: envInt({ description: 'Most characters of document or file text one call returns (the rest is paged).', default: 40_000, min: 1000, max: 2_000_000 }),
 };
@@ -57,6 +64,8 @@ export interface GoogleConfig {
   sendMode: 'draft' | 'send';
   fileRoots: string[];
   maxUploadBytes: number;
+  resumableAbove: number;
+  chunkBytes: number;
   maxCells: number;
   maxTextChars: number;
   env: NodeJS.ProcessEnv;
@@ -72,6 +81,7 @@ export function parseGoogleConfig(args: ParsedArgs): GoogleConfig {
     if (u.search || u.hash || u.username || u.password) throw new ConfigError('GOOGLE_API_ROOT_URL must be a plain URL without query or credentials');
     apiRoot = u.href.endsWith('/') ? u.href : `${u.href}/`;
   }
+  if (v.GOOGLE_UPLOAD_CHUNK_BYTES % 262_144 !== 0) throw new ConfigError(`GOOGLE_UPLOAD_CHUNK_BYTES must be a multiple of 262144 (256 KiB), got ${v.GOOGLE_UPLOAD_CHUNK_BYTES}`);
   const account = v.GOOGLE_ACCOUNT.trim() || 'default';
   const raw = v.GOOGLE_ALLOWED_RECIPIENTS?.trim();
   return {
@@ -89,6 +99,8 @@ export function parseGoogleConfig(args: ParsedArgs): GoogleConfig {
     sendMode: v.GMAIL_SEND_MODE,
     fileRoots: v.GOOGLE_FILE_ROOTS,
     maxUploadBytes: v.GOOGLE_MAX_UPLOAD_BYTES,
+    resumableAbove: v.GOOGLE_RESUMABLE_ABOVE_BYTES,
+    chunkBytes: v.GOOGLE_UPLOAD_CHUNK_BYTES,
     maxCells: v.GOOGLE_MAX_CELLS,
     maxTextChars: v.GOOGLE_MAX_TEXT_CHARS,
     env: args.env,

@@ -1,12 +1,12 @@
 // The Drive toolset beyond list and upload: search (query checked before sending), metadata,
 // reading as text, downloads into the sandbox, folders, moves, shares (allow-list, public links
 // refused by default) and trash; each against the fake, with an oracle on what reached it.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { textOf } from '@bizmcp/core/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { checkDriveQuery } from '../src/drive-query.js';
-import { driveCreateFolder, driveDownloadFile, driveGetFile, driveMoveFile, driveReadFile, driveSearch, driveShareFile, driveTrashFile } from '../src/tools/drive.js';
+import { driveCreateFolder, driveDownloadFile, driveGetFile, driveMoveFile, driveReadFile, driveSearch, driveShareFile, driveTrashFile, driveUploadFile } from '../src/tools/drive.js';
 import { type FakeGoogle, startFakeGoogle } from './fake-google.js';
 import { connect, storeToken, tempDir } from './helpers.js';
 
@@ -155,5 +155,30 @@ describe('writes', () => {
     const r = await p.ok(driveShareFile, { file_id: 'docA1', role: 'reader', anyone_with_link: true });
     expect(r.type).toBe('anyone');
     await p.close();
+  });
+});
+
+describe('resumable uploads', () => {
+  it('sends a large file in chunks to the session (no token there) and resumes after a failed chunk without resending it', async () => {
+    const up = await connect(g, dir, { env: { GOOGLE_FILE_ROOTS: root, GOOGLE_RESUMABLE_ABOVE_BYTES: '300000', GOOGLE_UPLOAD_CHUNK_BYTES: '262144' } });
+    const bytes = Buffer.alloc(700_000);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = 97 + (i % 26);
+    writeFileSync(join(root, 'big.txt'), bytes);
+    g.failChunks(1);
+    const r = await up.ok(driveUploadFile, { path: 'big.txt', folder_id: 'root' });
+    expect(r).toMatchObject({ resumable: true, bytes: 700_000, resumed: 1 });
+    expect(g.files.get(r.file.id)!.content).toBe(bytes.toString('latin1'));
+    const puts = g.apis.drive.calls('drive.resumable.put');
+    expect(puts.every((p) => p.headers.authorization === undefined)).toBe(true);
+    const chunkBytes = puts.reduce((n, p) => n + (p.rawBody?.length ?? 0), 0);
+    expect(chunkBytes).toBe(700_000); // the failed chunk was held by the session and not sent again
+    const init = g.apis.drive.calls('drive.files.create').at(-1)!;
+    expect(init.url).toContain('uploadType=resumable');
+    expect(init.headers['x-upload-content-length']).toBe('700000');
+    await up.close();
+  });
+
+  it('a chunk size that is not a multiple of 256 KiB stops the server with one line', async () => {
+    await expect(connect(g, dir, { env: { GOOGLE_UPLOAD_CHUNK_BYTES: '300000' } })).rejects.toThrow(/multiple of 262144/);
   });
 });

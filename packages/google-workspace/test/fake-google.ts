@@ -44,6 +44,8 @@ export interface FakeGoogle {
   mail: Map<string, Obj>;
   /** Answer the next `count` calls of `operation` with this response. */
   failNext(operation: string, count: number, res: FakeResponse | (() => Promise<FakeResponse>)): void;
+  /** The next `count` resumable chunks are stored but answered 503 (the client cannot know they arrived). */
+  failChunks(count: number): void;
   assertNoViolations(): void;
   reset(): void;
   close(): Promise<void>;
@@ -342,6 +344,47 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
       throw new Error(`unsupported clause ${c}`);
     });
   };
+  const sessions = new Map<string, { meta: Obj; total: number; got: Buffer[]; received: number }>();
+  let routerUrl = '';
+  let sessionFailures = 0;
+  const putFile = (meta: Obj | undefined, content: string | undefined) => {
+    const f = {
+      kind: 'drive#file',
+      id: newId('f'),
+      name: meta?.name ?? 'Untitled',
+      mimeType: meta?.mimeType ?? 'application/octet-stream',
+      parents: meta?.parents ?? ['root'],
+      modifiedTime: new Date(Date.now() + seq).toISOString(),
+      ...(content !== undefined ? { size: String(Buffer.byteLength(content)) } : {}),
+      webViewLink: 'https://drive.google.com/file/d/x/view',
+      trashed: false,
+      content,
+    };
+    files.set(f.id, f);
+    return f;
+  };
+  /** PUT to a resumable session address: no bearer token (the address is the credential). */
+  const sessionPut: FakeHandler = (req, res) => {
+    const sess = sessions.get(req.params.sid);
+    if (!sess) return gerr(404, 'Not Found', 'notFound');
+    const range = String(req.headers['content-range'] ?? '');
+    const held = (): Record<string, string> => (sess.received ? { range: `bytes=0-${sess.received - 1}` } : {});
+    const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(range);
+    if (m) {
+      if (Number(m[1]) !== sess.received) return gerr(400, `Chunk starts at ${m[1]}, expected ${sess.received}.`, 'badRequest');
+      sess.got.push(req.rawBody);
+      sess.received += req.rawBody.length;
+      if (sessionFailures > 0) {
+        sessionFailures--;
+        return { status: 503, headers: { 'content-type': 'text/plain' }, body: 'Service Unavailable' };
+      }
+    } else if (!/^bytes \*\/\d+$/.test(range)) return gerr(400, 'Bad Content-Range.', 'badRequest');
+    if (sess.received >= sess.total) {
+      sessions.delete(req.params.sid);
+      return res.json(fileView(putFile(sess.meta, Buffer.concat(sess.got).toString('latin1'))));
+    }
+    return { status: 308, headers: held() };
+  };
   const drive: Record<string, FakeHandler> = {
     'drive.files.list': (req, res) => {
       let list: Obj[];
@@ -358,6 +401,11 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
       return res.json({ kind: 'drive#fileList', files: page.map(fileView), ...(next ? { nextPageToken: next } : {}) });
     },
     'drive.files.create': (req, res) => {
+      if (req.upload && req.query.uploadType === 'resumable') {
+        const sid = newId('s').replace(/[^A-Za-z0-9]/g, '');
+        sessions.set(sid, { meta: req.body ?? {}, total: Number(req.headers['x-upload-content-length'] ?? 0), got: [], received: 0 });
+        return { status: 200, headers: { location: `${routerUrl}upload/drive/v3/resumable/${sid}` } };
+      }
       const meta = req.upload ? req.body.metadata : req.body;
       let content: string | undefined;
       if (req.upload) {
@@ -367,20 +415,7 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
         const second = parts[2] ?? '';
         content = second.slice(second.indexOf('\r\n\r\n') + 4).replace(/\r\n$/, '');
       }
-      const f = {
-        kind: 'drive#file',
-        id: newId('f'),
-        name: meta?.name ?? 'Untitled',
-        mimeType: meta?.mimeType ?? 'application/octet-stream',
-        parents: meta?.parents ?? ['root'],
-        modifiedTime: new Date(Date.now() + seq).toISOString(),
-        ...(content !== undefined ? { size: String(Buffer.byteLength(content)) } : {}),
-        webViewLink: 'https://drive.google.com/file/d/x/view',
-        trashed: false,
-        content,
-      };
-      files.set(f.id, f);
-      return res.json(fileView(f));
+      return res.json(fileView(putFile(meta, content)));
     },
     'drive.files.get': (req, res) => {
       const f = files.get(req.params.fileId);
@@ -658,7 +693,20 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
     for (const [op, h] of Object.entries(routes[api])) {
       wrapped[op] = authed(api, isWrite(op), h);
     }
-    apis[api] = await startFakeApi({ contract: join(SPECS, APIS[api]), routes: wrapped });
+    const extra =
+      api === 'drive'
+        ? [
+            {
+              id: 'drive.resumable.put',
+              method: 'PUT',
+              path: '/upload/drive/v3/resumable/{sid}',
+              contentTypes: ['*/*'],
+              params: [{ name: 'sid', in: 'path' as const, required: true, schema: { type: 'string' } }],
+            },
+          ]
+        : [];
+    if (api === 'drive') wrapped['drive.resumable.put'] = sessionPut;
+    apis[api] = await startFakeApi({ contract: join(SPECS, APIS[api]), routes: wrapped, extraOperations: extra });
   }
 
   // One root URL in front of the five fakes, as GOOGLE_API_ROOT_URL sees Google.
@@ -685,6 +733,7 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
   });
   await new Promise<void>((r) => router.listen(0, '127.0.0.1', () => r()));
   const url = `http://127.0.0.1:${(router.address() as AddressInfo).port}/`;
+  routerUrl = url;
 
   return {
     url,
@@ -708,6 +757,9 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
     mail,
     failNext(operation, count, res) {
       failures.set(operation, { count, res });
+    },
+    failChunks(count) {
+      sessionFailures = count;
     },
     assertNoViolations() {
       for (const a of Object.values(apis)) a.assertNoViolations();

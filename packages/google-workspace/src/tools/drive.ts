@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { basename, extname, join } from 'node:path';
 import { annotations, assertAllowed, cleanText, missingCredentials, pageText, type ToolContext, ToolError } from '@bizmcp/core';
 import { checkDriveQuery, mentionsTrashed } from '../drive-query.js';
+import { resumableUpload } from '../resumable.js';
 import { z } from 'zod';
 import type { Obj } from '../google.js';
 import { type GoogleWorkspaceState, tool } from '../state.js';
@@ -115,7 +116,7 @@ export const driveUploadFile = tool({
   toolset: 'drive',
   title: 'Upload a file to Drive',
   description:
-    'Upload a local file into Google Drive: the path must be inside GOOGLE_FILE_ROOTS (no links out), at most GOOGLE_MAX_UPLOAD_BYTES. Optional name, folder (a shared-drive folder works) and MIME type (guessed from the extension otherwise). Returns the new file. A call that times out is reported as UNKNOWN and is not repeated until confirmed.',
+    'Upload a local file into Google Drive: the path must be inside GOOGLE_FILE_ROOTS (no links out), at most GOOGLE_MAX_UPLOAD_BYTES. Optional name, folder (a shared-drive folder works) and MIME type (guessed from the extension otherwise). Above GOOGLE_RESUMABLE_ABOVE_BYTES the upload is resumable: sent in chunks, resumed where it stopped after a failed chunk. Returns the new file. A call that times out is reported as UNKNOWN and is not repeated until confirmed.',
   input: z.object({
     path: z.string().min(1).max(4096).describe('Path of the file, inside GOOGLE_FILE_ROOTS (absolute, or relative to the first root).'),
     name: z.string().trim().min(1).max(255).optional().describe('Name in Drive (default: the file name).'),
@@ -126,7 +127,14 @@ export const driveUploadFile = tool({
       .optional(),
     ...confirmRepeat,
   }),
-  output: z.object({ ...account, file: fileOut, bytes: z.number() }),
+  output: z.object({
+    ...account,
+    file: fileOut,
+    bytes: z.number(),
+    resumable: z.boolean(),
+    chunks: z.number().optional(),
+    resumed: z.number().optional().describe('How many times a failed chunk was resumed.'),
+  }),
   annotations: annotations.additive({ openWorld: true }),
   timeoutMs: 300_000,
   outcomeGuard: { confirmArg: 'confirm_repeat' },
@@ -137,22 +145,18 @@ export const driveUploadFile = tool({
     if (bytes.length > config.maxUploadBytes) throw new ToolError(`The file is larger than GOOGLE_MAX_UPLOAD_BYTES (${config.maxUploadBytes} bytes); nothing was uploaded.`, { code: 'too_large' });
     const name = (args.name ?? basename(path)).replace(/[\r\n\0]/g, '_');
     const mimeType = args.mime_type ?? MIME[extname(name).toLowerCase()] ?? 'application/octet-stream';
+    const metadata = { name, mimeType, ...(args.folder_id ? { parents: [args.folder_id] } : {}) };
+    if (bytes.length > config.resumableAbove) {
+      const r = await resumableUpload(ctx, ctx.state.google, { metadata, mimeType, bytes, fields: FILE_FIELDS, chunkBytes: config.chunkBytes });
+      return { account: r.account, file: toFile(r.data), bytes: bytes.length, resumable: true, chunks: r.chunks, resumed: r.resumed };
+    }
     const { data, account: acct } = await ctx.state.google.call(
       ctx,
       'drive',
-      (c, o) =>
-        c.files.create(
-          {
-            requestBody: { name, mimeType, ...(args.folder_id ? { parents: [args.folder_id] } : {}) },
-            media: { mimeType, body: Readable.from([bytes]) },
-            supportsAllDrives: true,
-            fields: FILE_FIELDS,
-          },
-          o,
-        ),
+      (c, o) => c.files.create({ requestBody: metadata, media: { mimeType, body: Readable.from([bytes]) }, supportsAllDrives: true, fields: FILE_FIELDS }, o),
       { write: true },
     );
-    return { account: acct, file: toFile(data as Obj), bytes: bytes.length };
+    return { account: acct, file: toFile(data as Obj), bytes: bytes.length, resumable: false };
   },
 });
 
