@@ -43,6 +43,6 @@ export default defineServer<CrmConfig, CrmState>({
   tools: [...salesTools, ...recordTools, ...schemaTools, ...queryTools],
   setup(config, rt) {
     const crm = config.provider === 'hubspot' ? new HubSpotProvider(config, rt.log) : new SalesforceProvider(config, rt.log);
-    return { config, crm };
+    return { config, crm, recent: new Map<string, string>() };
   },
 });

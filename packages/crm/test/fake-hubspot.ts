@@ -204,6 +204,8 @@ export interface FakeHubSpot {
   expireToken(): void;
   /** The next `count` requests answer this status with HubSpot's error body. */
   failNext(count: number, status: number, body: Obj, headers?: Record<string, string>): void;
+  /** Ids the search does not see yet (HubSpot's index lags a few seconds behind writes). */
+  notIndexed: Set<string>;
   /** The next `count` requests are answered after `ms` (a slow or stuck API). */
   delayNext(count: number, ms: number): void;
   /** Daily calls left (shown in X-HubSpot-RateLimit-Daily-Remaining). */
@@ -226,6 +228,7 @@ export async function startFakeHubSpot(opts: { token?: string } = {}): Promise<F
   const failures: { status: number; body: Obj; headers?: Record<string, string> }[] = [];
   const daily = { limit: 250_000, used: 0 };
   const delays: number[] = [];
+  const notIndexed = new Set<string>();
 
   const now = () => new Date((clock += 1000)).toISOString();
   const add = (type: string, properties: Record<string, string>): Rec => {
@@ -389,7 +392,7 @@ export async function startFakeHubSpot(opts: { token?: string } = {}): Promise<F
       if (!objects[type]) return fail(res, err(400, 'VALIDATION_ERROR', `Unable to infer object type from: ${type}`));
       const b = req.body ?? {};
       const groups: Obj[] = b.filterGroups ?? [];
-      let hits = [...objects[type].values()].filter((r) => !r.archived && (groups.length === 0 || groups.some((g) => g.filters.every((f: Obj) => match(r, f)))));
+      let hits = [...objects[type].values()].filter((r) => !r.archived && !notIndexed.has(r.id) && (groups.length === 0 || groups.some((g) => g.filters.every((f: Obj) => match(r, f)))));
       for (const s of [...(b.sorts ?? [])].reverse()) {
         const o = typeof s === 'string' ? { propertyName: s.replace(/^-/, ''), direction: s.startsWith('-') ? 'DESCENDING' : 'ASCENDING' } : s;
         const sign = o.direction === 'DESCENDING' ? -1 : 1;
@@ -511,6 +514,7 @@ export async function startFakeHubSpot(opts: { token?: string } = {}): Promise<F
       for (let i = 0; i < count; i++) failures.push({ status, body, headers });
     },
     daily,
+    notIndexed,
     delayNext: (count, ms) => {
       for (let i = 0; i < count; i++) delays.push(ms);
     },

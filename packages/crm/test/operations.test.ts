@@ -103,6 +103,24 @@ describe('allowances, conflicts and unknown outcomes', () => {
     await h.close();
   });
 
+  it('HubSpot: a quick repeat of create_company / create_deal finds the record the search index does not show yet', async () => {
+    const h = await hubspotHarness();
+    const s = await connectInProcess(server, { env: h.env });
+    const a = await s.ok('create_company', { name: 'Lagging Co', domain: 'lagging.example' });
+    h.fake.notIndexed.add(a.company.id);
+    const b = await s.ok('create_company', { name: 'Lagging Co', domain: 'lagging.example', city: 'Nantes' });
+    expect([a.action, b.action]).toEqual(['created', 'updated']);
+    expect(b.company.id).toBe(a.company.id);
+    expect([...h.fake.objects.companies.values()].filter((r) => r.properties.domain === 'lagging.example')).toHaveLength(1);
+    const d1 = await s.ok('create_deal', { name: 'Lagging deal', close_date: '2026-10-01', external_id: 'ERP-LAG' });
+    h.fake.notIndexed.add(d1.deal.id);
+    const d2 = await s.ok('create_deal', { name: 'Lagging deal', close_date: '2026-10-01', external_id: 'ERP-LAG', amount: 10 });
+    expect(d2.deal.id).toBe(d1.deal.id);
+    expect([...h.fake.objects.deals.values()].filter((r) => r.properties.external_id === 'ERP-LAG')).toHaveLength(1);
+    await s.close();
+    await h.close();
+  });
+
   it('a duplicate e-mail is a conflict (HubSpot 409, Salesforce duplicate rule)', async () => {
     for (const start of [hubspotHarness, salesforceHarness]) {
       const h = await start();

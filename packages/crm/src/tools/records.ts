@@ -2,9 +2,9 @@
 // associate; companies and deals as upserts by natural key; archive only with --allow-delete.
 import { annotations, pageInput, pageOutput, ToolError } from '@bizmcp/core';
 import { z } from 'zod';
-import type { CrmProvider, Ctx, Value } from '../provider.js';
+import type { Ctx, Value } from '../provider.js';
 import { filter, objectType, propertyMap, propertyName, recordId, recordOut, show, usage, usageOut } from '../schemas.js';
-import { tool } from '../state.js';
+import { type CrmState, tool } from '../state.js';
 import { findStage, mapFields } from './sales.js';
 
 const properties = z.array(propertyName).max(100).default([]).describe('Properties to return (default: a few useful ones per object).');
@@ -119,15 +119,33 @@ export const listAssociations = tool({
   },
 });
 
-/** Finds the one record with `property` = `value`, or none; several is an error naming them. */
-async function findOne(crm: CrmProvider, ctx: Ctx, type: 'companies' | 'deals', property: string, value: string) {
+/**
+ * Finds the one record with `property` = `value`, or none; several is an error naming them. A record
+ * this server created by that key moments ago is found even before the CRM's search index has it.
+ */
+async function findOne(state: CrmState, ctx: Ctx, type: 'companies' | 'deals', property: string, value: string): Promise<{ id: string } | undefined> {
+  const { crm } = state;
   const found = await crm.findBy(ctx, type, property, value, [property], 3);
   if (found.length > 1)
     throw new ToolError(`Several ${type} have ${property} = ${value}: ${found.map((r) => r.id).join(', ')}`, {
       code: 'conflict',
       hint: 'Update the right one with update_record (or update_deal) by id.',
     });
-  return found[0];
+  if (found[0]) return found[0];
+  const recent = state.recent.get(`${type}:${property}:${value}`);
+  if (!recent) return undefined;
+  try {
+    return await crm.get(ctx, type, recent, [property]);
+  } catch (e) {
+    if (e instanceof ToolError && e.code === 'not_found') return undefined;
+    throw e;
+  }
+}
+
+/** Remembers a record created by natural key (bounded). */
+function remember(state: CrmState, type: string, property: string, value: string, id: string): void {
+  if (state.recent.size >= 1000) state.recent.delete(state.recent.keys().next().value as string);
+  state.recent.set(`${type}:${property}:${value}`, id);
 }
 
 export const createCompany = tool({
@@ -158,12 +176,13 @@ export const createCompany = tool({
     const keyField = crm.field('companies', 'domain');
     const keyValue = crm.name === 'hubspot' ? domain : `https://${domain}`;
     const props = mapFields(crm, 'companies', { name: args.name, industry: args.industry, phone: args.phone, city: args.city, country: args.country, owner_id: args.owner_id }, args.properties);
-    const existing = await findOne(crm, ctx, 'companies', keyField, keyValue);
+    const existing = await findOne(ctx.state, ctx, 'companies', keyField, keyValue);
     if (existing) {
       const r = await crm.update(ctx, 'companies', existing.id, props);
       return { action: 'updated' as const, company: show(ctx.state, { ...r, properties: { [keyField]: keyValue, ...r.properties } }), ...usage(crm) };
     }
     const r = await crm.create(ctx, 'companies', { [keyField]: keyValue, ...props });
+    remember(ctx.state, 'companies', keyField, keyValue, r.id);
     return { action: 'created' as const, company: show(ctx.state, r), ...usage(crm) };
   },
 });
@@ -209,8 +228,9 @@ export const createDeal = tool({
       { name: args.name, stage: stage.id, amount: args.amount, close_date: closeDate, owner_id: args.owner_id, ...(crm.name === 'hubspot' ? { pipeline: pipeline.id } : {}) },
       { ...(args.external_id ? { [extProp]: args.external_id } : {}), ...(crm.name === 'salesforce' && args.company_id ? { AccountId: args.company_id } : {}), ...args.properties },
     );
-    const existing = args.external_id ? await findOne(crm, ctx, 'deals', extProp, args.external_id) : undefined;
+    const existing = args.external_id ? await findOne(ctx.state, ctx, 'deals', extProp, args.external_id) : undefined;
     const r = existing ? await crm.update(ctx, 'deals', existing.id, props) : await crm.create(ctx, 'deals', props);
+    if (!existing && args.external_id) remember(ctx.state, 'deals', extProp, args.external_id, r.id);
     if (args.company_id && crm.name === 'hubspot') await crm.associate(ctx, 'deals', r.id, 'companies', args.company_id);
     return { action: existing ? ('updated' as const) : ('created' as const), deal: show(ctx.state, r), stage: { id: stage.id, label: stage.label, pipeline: pipeline.label }, ...usage(crm) };
   },
