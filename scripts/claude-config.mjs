@@ -21,6 +21,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { claudeConfigFile } from './lib/claude-paths.mjs';
 import { nodeForConfig, root } from './lib/node-path.mjs';
 
 const note = (m) => process.stderr.write(`claude-config: ${m}\n`);
@@ -122,17 +123,10 @@ if (!Object.keys(mcpServers).length) fail('no server could be configured with wh
 
 // ---- output ---------------------------------------------------------------------------------------
 
-/** Where Claude Desktop reads its config on this platform. */
-function platformConfigFile() {
-  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'Claude', 'claude_desktop_config.json');
-  if (process.platform === 'win32') return join(process.env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'Claude', 'claude_desktop_config.json');
-  return join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'Claude', 'claude_desktop_config.json');
-}
-
 if (!opts.write) {
   process.stdout.write(`${JSON.stringify({ mcpServers }, null, 2)}\n`);
 } else {
-  const file = opts.configFile ?? platformConfigFile();
+  const file = opts.configFile ?? claudeConfigFile({ home: homedir() });
   let current = {};
   if (existsSync(file)) {
     try {

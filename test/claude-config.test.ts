@@ -73,6 +73,17 @@ describe('claude-config', () => {
     expect(run(['--dir', join(work, 'missing')]).stderr).toMatch(/is not an existing directory/);
   });
 
+  it("knows each platform's Claude Desktop config file", async () => {
+    const { claudeConfigFile } = await import('../scripts/lib/claude-paths.mjs');
+    expect(claudeConfigFile({ platform: 'darwin', env: {}, home: '/Users/ana' })).toBe('/Users/ana/Library/Application Support/Claude/claude_desktop_config.json');
+    expect(claudeConfigFile({ platform: 'win32', env: { APPDATA: 'C:\\Users\\ana\\AppData\\Roaming' }, home: 'C:\\Users\\ana' })).toBe(
+      'C:\\Users\\ana\\AppData\\Roaming\\Claude\\claude_desktop_config.json',
+    );
+    expect(claudeConfigFile({ platform: 'win32', env: {}, home: 'C:\\Users\\ana' })).toBe('C:\\Users\\ana\\AppData\\Roaming\\Claude\\claude_desktop_config.json');
+    expect(claudeConfigFile({ platform: 'linux', env: {}, home: '/home/ana' })).toBe('/home/ana/.config/Claude/claude_desktop_config.json');
+    expect(claudeConfigFile({ platform: 'linux', env: { XDG_CONFIG_HOME: '/cfg' }, home: '/home/ana' })).toBe('/cfg/Claude/claude_desktop_config.json');
+  });
+
   it('--write merges into the existing config file and keeps a backup', () => {
     const dir = join(work, 'Claude');
     mkdirSync(dir, { recursive: true });
