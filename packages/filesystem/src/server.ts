@@ -2,6 +2,7 @@
 import { defineServer, envInt, envList, readEnv, Sandbox } from '@bizmcp/core';
 import { fileResource } from './resources.js';
 import type { FsConfig, FsState } from './state.js';
+import { documentTools } from './tools/documents.js';
 import { listTools } from './tools/list.js';
 import { readTools } from './tools/read.js';
 import { searchTools } from './tools/search.js';
@@ -16,6 +17,8 @@ const env = {
   }),
   FS_MAX_READ_BYTES: envInt({ description: 'Largest text read in one call, in bytes (larger files are read in windows).', default: 10 * MB, min: 1 }),
   FS_MAX_MEDIA_BYTES: envInt({ description: 'Largest image or audio file read_media_file returns, in bytes.', default: 10 * MB, min: 1 }),
+  FS_MAX_DOCUMENT_BYTES: envInt({ description: 'Largest document (PDF, Office, OpenDocument, CSV) read_document reads, in bytes.', default: 50 * MB, min: 1 }),
+  FS_MAX_BINARY_BYTES: envInt({ description: 'Largest file read_binary_file returns as base64, in bytes.', default: 10 * MB, min: 1 }),
 };
 
 export default defineServer<FsConfig, FsState>({
@@ -24,7 +27,7 @@ export default defineServer<FsConfig, FsState>({
   title: 'bizmcp filesystem',
   description: 'Read, write, edit and search files inside allowed directories. No path escapes them: not through "..", symbolic links, hard links or races.',
   instructions:
-    'Files are only reachable inside the allowed directories: call list_allowed_directories first. Prefer read_text_file with head/tail/offset for large files, search_file_contents to find text, and edit_file (with dryRun first) for changes.',
+    'Files are only reachable inside the allowed directories: call list_allowed_directories first. Prefer read_text_file with head/tail/offset for large files, read_document for PDF, Word, Excel and PowerPoint files, search_file_contents to find text, and edit_file (with dryRun first) for changes.',
   positionals: { name: 'directory', description: 'A directory the tools may use (repeatable).' },
   env,
   parseConfig: (args) => {
@@ -33,6 +36,8 @@ export default defineServer<FsConfig, FsState>({
       roots: [...args.positionals.map((s) => s.trim()).filter(Boolean), ...vars.ALLOWED_PATHS],
       maxReadBytes: vars.FS_MAX_READ_BYTES,
       maxMediaBytes: vars.FS_MAX_MEDIA_BYTES,
+      maxDocumentBytes: vars.FS_MAX_DOCUMENT_BYTES,
+      maxBinaryBytes: vars.FS_MAX_BINARY_BYTES,
     };
   },
   toolsets: {
@@ -40,7 +45,7 @@ export default defineServer<FsConfig, FsState>({
     search: { description: 'Find files by name and text inside files.' },
     write: { description: 'Write, edit, create, move, copy and delete files.' },
   },
-  tools: [...readTools, ...listTools, ...searchTools, ...writeTools],
+  tools: [...readTools, ...documentTools, ...listTools, ...searchTools, ...writeTools],
   resources: [fileResource],
   setup(config, rt) {
     // like a missing mount: the others still serve; only when none is usable does the server stop

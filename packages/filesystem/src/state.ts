@@ -5,6 +5,8 @@ export interface FsConfig {
   roots: string[];
   maxReadBytes: number;
   maxMediaBytes: number;
+  maxDocumentBytes: number;
+  maxBinaryBytes: number;
 }
 
 export interface FsState {

@@ -37,7 +37,7 @@ describe('bizmcp-filesystem binary', () => {
     });
     expect(run.code).toBe(0);
     const byId = new Map(run.messages.map((m) => [m.id, m]));
-    expect(byId.get(1).result.tools.length).toBe(17);
+    expect(byId.get(1).result.tools.length).toBe(19);
     expect(byId.get(2).result.content[0].text).toContain('[FILE] notes.txt');
     expect(run.messages.find((m) => m.id === null)?.error.code).toBe(-32700);
   });

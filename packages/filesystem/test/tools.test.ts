@@ -206,15 +206,17 @@ describe('server behaviour', () => {
       'search_file_contents',
       'get_file_info',
       'list_allowed_directories',
+      'read_document',
+      'read_binary_file',
     ]) {
       expect(byName[n].annotations?.readOnlyHint, n).toBe(true);
       expect(byName[n].outputSchema, n).toBeDefined();
     }
     for (const n of ['write_file', 'edit_file', 'move_file', 'delete_file', 'copy_file']) expect(byName[n].annotations?.destructiveHint, n).toBe(true);
-    expect(tools).toHaveLength(17);
+    expect(tools).toHaveLength(19);
     const ro = await connectInProcess(server, { argv: ['--read-only', root] });
     const names = (await ro.client.listTools()).tools.map((t) => t.name);
-    expect(names).toHaveLength(11);
+    expect(names).toHaveLength(13);
     expect(names).not.toContain('write_file');
     await ro.close();
   });

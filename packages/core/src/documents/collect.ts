@@ -10,6 +10,8 @@ export class DocError extends Error {
     message: string,
     readonly code: 'invalid_argument' | 'too_large' | 'failed' | 'access_denied' = 'invalid_argument',
     readonly hint?: string,
+    /** The bytes are not a format this module reads (as opposed to a damaged or refused document). */
+    readonly unsupported = false,
   ) {
     super(message);
   }

@@ -55,6 +55,9 @@ export interface ExtractOptions {
   limits?: Partial<DocumentLimits>;
 }
 
+/** Whether an error from extractDocument says the bytes are not a format it reads (the caller may offer the raw bytes instead). */
+export const isUnsupportedDocument = (e: unknown): boolean => e instanceof ToolError && e.details?.unsupportedFormat === true;
+
 export interface DocumentText {
   type: DocumentType;
   mediaType: string;
@@ -172,7 +175,11 @@ export async function extractDocument(bytes: Uint8Array, opts: ExtractOptions = 
     });
     if (!reply.ok) {
       const code = CODES.has(reply.error.code as ToolErrorCode) ? (reply.error.code as ToolErrorCode) : 'failed';
-      throw new ToolError(reply.error.message, { code, ...(reply.error.hint ? { hint: reply.error.hint } : {}) });
+      throw new ToolError(reply.error.message, {
+        code,
+        ...(reply.error.hint ? { hint: reply.error.hint } : {}),
+        ...(reply.error.unsupported ? { details: { unsupportedFormat: true } } : {}),
+      });
     }
     const r = reply.result;
     return {
@@ -194,3 +201,5 @@ export async function extractDocument(bytes: Uint8Array, opts: ExtractOptions = 
     void worker.terminate();
   }
 }
+
+export { type DocumentArgs, documentArgs, documentOptions, documentOutput, documentText, parseRange } from './tool.js';

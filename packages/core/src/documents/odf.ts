@@ -2,7 +2,8 @@
 // spreadsheets (one markdown table per sheet, repeated rows and columns not expanded when empty)
 // and presentations (text per slide, then notes). Hidden paragraphs and hidden text are left out,
 // hidden sheets too unless asked for. Lost: images, formulas (values shown), formatting, drawings.
-import { type Collector, cell, columnName, DocError, table } from './collect.js';
+import { type Collector, DocError, table } from './collect.js';
+import { SheetWriter } from './sheets.js';
 import type { Range, SheetInfo } from './types.js';
 import { walkXml } from './xml.js';
 import { readZip, utf8 } from './zip.js';
@@ -135,26 +136,7 @@ export function readOds(xml: string, out: Collector, choice: SheetChoice): Sheet
   let cellValue = '';
   let para: string | undefined;
   let depth = 0;
-  let buf = '';
-  let headerDone = false;
-  let batch: string[][] = [];
-  // Rows are written in batches; the header takes the width of the first batch.
-  const addRow = (n: number, r: string[], hidden: boolean) => {
-    batch.push([hidden ? `${n} (hidden)` : String(n), ...r]);
-    if (batch.length >= 200) flush(false);
-  };
-  const flush = (end: boolean) => {
-    if (!headerDone && batch.length) {
-      const width = Math.max(1, ...batch.map((r) => r.length - 1));
-      buf += `| # | ${Array.from({ length: width }, (_, i) => columnName(i + 1)).join(' | ')} |\n|${' --- |'.repeat(width + 1)}\n`;
-      headerDone = true;
-    }
-    for (const r of batch) buf += `| ${r.map(cell).join(' | ')} |\n`;
-    batch = [];
-    if (end && !headerDone) buf += '(empty sheet)\n';
-    if (buf) out.push(buf);
-    buf = '';
-  };
+  let w: SheetWriter | undefined;
   const inRange = (n: number) => !choice.rows || (n >= choice.rows.from && (choice.rows.to === undefined || n <= choice.rows.to));
   walkXml(
     xml,
@@ -180,8 +162,7 @@ export function readOds(xml: string, out: Collector, choice: SheetChoice): Sheet
           if (reading) {
             sheet.read = true;
             rowNo = 0;
-            buf = `${out.position === 0 ? '' : '\n'}## Sheet "${sheet.name}"${hidden ? ' (hidden sheet)' : ''}\n\n`;
-            headerDone = false;
+            w = new SheetWriter(out, `Sheet "${sheet.name}"${hidden ? ' (hidden sheet)' : ''}`);
           }
         } else if (!reading || depth > 1) return;
         else if (name === 'table:table-row') {
@@ -200,7 +181,7 @@ export function readOds(xml: string, out: Collector, choice: SheetChoice): Sheet
         if (stop) return;
         if (name === 'table:table') {
           if (--depth > 0 || !reading) return;
-          flush(true);
+          w?.end(choice.rows ? '(no values in these rows)' : '(empty sheet)');
           reading = false;
           return;
         }
@@ -231,10 +212,10 @@ export function readOds(xml: string, out: Collector, choice: SheetChoice): Sheet
             } else if (out.cells > out.limits.maxCells) {
               out.cap(`cells: at most ${out.limits.maxCells} non-empty cells are read per call; ask for a row range or one sheet`);
               stop = true;
-            } else if (filled && inRange(rowNo)) addRow(rowNo, cells, rowHidden);
+            } else if (filled && inRange(rowNo)) w?.row(rowNo, cells, rowHidden);
           }
           if (!filled) rowNo += rowRepeat - 1;
-          if (stop) flush(true);
+          if (stop) w?.end('(empty sheet)');
         }
       },
       text(t) {

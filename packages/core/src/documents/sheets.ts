@@ -10,7 +10,7 @@ import { relationships, walkXml } from './xml.js';
 import { readZip, utf8 } from './zip.js';
 
 /** Writes the rows of one sheet as a markdown table, the header from the first batch's width. */
-class SheetWriter {
+export class SheetWriter {
   private batch: string[][] = [];
   private width = 0;
   private started = false;

@@ -66,4 +66,4 @@ export interface WorkerResult {
   invisibleRemoved: number;
 }
 
-export type WorkerReply = { ok: true; result: WorkerResult } | { ok: false; error: { message: string; code: string; hint?: string } };
+export type WorkerReply = { ok: true; result: WorkerResult } | { ok: false; error: { message: string; code: string; hint?: string; unsupported?: boolean } };

@@ -16,14 +16,14 @@ async function extract(req: WorkerRequest): Promise<WorkerResult> {
   else if (kind === 'zip') {
     const probe = readZip(bytes, limits.maxInflatedBytes, (n) => n === 'mimetype');
     const t = packageType(probe.names, utf8(probe.files.get('mimetype')).slice(0, 200));
-    if (!t) throw new DocError('A ZIP archive that is not an Office or OpenDocument document: there is no text to extract', 'invalid_argument', 'List or extract the archive with other tools.');
+    if (!t) throw new DocError('A ZIP archive that is not an Office or OpenDocument document: there is no text to extract', 'invalid_argument', undefined, true);
     type = t;
   } else if (kind === 'cfb') {
     if (isEncryptedCfb(bytes)) throw new DocError('The Office document is encrypted with a password: it cannot be read', 'access_denied', 'Ask for a copy without a password.');
     throw new DocError('A legacy binary Office file (.doc, .xls or .ppt, 97-2003): this format is not read', 'invalid_argument', 'Save it as .docx, .xlsx or .pptx (or as PDF) and read that.');
-  } else if (kind === 'rtf') throw new DocError('An RTF document: this format is not read', 'invalid_argument', 'Save it as .docx or PDF and read that.');
+  } else if (kind === 'rtf') throw new DocError('An RTF document: this format is not read', 'invalid_argument', 'Save it as .docx or PDF and read that.', true);
   else if (kind === 'text') type = /csv|tab-separated|\.tsv$/i.test(req.hint ?? '') ? 'csv' : 'text';
-  else throw new DocError('Not a document this server reads (PDF, Word, Excel, PowerPoint, OpenDocument, CSV or text)', 'invalid_argument');
+  else throw new DocError('Not a document this server reads (PDF, Word, Excel, PowerPoint, OpenDocument, CSV or text)', 'invalid_argument', undefined, true);
 
   let pages: number | undefined;
   let sheets: SheetInfo[] | undefined;
@@ -80,7 +80,7 @@ parentPort?.once('message', (req: WorkerRequest) => {
     (e: unknown) => {
       const reply: WorkerReply =
         e instanceof DocError
-          ? { ok: false, error: { message: e.message, code: e.code, hint: e.hint } }
+          ? { ok: false, error: { message: e.message, code: e.code, hint: e.hint, unsupported: e.unsupported } }
           : e instanceof RangeError
             ? { ok: false, error: { message: `The document is too deeply nested or too complex to read: ${e.message}`, code: 'too_large' } }
             : { ok: false, error: { message: `The document could not be read: ${(e as Error)?.message ?? String(e)}`, code: 'failed' } };

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { annotations, richResult, ToolError, isToolError } from '@bizmcp/core';
 import { lineWindow, looksBinary, mediaType, tailLines } from '../files.js';
 import { sandboxOf, tool, type FsContext } from '../state.js';
+import { otherReader } from './documents.js';
 
 const pathArg = z.string().min(1).max(4096).describe('File path: absolute, or relative to the first allowed directory');
 
@@ -36,7 +37,7 @@ async function readText(args: z.infer<typeof readTextInput>, ctx: FsContext) {
     const sample = Buffer.alloc(Math.min(8000, stat.size));
     await handle.read(sample, 0, sample.length, 0);
     if (looksBinary(sample)) {
-      throw new ToolError(`Binary file: ${path} (${stat.size} bytes)`, { code: 'invalid_argument', hint: 'Use read_media_file for images and audio, or get_file_info.' });
+      throw new ToolError(`Binary file: ${path} (${stat.size} bytes)`, { code: 'invalid_argument', hint: otherReader(path, sample) });
     }
     if (tail !== undefined) {
       const w = await tailLines(handle, stat.size, tail, max);
@@ -55,7 +56,7 @@ async function readText(args: z.infer<typeof readTextInput>, ctx: FsContext) {
 }
 
 const readDescription = (extra: string) =>
-  `Read a UTF-8 text file inside the allowed directories. ${extra}Options: head (first N lines), tail (last N lines, read from the end so it is instant even on multi-GB files), or offset/limit (a window of lines; the result's nextOffset continues). Files larger than the read cap (FS_MAX_READ_BYTES, default 10 MB) are returned in windows with truncated: true. Binary files are refused (use read_media_file).`;
+  `Read a UTF-8 text file inside the allowed directories. ${extra}Options: head (first N lines), tail (last N lines, read from the end so it is instant even on multi-GB files), or offset/limit (a window of lines; the result's nextOffset continues). Files larger than the read cap (FS_MAX_READ_BYTES, default 10 MB) are returned in windows with truncated: true. Binary files are refused, naming the tool that reads them (read_document for PDF and Office documents, read_media_file for images and audio, read_binary_file for anything else).`;
 
 export const readTextFile = tool({
   name: 'read_text_file',
@@ -93,7 +94,7 @@ export const readMediaFile = tool({
   run: async ({ path: p }, ctx) => {
     const { data, path, stat } = await sandboxOf(ctx).readFile(p, { maxBytes: ctx.state.config.maxMediaBytes });
     const mimeType = mediaType(path, data.subarray(0, 16));
-    if (!mimeType) throw new ToolError(`Not an image or audio file: ${path}`, { code: 'invalid_argument', hint: 'Use read_text_file for text.' });
+    if (!mimeType) throw new ToolError(`Not an image or audio file: ${path}`, { code: 'invalid_argument', hint: otherReader(path, data.subarray(0, 8000)) });
     const kind = mimeType.startsWith('audio/') ? 'audio' : 'image';
     const meta = { path, mimeType, size: stat.size, kind } as const;
     return richResult(meta, { text: `${kind} ${mimeType}, ${stat.size} bytes: ${path}`, content: [{ type: kind, data: data.toString('base64'), mimeType }] });
