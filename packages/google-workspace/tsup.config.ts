@@ -1,4 +1,6 @@
 import { defineConfig } from 'tsup';
 import { serverBuild } from '../../scripts/tsup-preset.mjs';
 
-export default defineConfig(serverBuild());
+// documents-worker: core's document extraction (drive_read_file on PDF and Office files) runs in a
+// worker thread loaded from beside the bundle.
+export default defineConfig(serverBuild({ entry: { index: 'src/index.ts', 'documents-worker': '../core/src/documents/worker.ts' } }));

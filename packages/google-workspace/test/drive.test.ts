@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { checkDriveQuery } from '../src/drive-query.js';
 import { driveCreateFolder, driveDownloadFile, driveGetFile, driveMoveFile, driveReadFile, driveSearch, driveShareFile, driveTrashFile, driveUploadFile } from '../src/tools/drive.js';
 import { type FakeGoogle, startFakeGoogle } from './fake-google.js';
-import { connect, storeToken, tempDir } from './helpers.js';
+import { connect, storeToken, tempDir, tinyPdf } from './helpers.js';
 
 let g: FakeGoogle;
 let dir: string;
@@ -94,6 +94,17 @@ describe('metadata and reading', () => {
     const t2 = await c.ok(driveReadFile, { file_id: 'txtA1', start_index: 2000 });
     expect(t2.text).toHaveLength(500);
     expect(t2.truncated).toBe(false);
+  });
+
+  it('reads a PDF through core’s document extraction, paged with a cursor', async () => {
+    put({ id: 'pdfA1', name: 'invoice.pdf', mimeType: 'application/pdf', content: tinyPdf(['Invoice 42', 'Total due: 1250 EUR']).toString('latin1') });
+    const r = await c.ok(driveReadFile, { file_id: 'pdfA1' });
+    expect(r.as).toBe('application/pdf');
+    expect(r.text).toContain('Invoice 42');
+    expect(r.text).toContain('Total due: 1250 EUR');
+    expect(r.pages).toBe(1);
+    const small = await c.ok(driveReadFile, { file_id: 'pdfA1', max_chars: 100 });
+    expect(small.truncated === false || typeof small.nextCursor === 'string').toBe(true);
   });
 
   it('does not read binary files as text, and says what to use', async () => {

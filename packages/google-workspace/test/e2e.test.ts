@@ -2,7 +2,7 @@
 import { builtBin, jsonLines, rawStdio, spawnStdio } from '@bizmcp/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeGoogle, oauthEnv, seedSheet, startFakeGoogle } from './fake-google.js';
-import { storeToken, tempDir } from './helpers.js';
+import { storeToken, tempDir, tinyPdf } from './helpers.js';
 
 const bin = builtBin('google-workspace');
 let g: FakeGoogle;
@@ -68,6 +68,23 @@ describe('bizmcp-google-workspace binary', () => {
     expect(draft.headers['in-reply-to']).toBe('<x1@example.com>');
     await s.close();
     g.assertNoViolations();
+  });
+
+  it('reads a PDF from Drive through the documents worker shipped beside the bundle', async () => {
+    g.files.set('pdfE2E1', {
+      kind: 'drive#file',
+      id: 'pdfE2E1',
+      name: 'q3.pdf',
+      mimeType: 'application/pdf',
+      parents: ['root'],
+      trashed: false,
+      content: tinyPdf(['Quarterly report', 'Revenue up 12%']).toString('latin1'),
+    });
+    const s = await spawnStdio(bin, { env: oauthEnv(g, dir) });
+    const r = await s.client.callTool({ name: 'drive_read_file', arguments: { file_id: 'pdfE2E1' } });
+    expect(r.isError, JSON.stringify(r)).toBeFalsy();
+    expect((r.structuredContent as { text: string }).text).toContain('Revenue up 12%');
+    await s.close();
   });
 
   it('answers piped JSON-RPC lines before it exits, with nothing but protocol on stdout', async () => {

@@ -423,7 +423,7 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
       if (req.query.alt === 'media') {
         if (String(f.mimeType).startsWith('application/vnd.google-apps.'))
           return gerr(403, 'Only files with binary content can be downloaded. Use Export with Docs Editors files.', 'fileNotDownloadable');
-        return { status: 200, headers: { 'content-type': f.mimeType }, body: Buffer.from(f.content ?? '') };
+        return { status: 200, headers: { 'content-type': f.mimeType }, body: Buffer.from(f.content ?? '', 'latin1') };
       }
       return res.json(fileView(f));
     },
