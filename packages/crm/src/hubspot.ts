@@ -5,26 +5,8 @@ import type { Client } from '@hubspot/api-client';
 import { decodeCursor, encodeCursor, hubspotFailure, type Logger, missingCredentials, sdkRetrySettings, ToolError, toUpstreamToolError, withRetries } from '@bizmcp/core';
 import { z } from 'zod';
 import type { CrmConfig } from './config.js';
-import {
-  type ActivityInput,
-  type Association,
-  COMMON_FIELDS,
-  COMMON_OBJECTS,
-  type CommonObject,
-  type CrmProvider,
-  type CrmRecord,
-  type Ctx,
-  type FieldInfo,
-  type Filter,
-  isCommonObject,
-  type ObjectInfo,
-  type Owner,
-  type Pipeline,
-  type SearchPage,
-  type SearchRequest,
-  type UsageInfo,
-  type Value,
-} from './provider.js';
+import { COMMON_FIELDS, COMMON_OBJECTS, isCommonObject } from './provider.js';
+import type * as P from './provider.js';
 
 const HELP = 'Create a private app in HubSpot (Settings → Integrations → Private apps) with the scopes listed in the server docs, and set HUBSPOT_ACCESS_TOKEN to its access token.';
 
@@ -38,7 +20,7 @@ const ENGAGEMENTS = {
   task: { object: 'tasks', subject: 'hs_task_subject', body: 'hs_task_body', assoc: { contacts: 204, companies: 192, deals: 216 } },
 } as const;
 
-const STANDARD_OBJECTS: ObjectInfo[] = [
+const STANDARD_OBJECTS: P.ObjectInfo[] = [
   ['contacts', 'Contacts'],
   ['companies', 'Companies'],
   ['deals', 'Deals'],
@@ -53,7 +35,7 @@ const STANDARD_OBJECTS: ObjectInfo[] = [
   ['tasks', 'Tasks'],
 ].map(([name, label]) => ({ name, label, custom: false }));
 
-const OPS: Record<Filter['operator'], string> = {
+const OPS: Record<P.Filter['operator'], string> = {
   eq: 'EQ',
   neq: 'NEQ',
   lt: 'LT',
@@ -68,14 +50,14 @@ const OPS: Record<Filter['operator'], string> = {
 };
 
 const afterCursor = z.object({ a: z.string().max(200) });
-const str = (v: Value | undefined) => (v === null || v === undefined ? undefined : String(v));
+const str = (v: P.Value | undefined) => (v === null || v === undefined ? undefined : String(v));
 
 type Any = any;
 
-export class HubSpotProvider implements CrmProvider {
+export class HubSpotProvider implements P.CrmProvider {
   readonly name = 'hubspot' as const;
   private client?: Promise<Client>;
-  private lastUsage?: UsageInfo;
+  private lastUsage?: P.UsageInfo;
 
   constructor(
     private readonly config: CrmConfig,
@@ -86,11 +68,11 @@ export class HubSpotProvider implements CrmProvider {
     return isCommonObject(type) ? COMMON_OBJECTS[type].hubspot : type;
   }
 
-  field(object: CommonObject, common: string): string {
+  field(object: P.CommonObject, common: string): string {
     return COMMON_FIELDS[object][common]?.hubspot ?? common;
   }
 
-  usage(): UsageInfo | undefined {
+  usage(): P.UsageInfo | undefined {
     return this.lastUsage;
   }
 
@@ -133,7 +115,7 @@ export class HubSpotProvider implements CrmProvider {
     };
   }
 
-  private async call<T>(ctx: Ctx, fn: (c: Client) => Promise<T>, opts: { write?: boolean; resource?: { kind: string; id: string } } = {}): Promise<T> {
+  private async call<T>(ctx: P.Ctx, fn: (c: Client) => Promise<T>, opts: { write?: boolean; resource?: { kind: string; id: string } } = {}): Promise<T> {
     const client = await this.sdk();
     const up = { service: 'HubSpot', credentialVar: 'HUBSPOT_ACCESS_TOKEN', credentialHelp: HELP, ...(opts.resource ? { resource: opts.resource } : {}) };
     return withRetries(() => fn(client), {
@@ -145,9 +127,9 @@ export class HubSpotProvider implements CrmProvider {
     });
   }
 
-  private toRecord(objectType: string, o: Any): CrmRecord {
-    const properties: Record<string, Value> = {};
-    for (const [k, v] of Object.entries(o.properties ?? {})) properties[k] = v === undefined ? null : (v as Value);
+  private toRecord(objectType: string, o: Any): P.CrmRecord {
+    const properties: Record<string, P.Value> = {};
+    for (const [k, v] of Object.entries(o.properties ?? {})) properties[k] = v === undefined ? null : (v as P.Value);
     return {
       id: String(o.id),
       objectType,
@@ -157,19 +139,19 @@ export class HubSpotProvider implements CrmProvider {
     };
   }
 
-  private props(properties: Record<string, Value>): Record<string, string> {
+  private props(properties: Record<string, P.Value>): Record<string, string> {
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(properties)) out[k] = v === null ? '' : String(v);
     return out;
   }
 
-  async get(ctx: Ctx, objectType: string, id: string, properties: string[]): Promise<CrmRecord> {
+  async get(ctx: P.Ctx, objectType: string, id: string, properties: string[]): Promise<P.CrmRecord> {
     const t = this.objectName(objectType);
     const o = await this.call(ctx, (c) => c.crm.objects.basicApi.getById(t, id, properties.length ? properties : undefined), { resource: { kind: t, id } });
     return this.toRecord(t, o);
   }
 
-  async findBy(ctx: Ctx, objectType: string, property: string, value: string, properties: string[], max: number): Promise<CrmRecord[]> {
+  async findBy(ctx: P.Ctx, objectType: string, property: string, value: string, properties: string[], max: number): Promise<P.CrmRecord[]> {
     const t = this.objectName(objectType);
     // A unique property is read directly (the search index lags a few seconds behind writes).
     if (t === 'contacts' && property === 'email') {
@@ -185,7 +167,7 @@ export class HubSpotProvider implements CrmProvider {
     return page.records;
   }
 
-  async search(ctx: Ctx, req: SearchRequest): Promise<SearchPage> {
+  async search(ctx: P.Ctx, req: P.SearchRequest): Promise<P.SearchPage> {
     const t = this.objectName(req.objectType);
     const after = req.cursor ? decodeCursor(req.cursor, afterCursor).a : undefined;
     const filters = req.filters.map((f) => {
@@ -212,25 +194,25 @@ export class HubSpotProvider implements CrmProvider {
     };
   }
 
-  async create(ctx: Ctx, objectType: string, properties: Record<string, Value>): Promise<CrmRecord> {
+  async create(ctx: P.Ctx, objectType: string, properties: Record<string, P.Value>): Promise<P.CrmRecord> {
     const t = this.objectName(objectType);
     const o = await this.call(ctx, (c) => c.crm.objects.basicApi.create(t, { properties: this.props(properties), associations: [] }), { write: true });
     return this.toRecord(t, o);
   }
 
-  async update(ctx: Ctx, objectType: string, id: string, properties: Record<string, Value>): Promise<CrmRecord> {
+  async update(ctx: P.Ctx, objectType: string, id: string, properties: Record<string, P.Value>): Promise<P.CrmRecord> {
     const t = this.objectName(objectType);
     // A PATCH of the same values is idempotent: safe to retry.
     const o = await this.call(ctx, (c) => c.crm.objects.basicApi.update(t, id, { properties: this.props(properties) }), { resource: { kind: t, id } });
     return this.toRecord(t, o);
   }
 
-  async archive(ctx: Ctx, objectType: string, id: string): Promise<void> {
+  async archive(ctx: P.Ctx, objectType: string, id: string): Promise<void> {
     const t = this.objectName(objectType);
     await this.call(ctx, (c) => c.crm.objects.basicApi.archive(t, id), { resource: { kind: t, id } });
   }
 
-  async pipelines(ctx: Ctx, objectType: string): Promise<Pipeline[]> {
+  async pipelines(ctx: P.Ctx, objectType: string): Promise<P.Pipeline[]> {
     const t = this.objectName(objectType);
     const r: Any = await this.call(ctx, (c) => c.crm.pipelines.pipelinesApi.getAll(t));
     return (r.results ?? [])
@@ -256,11 +238,11 @@ export class HubSpotProvider implements CrmProvider {
       }));
   }
 
-  dealPipelineId(deal: CrmRecord): string | undefined {
+  dealPipelineId(deal: P.CrmRecord): string | undefined {
     return str(deal.properties.pipeline);
   }
 
-  async logActivity(ctx: Ctx, a: ActivityInput): Promise<CrmRecord> {
+  async logActivity(ctx: P.Ctx, a: P.ActivityInput): Promise<P.CrmRecord> {
     const e = ENGAGEMENTS[a.type];
     const properties: Record<string, string> = { hs_timestamp: a.timestamp, [e.body]: a.body };
     if (e.subject && a.subject) properties[e.subject] = a.subject;
@@ -278,13 +260,13 @@ export class HubSpotProvider implements CrmProvider {
     return this.toRecord(e.object, o);
   }
 
-  async associate(ctx: Ctx, fromType: string, fromId: string, toType: string, toId: string): Promise<void> {
+  async associate(ctx: P.Ctx, fromType: string, fromId: string, toType: string, toId: string): Promise<void> {
     const f = this.objectName(fromType);
     const t = this.objectName(toType);
     await this.call(ctx, (c) => c.crm.associations.v4.basicApi.createDefault(f, fromId, t, toId), { resource: { kind: f, id: fromId } });
   }
 
-  async associations(ctx: Ctx, fromType: string, fromId: string, toType: string, limit: number, cursor?: string): Promise<{ items: Association[]; nextCursor?: string }> {
+  async associations(ctx: P.Ctx, fromType: string, fromId: string, toType: string, limit: number, cursor?: string): Promise<{ items: P.Association[]; nextCursor?: string }> {
     const f = this.objectName(fromType);
     const t = this.objectName(toType);
     const after = cursor ? decodeCursor(cursor, afterCursor).a : undefined;
@@ -300,10 +282,10 @@ export class HubSpotProvider implements CrmProvider {
     };
   }
 
-  async describe(ctx: Ctx, objectType: string): Promise<{ name: string; label: string; fields: FieldInfo[] }> {
+  async describe(ctx: P.Ctx, objectType: string): Promise<{ name: string; label: string; fields: P.FieldInfo[] }> {
     const t = this.objectName(objectType);
     const r: Any = await this.call(ctx, (c) => c.crm.properties.coreApi.getAll(t), { resource: { kind: 'object type', id: t } });
-    const fields: FieldInfo[] = (r.results ?? []).map((p: Any) => ({
+    const fields: P.FieldInfo[] = (r.results ?? []).map((p: Any) => ({
       name: String(p.name),
       label: String(p.label ?? p.name),
       type: String(p.type),
@@ -314,13 +296,13 @@ export class HubSpotProvider implements CrmProvider {
     return { name: t, label: t, fields };
   }
 
-  async objects(ctx: Ctx): Promise<ObjectInfo[]> {
+  async objects(ctx: P.Ctx): Promise<P.ObjectInfo[]> {
     const r: Any = await this.call(ctx, (c) => c.crm.schemas.coreApi.getAll());
     const custom = (r.results ?? []).map((s: Any) => ({ name: String(s.objectTypeId ?? s.fullyQualifiedName ?? s.name), label: String(s.labels?.plural ?? s.name), custom: true }));
     return [...STANDARD_OBJECTS, ...custom];
   }
 
-  async owners(ctx: Ctx, limit: number, cursor?: string): Promise<{ items: Owner[]; nextCursor?: string }> {
+  async owners(ctx: P.Ctx, limit: number, cursor?: string): Promise<{ items: P.Owner[]; nextCursor?: string }> {
     const after = cursor ? decodeCursor(cursor, afterCursor).a : undefined;
     const r: Any = await this.call(ctx, (c) => c.crm.owners.ownersApi.getPage(undefined, after, limit, false));
     const next = r.paging?.next?.after;

@@ -23,26 +23,8 @@ import {
 } from '@bizmcp/core';
 import { z } from 'zod';
 import type { CrmConfig, SalesforceAuth } from './config.js';
-import {
-  type ActivityInput,
-  type Association,
-  COMMON_FIELDS,
-  COMMON_OBJECTS,
-  type CommonObject,
-  type CrmProvider,
-  type CrmRecord,
-  type Ctx,
-  type FieldInfo,
-  type Filter,
-  isCommonObject,
-  type ObjectInfo,
-  type Owner,
-  type Pipeline,
-  type SearchPage,
-  type SearchRequest,
-  type UsageInfo,
-  type Value,
-} from './provider.js';
+import { COMMON_FIELDS, COMMON_OBJECTS, isCommonObject } from './provider.js';
+import type * as P from './provider.js';
 import { soqlLikeContains, soqlName, soqlString, soqlValue } from './soql.js';
 
 const HELP =
@@ -106,7 +88,7 @@ const queryCursor = z.object({
 });
 const ownerCursor = z.object({ o: z.string().regex(ID) });
 
-const OPS: Record<Exclude<Filter['operator'], 'in' | 'contains' | 'starts_with' | 'has_value' | 'no_value'>, string> = {
+const OPS: Record<Exclude<P.Filter['operator'], 'in' | 'contains' | 'starts_with' | 'has_value' | 'no_value'>, string> = {
   eq: '=',
   neq: '!=',
   lt: '<',
@@ -121,7 +103,7 @@ const LOOKUPS: [string, string, string][] = [
   ['Opportunity', 'AccountId', 'Account'],
 ];
 
-export class SalesforceProvider implements CrmProvider {
+export class SalesforceProvider implements P.CrmProvider {
   readonly name = 'salesforce' as const;
   private conn?: Promise<Connection>;
   private tokens?: TokenSource;
@@ -147,11 +129,11 @@ export class SalesforceProvider implements CrmProvider {
     return isCommonObject(type) ? COMMON_OBJECTS[type].salesforce : soqlName(type, 'object');
   }
 
-  field(object: CommonObject, common: string): string {
+  field(object: P.CommonObject, common: string): string {
     return COMMON_FIELDS[object][common]?.salesforce ?? common;
   }
 
-  usage(): UsageInfo | undefined {
+  usage(): P.UsageInfo | undefined {
     const u = (this.connNow as Any)?.limitInfo?.apiUsage;
     if (!u?.limit) return undefined;
     const left = u.limit - u.used;
@@ -181,7 +163,7 @@ export class SalesforceProvider implements CrmProvider {
     return this.tokens;
   }
 
-  private async connection(ctx: Ctx): Promise<{ conn: Connection; token: string }> {
+  private async connection(ctx: P.Ctx): Promise<{ conn: Connection; token: string }> {
     const source = this.tokenSource();
     const tok = await source.getToken({ signal: ctx.signal });
     const url = this.config.salesforce.instanceUrl ?? (typeof tok.extra.instance_url === 'string' ? tok.extra.instance_url.replace(/\/+$/, '') : undefined);
@@ -206,7 +188,7 @@ export class SalesforceProvider implements CrmProvider {
 
   /** One REST request through jsforce; a 401 gets one new token; reads are retried. */
   private async req<T = Any>(
-    ctx: Ctx,
+    ctx: P.Ctx,
     method: string,
     path: string,
     body?: unknown,
@@ -244,11 +226,11 @@ export class SalesforceProvider implements CrmProvider {
     );
   }
 
-  private toRecord(objectType: string, o: Any): CrmRecord {
-    const properties: Record<string, Value> = {};
+  private toRecord(objectType: string, o: Any): P.CrmRecord {
+    const properties: Record<string, P.Value> = {};
     for (const [k, v] of Object.entries(o ?? {})) {
       if (k === 'attributes' || k === 'Id') continue;
-      properties[k] = v === undefined ? null : v !== null && typeof v === 'object' ? JSON.stringify(v) : (v as Value);
+      properties[k] = v === undefined ? null : v !== null && typeof v === 'object' ? JSON.stringify(v) : (v as P.Value);
     }
     return {
       id: String(o.Id),
@@ -264,14 +246,14 @@ export class SalesforceProvider implements CrmProvider {
     return ['Id', ...new Set(list.filter((p) => p !== 'Id').map((p) => soqlName(p)))];
   }
 
-  async get(ctx: Ctx, objectType: string, id: string, properties: string[]): Promise<CrmRecord> {
+  async get(ctx: P.Ctx, objectType: string, id: string, properties: string[]): Promise<P.CrmRecord> {
     const t = this.objectName(objectType);
     const q = properties.length ? `?fields=${encodeURIComponent(this.fields(t, properties).join(','))}` : '';
     const o = await this.req(ctx, 'GET', `/sobjects/${t}/${checkId(id)}${q}`, undefined, { resource: { kind: t, id } });
     return this.toRecord(t, o);
   }
 
-  async findBy(ctx: Ctx, objectType: string, property: string, value: string, properties: string[], max: number): Promise<CrmRecord[]> {
+  async findBy(ctx: P.Ctx, objectType: string, property: string, value: string, properties: string[], max: number): Promise<P.CrmRecord[]> {
     const t = this.objectName(objectType);
     const soql = `SELECT ${this.fields(t, properties).join(', ')} FROM ${t} WHERE ${soqlName(property)} = ${soqlString(value)} ORDER BY CreatedDate ASC LIMIT ${max}`;
     const r = await this.req(ctx, 'GET', `/query?q=${encodeURIComponent(soql)}`);
@@ -279,7 +261,7 @@ export class SalesforceProvider implements CrmProvider {
   }
 
   /** The WHERE clause of structured filters, every value a literal and every name checked. */
-  whereOf(filters: Filter[]): string {
+  whereOf(filters: P.Filter[]): string {
     return filters
       .map((f) => {
         const name = soqlName(f.property);
@@ -303,7 +285,7 @@ export class SalesforceProvider implements CrmProvider {
       .join(' AND ');
   }
 
-  async search(ctx: Ctx, req: SearchRequest): Promise<SearchPage> {
+  async search(ctx: P.Ctx, req: P.SearchRequest): Promise<P.SearchPage> {
     const t = this.objectName(req.objectType);
     const where = this.whereOf(req.filters);
     const order = req.sorts.length ? req.sorts.map((s) => `${soqlName(s.property)} ${s.direction === 'desc' ? 'DESC' : 'ASC'}`).join(', ') : 'Id ASC';
@@ -316,7 +298,7 @@ export class SalesforceProvider implements CrmProvider {
    * locator (never a URL or a query text), the rows of that batch already returned, and a hash of the
    * query so that a cursor only continues the query it came from.
    */
-  async pagedQuery(ctx: Ctx, objectType: string, soql: string, limit: number, cursor?: string): Promise<SearchPage> {
+  async pagedQuery(ctx: P.Ctx, objectType: string, soql: string, limit: number, cursor?: string): Promise<P.SearchPage> {
     const h = createHash('sha256').update(soql).digest('base64url').slice(0, 16);
     const pos = cursor ? decodeCursor(cursor, queryCursor) : { s: 0, h };
     if (pos.h !== h) throw new ToolError('This cursor belongs to another query', { code: 'invalid_argument', hint: 'Repeat the same arguments with the cursor, or omit it to start again.' });
@@ -334,26 +316,26 @@ export class SalesforceProvider implements CrmProvider {
     return { records, total: typeof r.totalSize === 'number' ? r.totalSize : undefined, ...(next ? { nextCursor: encodeCursor(next) } : {}) };
   }
 
-  async create(ctx: Ctx, objectType: string, properties: Record<string, Value>): Promise<CrmRecord> {
+  async create(ctx: P.Ctx, objectType: string, properties: Record<string, P.Value>): Promise<P.CrmRecord> {
     const t = this.objectName(objectType);
     for (const k of Object.keys(properties)) soqlName(k);
     const r = await this.req(ctx, 'POST', `/sobjects/${t}`, properties, { write: true });
     return { id: String(r.id), objectType: t, properties };
   }
 
-  async update(ctx: Ctx, objectType: string, id: string, properties: Record<string, Value>): Promise<CrmRecord> {
+  async update(ctx: P.Ctx, objectType: string, id: string, properties: Record<string, P.Value>): Promise<P.CrmRecord> {
     const t = this.objectName(objectType);
     for (const k of Object.keys(properties)) soqlName(k);
     await this.req(ctx, 'PATCH', `/sobjects/${t}/${checkId(id)}`, properties, { resource: { kind: t, id } });
     return { id, objectType: t, properties };
   }
 
-  async archive(ctx: Ctx, objectType: string, id: string): Promise<void> {
+  async archive(ctx: P.Ctx, objectType: string, id: string): Promise<void> {
     const t = this.objectName(objectType);
     await this.req(ctx, 'DELETE', `/sobjects/${t}/${checkId(id)}`, undefined, { resource: { kind: t, id } });
   }
 
-  async pipelines(ctx: Ctx, objectType: string): Promise<Pipeline[]> {
+  async pipelines(ctx: P.Ctx, objectType: string): Promise<P.Pipeline[]> {
     const t = this.objectName(objectType);
     if (t !== 'Opportunity') throw new ToolError('Salesforce pipelines are the stages of opportunities (deals)', { code: 'invalid_argument' });
     const soql = 'SELECT Id, MasterLabel, ApiName, SortOrder, DefaultProbability, IsClosed, IsWon FROM OpportunityStage WHERE IsActive = true ORDER BY SortOrder ASC';
@@ -373,7 +355,7 @@ export class SalesforceProvider implements CrmProvider {
     return 'default';
   }
 
-  async logActivity(ctx: Ctx, a: ActivityInput): Promise<CrmRecord> {
+  async logActivity(ctx: P.Ctx, a: P.ActivityInput): Promise<P.CrmRecord> {
     if (a.contactIds.length > 1)
       throw new ToolError('Salesforce links an activity to one contact (WhoId)', { code: 'invalid_argument', hint: 'Log one activity per contact, or pass a single contact id.' });
     if (a.companyIds.length + a.dealIds.length > 1 && !(a.companyIds.length === 1 && a.dealIds.length === 1))
@@ -386,11 +368,11 @@ export class SalesforceProvider implements CrmProvider {
     const subject = (a.subject ?? `${a.type[0].toUpperCase()}${a.type.slice(1)}`).slice(0, 255);
     const links = { ...(who ? { WhoId: who } : {}), ...(what ? { WhatId: checkId(what) } : {}) };
     if (a.type === 'meeting') {
-      const props: Record<string, Value> = { Subject: subject, Description: a.body, StartDateTime: a.timestamp, DurationInMinutes: a.durationMinutes ?? 30, ...links };
+      const props: Record<string, P.Value> = { Subject: subject, Description: a.body, StartDateTime: a.timestamp, DurationInMinutes: a.durationMinutes ?? 30, ...links };
       const r = await this.req(ctx, 'POST', '/sobjects/Event', props, { write: true });
       return { id: String(r.id), objectType: 'Event', properties: props };
     }
-    const props: Record<string, Value> = {
+    const props: Record<string, P.Value> = {
       Subject: a.type === 'note' ? `Note: ${subject}` : subject,
       Description: a.body,
       ActivityDate: a.timestamp.slice(0, 10),
@@ -403,7 +385,7 @@ export class SalesforceProvider implements CrmProvider {
     return { id: String(r.id), objectType: 'Task', properties: props };
   }
 
-  async associate(ctx: Ctx, fromType: string, fromId: string, toType: string, toId: string): Promise<void> {
+  async associate(ctx: P.Ctx, fromType: string, fromId: string, toType: string, toId: string): Promise<void> {
     const f = this.objectName(fromType);
     const t = this.objectName(toType);
     const pair = [f, t].sort().join('/');
@@ -423,7 +405,7 @@ export class SalesforceProvider implements CrmProvider {
     await this.update(ctx, child, childId, { [field]: checkId(parentId) });
   }
 
-  async associations(ctx: Ctx, fromType: string, fromId: string, toType: string, limit: number, cursor?: string): Promise<{ items: Association[]; nextCursor?: string }> {
+  async associations(ctx: P.Ctx, fromType: string, fromId: string, toType: string, limit: number, cursor?: string): Promise<{ items: P.Association[]; nextCursor?: string }> {
     const f = this.objectName(fromType);
     const t = this.objectName(toType);
     const id = soqlString(checkId(fromId));
@@ -459,10 +441,10 @@ export class SalesforceProvider implements CrmProvider {
     };
   }
 
-  async describe(ctx: Ctx, objectType: string): Promise<{ name: string; label: string; fields: FieldInfo[] }> {
+  async describe(ctx: P.Ctx, objectType: string): Promise<{ name: string; label: string; fields: P.FieldInfo[] }> {
     const t = this.objectName(objectType);
     const r = await this.req(ctx, 'GET', `/sobjects/${t}/describe`, undefined, { resource: { kind: 'object', id: t } });
-    const fields: FieldInfo[] = (r.fields ?? []).map((f: Any) => ({
+    const fields: P.FieldInfo[] = (r.fields ?? []).map((f: Any) => ({
       name: String(f.name),
       label: String(f.label ?? f.name),
       type: String(f.type),
@@ -476,12 +458,12 @@ export class SalesforceProvider implements CrmProvider {
     return { name: String(r.name ?? t), label: String(r.label ?? t), fields };
   }
 
-  async objects(ctx: Ctx): Promise<ObjectInfo[]> {
+  async objects(ctx: P.Ctx): Promise<P.ObjectInfo[]> {
     const r = await this.req(ctx, 'GET', '/sobjects');
     return (r.sobjects ?? []).filter((o: Any) => o.queryable !== false).map((o: Any) => ({ name: String(o.name), label: String(o.label ?? o.name), custom: Boolean(o.custom) }));
   }
 
-  async owners(ctx: Ctx, limit: number, cursor?: string): Promise<{ items: Owner[]; nextCursor?: string }> {
+  async owners(ctx: P.Ctx, limit: number, cursor?: string): Promise<{ items: P.Owner[]; nextCursor?: string }> {
     const after = cursor ? decodeCursor(cursor, ownerCursor).o : undefined;
     const soql = `SELECT Id, Name, Email, IsActive FROM User WHERE IsActive = true${after ? ` AND Id > ${soqlString(after)}` : ''} ORDER BY Id ASC LIMIT ${limit + 1}`;
     const r = await this.req(ctx, 'GET', `/query?q=${encodeURIComponent(soql)}`);
