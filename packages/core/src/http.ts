@@ -31,9 +31,9 @@ const MAX_EVENTS = 200;
 const MAX_EVENT_BYTES = 1024 * 1024;
 /** How much of a refused body is read and thrown away so that the client sees the answer. */
 const DISCARD_BYTES = 16 * 1024 * 1024;
-/** After this many sessions closed by the idle timeout, with the open count down to a quarter of its
- *  peak, the heap they grew is handed back to the system (memory.ts). */
-const RECLAIM_AFTER_EXPIRED = 256;
+/** Once sessions have expired, the open count is down to a quarter of its peak and the RSS has grown
+ *  this much since the last reclaim, the heap they grew is handed back to the system (memory.ts). */
+const RECLAIM_GROWTH_BYTES = 32 * 1024 * 1024;
 const RECLAIM_MIN_INTERVAL_MS = 10_000;
 
 export interface HttpHandle {
@@ -69,7 +69,7 @@ export async function serveHttp(built: BuiltServer): Promise<HttpHandle> {
   const sessions = new Map<string, Entry>();
   const log = built.log;
   const counters = { opened: 0, expired: 0, rejected: 0 };
-  const burst = { peak: 0, expired: 0, lastReclaim: 0, reclaims: 0 };
+  const burst = { peak: 0, expired: 0, lastReclaim: 0, reclaims: 0, rss: process.memoryUsage.rss() };
   let port = opts.port;
   let closing = false;
   const boundLoopback = LOOPBACK_HOSTS.has(opts.host);
@@ -232,7 +232,7 @@ export async function serveHttp(built: BuiltServer): Promise<HttpHandle> {
         burst.expired++;
       }
     }
-    if (burst.expired >= RECLAIM_AFTER_EXPIRED && sessions.size <= burst.peak / 4 && now - burst.lastReclaim >= RECLAIM_MIN_INTERVAL_MS) {
+    if (burst.expired > 0 && sessions.size <= burst.peak / 4 && now - burst.lastReclaim >= RECLAIM_MIN_INTERVAL_MS && process.memoryUsage.rss() - burst.rss > RECLAIM_GROWTH_BYTES) {
       const { expired, peak } = burst;
       Object.assign(burst, { peak: sessions.size, expired: 0, lastReclaim: now });
       // once the closes just started have settled
@@ -241,7 +241,8 @@ export async function serveHttp(built: BuiltServer): Promise<HttpHandle> {
         const t0 = performance.now();
         if (!reclaimMemory()) return;
         burst.reclaims++;
-        log.debug({ expired, peak, ms: Math.round(performance.now() - t0) }, 'memory handed back after a burst of sessions');
+        burst.rss = process.memoryUsage.rss();
+        log.debug({ expired, peak, ms: Math.round(performance.now() - t0), rss: burst.rss }, 'memory handed back after a burst of sessions');
       }, 500).unref();
     }
   }, sweepEvery);
