@@ -5,6 +5,7 @@ import { Imap } from './imap.js';
 import type { EmailState } from './state.js';
 import { composeTools } from './tools/compose.js';
 import { organizeTools } from './tools/organize.js';
+import { getAttachmentText } from './tools/attachments.js';
 import { readTools } from './tools/read.js';
 
 export default defineServer<EmailConfig, EmailState>({
@@ -22,7 +23,7 @@ export default defineServer<EmailConfig, EmailState>({
     organize: { description: 'Flag, mark and move messages between mailboxes.' },
     compose: { description: 'Write, reply and forward (drafts unless EMAIL_SEND_MODE=send).' },
   },
-  tools: [...readTools, ...organizeTools, ...composeTools],
+  tools: [...readTools, getAttachmentText, ...organizeTools, ...composeTools],
   setup(config, rt) {
     const files = config.attachmentDir ? Sandbox.fromConfig([config.attachmentDir], 'EMAIL_ATTACHMENT_DIR') : undefined;
     const imap = new Imap(config, rt.log);

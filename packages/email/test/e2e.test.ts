@@ -58,7 +58,7 @@ describe('bizmcp-email binary', () => {
     );
     expect(run.code).toBe(0);
     const byId = Object.fromEntries(run.messages.map((m) => [m.id, m]));
-    expect(byId[1].result.tools).toHaveLength(12);
+    expect(byId[1].result.tools).toHaveLength(13);
     expect(byId[2].result.structuredContent.messages.length).toBe(1);
     expect(byId[3].result.structuredContent.mailboxes.map((m: { path: string }) => m.path)).toContain('Drafts');
   });

@@ -62,6 +62,7 @@ describe('without configuration', () => {
         'create_draft',
         'download_attachment',
         'forward_email',
+        'get_attachment_text',
         'get_email',
         'get_thread',
         'list_mailboxes',
@@ -86,11 +87,11 @@ describe('without configuration', () => {
     clients.push(c);
     const { tools } = await c.client.listTools();
     const by = Object.fromEntries(tools.map((t) => [t.name, t.annotations]));
-    for (const n of ['read_inbox', 'search_emails', 'get_email', 'get_thread', 'list_mailboxes']) expect(by[n]?.readOnlyHint).toBe(true);
+    for (const n of ['read_inbox', 'search_emails', 'get_email', 'get_thread', 'list_mailboxes', 'get_attachment_text']) expect(by[n]?.readOnlyHint).toBe(true);
     for (const n of ['send_email', 'reply_to_email', 'forward_email']) expect(by[n]).toMatchObject({ readOnlyHint: false, destructiveHint: true, openWorldHint: true });
     const ro = await connectInProcess(server, { env: {}, argv: ['--read-only'] });
     clients.push(ro);
-    expect((await ro.client.listTools()).tools.map((t) => t.name).sort()).toEqual(['get_email', 'get_thread', 'list_mailboxes', 'read_inbox', 'search_emails']);
+    expect((await ro.client.listTools()).tools.map((t) => t.name).sort()).toEqual(['get_attachment_text', 'get_email', 'get_thread', 'list_mailboxes', 'read_inbox', 'search_emails']);
   });
 });
 
