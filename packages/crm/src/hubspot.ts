@@ -78,7 +78,12 @@ export class HubSpotProvider implements P.CrmProvider {
 
   private sdk(): Promise<Client> {
     const token = this.config.hubspot.token;
-    if (!token) throw missingCredentials({ what: 'HubSpot', vars: ['HUBSPOT_ACCESS_TOKEN'], how: HELP });
+    if (!token)
+      throw missingCredentials({
+        what: 'HubSpot',
+        vars: ['HUBSPOT_ACCESS_TOKEN'],
+        how: `${HELP} For Salesforce instead, set CRM_PROVIDER=salesforce and the SALESFORCE_* variables of one connected-app flow.`,
+      });
     this.client ??= (async () => {
       const mod = await import('@hubspot/api-client');
       // Bundled, the CommonJS package's exports may sit under `default`.

@@ -153,6 +153,7 @@ describe('credentials', () => {
     const r = await s.call('get_pipeline', {});
     expect(r.isError).toBe(true);
     expect(errorText(r)).toContain('HUBSPOT_ACCESS_TOKEN');
+    expect(errorText(r)).toContain('CRM_PROVIDER=salesforce');
     await s.close();
   });
 
