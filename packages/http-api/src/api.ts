@@ -4,7 +4,22 @@
 // response (selected headers, JSON / text / binary summary, a byte cap with the rest kept for
 // get_response_part).
 import { createHash, randomUUID } from 'node:crypto';
-import { ConfigError, missingCredentials, envInt, envSecret, envString, envUrl, readEnv, NetGuard, sleep, ToolError, type LookupAnswer } from '@bizmcp/core';
+import {
+  ConfigError,
+  missingCredentials,
+  envInt,
+  envSecret,
+  envString,
+  envUrl,
+  extractDocument,
+  isDocumentMediaType,
+  readEnv,
+  NetGuard,
+  sleep,
+  sniffDocument,
+  ToolError,
+  type LookupAnswer,
+} from '@bizmcp/core';
 
 export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export const IDEMPOTENT = new Set<Method>(['GET', 'HEAD', 'PUT', 'DELETE']);
@@ -137,6 +152,8 @@ export interface ApiResponse {
   body?: unknown;
   /** For binary bodies: a summary, never the bytes. */
   binary?: { bytes: number; sha256: string };
+  /** A PDF or Office body returned as its text (the body), or why it could not be. */
+  document?: { type?: string; pages?: number; capped?: string[]; dropped?: Record<string, number>; error?: string };
   bytes: number;
   truncated: boolean;
   /** When truncated: read the rest with get_response_part. */
@@ -159,6 +176,9 @@ export class ResponseStore {
     return this.items.get(id);
   }
 }
+
+/** A body that may be a PDF or Office document: by its media type or its first bytes. */
+const looksLikeDocument = (ct: string | undefined, body: Buffer) => isDocumentMediaType(ct) || ['pdf', 'zip'].includes(sniffDocument(body.subarray(0, 1024)));
 
 const isText = (ct: string) => /^(text\/|application\/(.*[+/])?(json|xml|javascript|x-www-form-urlencoded|yaml|x-yaml|graphql|csv|problem\+json)\b)/i.test(ct) || ct === '';
 
@@ -194,7 +214,7 @@ export class ApiClient {
   async request(
     method: Method,
     endpoint: string,
-    opts: { query?: Record<string, unknown>; body?: unknown; headers?: Record<string, string>; signal: AbortSignal; deadline?: number },
+    opts: { query?: Record<string, unknown>; body?: unknown; headers?: Record<string, string>; signal: AbortSignal; deadline?: number; documentText?: boolean },
   ): Promise<ApiResponse> {
     const c = this.config;
     const url = resolveEndpoint(this.base(), endpoint, opts.query, c.apiKey && c.keyMode === 'query' ? { [c.keyName!]: c.apiKey } : {});
@@ -227,7 +247,22 @@ export class ApiClient {
           continue;
         }
       }
-      return this.shape(res, method, retries);
+      const out = this.shape(res, method, retries);
+      if (out.binary && !res.truncated && opts.documentText !== false && looksLikeDocument(out.contentType, res.body)) await this.asDocument(out, res.body, opts);
+      return out;
+    }
+  }
+
+  /** A PDF or Office body as its text, through core's documents module (worker, caps, deadline). */
+  private async asDocument(out: ApiResponse, bytes: Buffer, opts: { signal: AbortSignal; deadline?: number }): Promise<void> {
+    try {
+      const d = await extractDocument(bytes, { signal: opts.signal, ...(opts.deadline ? { deadline: opts.deadline } : {}), maxChars: 5_000_000 });
+      out.document = { type: d.type, ...(d.pages ? { pages: d.pages } : {}), capped: d.capped, dropped: d.dropped };
+      this.textBody(out, d.text, 'text/markdown', false);
+      delete out.binary;
+    } catch (e) {
+      if (!(e instanceof ToolError) || e.code === 'cancelled' || e.code === 'timeout') throw e;
+      out.document = { error: e.message };
     }
   }
 
@@ -242,19 +277,24 @@ export class ApiClient {
       out.truncated = res.truncated;
       return out;
     }
-    const text = res.body.toString('utf8');
+    this.textBody(out, res.body.toString('utf8'), contentType, res.truncated);
+    return out;
+  }
+
+  /** A text body: whole when under the cap (JSON parsed), else the first part and the rest kept for get_response_part. */
+  private textBody(out: ApiResponse, text: string, contentType: string | undefined, truncated: boolean): void {
     const cap = this.config.maxResponseBytes;
-    if (Buffer.byteLength(text) <= cap && !res.truncated) {
+    if (Buffer.byteLength(text) <= cap && !truncated) {
       if (contentType && /json/.test(contentType)) {
         try {
           out.body = JSON.parse(text);
-          return out;
+          return;
         } catch {
           /* not valid JSON after all: returned as text */
         }
       }
       out.body = text;
-      return out;
+      return;
     }
     // Too big for one answer: the first part now, the rest kept for get_response_part.
     const first = sliceChars(text, 0, cap);
@@ -262,7 +302,6 @@ export class ApiClient {
     out.truncated = true;
     out.responseId = this.store.put(text, contentType);
     out.nextOffset = first.length;
-    return out;
   }
 }
 

@@ -22,6 +22,10 @@ export const responseSchema = z.object({
   contentType: z.string().optional(),
   body: z.unknown().optional().describe('JSON parsed, or text'),
   binary: z.object({ bytes: z.number(), sha256: z.string() }).optional().describe('Binary bodies are summarised, never returned'),
+  document: z
+    .object({ type: z.string().optional(), pages: z.number().optional(), capped: z.array(z.string()).optional(), dropped: z.record(z.string(), z.number()).optional(), error: z.string().optional() })
+    .optional()
+    .describe('A PDF or Office body was returned as its text (body), with its format; or why it could not be read'),
   bytes: z.number(),
   truncated: z.boolean(),
   responseId: z.string().optional().describe('When truncated: pass to get_response_part'),
@@ -34,10 +38,18 @@ export function renderResponse(r: z.infer<typeof responseSchema>): string {
   const hdrs = Object.entries(r.headers)
     .filter(([k]) => k !== 'content-type')
     .map(([k, v]) => `${k}: ${v}`);
-  const body = r.binary ? `[binary body: ${r.binary.bytes} bytes, sha256 ${r.binary.sha256}]` : r.body === undefined ? '' : typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
+  const body = r.binary
+    ? `[binary body: ${r.binary.bytes} bytes, sha256 ${r.binary.sha256}]${r.document?.error ? ` (not read as a document: ${r.document.error})` : ''}`
+    : r.body === undefined
+      ? ''
+      : typeof r.body === 'string'
+        ? r.body
+        : JSON.stringify(r.body);
   const more = r.truncated ? `\n[truncated at ${r.bytes > 0 ? 'the size cap' : ''}: get_response_part with response_id "${r.responseId}" and offset ${r.nextOffset}]` : '';
   return [head, ...hdrs, '', body].join('\n') + more;
 }
+
+const document_text = z.boolean().default(true).describe('A PDF, Word, Excel, PowerPoint or OpenDocument response comes back as its text (markdown); false: summarised as binary.');
 
 function methodTool(
   name: string,
@@ -45,8 +57,8 @@ function methodTool(
   opts: { title: string; body: boolean; annotations: { readOnlyHint: boolean; destructiveHint: boolean; idempotentHint: boolean }; description: string },
 ) {
   const input = opts.body
-    ? z.object({ endpoint, query, headers, body: z.unknown().optional().describe('JSON body (an object or array), or a string sent as is') })
-    : z.object({ endpoint, query, headers });
+    ? z.object({ endpoint, query, headers, body: z.unknown().optional().describe('JSON body (an object or array), or a string sent as is'), document_text })
+    : z.object({ endpoint, query, headers, document_text });
   return tool({
     name,
     toolset: 'methods',
@@ -58,12 +70,19 @@ function methodTool(
     rateLimit: { points: 120, durationSec: 60 },
     text: renderResponse,
     run: async (args, ctx) =>
-      ctx.state.client.request(method, args.endpoint, { query: args.query, headers: args.headers, body: (args as { body?: unknown }).body, signal: ctx.signal, deadline: ctx.deadline }),
+      ctx.state.client.request(method, args.endpoint, {
+        query: args.query,
+        headers: args.headers,
+        body: (args as { body?: unknown }).body,
+        signal: ctx.signal,
+        deadline: ctx.deadline,
+        documentText: args.document_text,
+      }),
   });
 }
 
 const common =
-  'The host is fixed by API_BASE_URL: pass only a path (absolute URLs, other hosts and ".." are refused). Credentials are added by the server. Returns status, selected headers and the body (JSON parsed, text as text, binary summarised); bodies over API_MAX_RESPONSE_BYTES (100 kB) are cut, with get_response_part for the rest.';
+  'The host is fixed by API_BASE_URL: pass only a path (absolute URLs, other hosts and ".." are refused). Credentials are added by the server. Returns status, selected headers and the body (JSON parsed, text as text, a PDF or Office document as its text unless document_text is false, other binary summarised); bodies over API_MAX_RESPONSE_BYTES (100 kB) are cut, with get_response_part for the rest.';
 
 export const apiGet = methodTool('api_get', 'GET', {
   title: 'GET from the API',
