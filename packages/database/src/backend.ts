@@ -3,8 +3,10 @@
 // statement_timeout). Both run every statement with the extended protocol, and every read inside
 // `BEGIN READ ONLY … ROLLBACK` with per-transaction timeouts, then DISCARD ALL (layers 2 and 3 of
 // the read-only stack).
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '@bizmcp/core';
 import { ToolError } from '@bizmcp/core';
@@ -183,8 +185,13 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 (async () => {
   const { PGlite } = await import(workerData.pgliteUrl);
-  const db = await PGlite.create(workerData.dataDir);
-  parentPort.postMessage({ ready: true });
+  const fs = require('node:fs');
+  // a new data directory starts from the initialised snapshot made at build time, when there is one
+  const fresh = workerData.snapshot && !fs.existsSync(require('node:path').join(workerData.dataDir, 'PG_VERSION'));
+  const db = fresh
+    ? await PGlite.create(workerData.dataDir, { loadDataDir: new Blob([fs.readFileSync(workerData.snapshot)]) })
+    : await PGlite.create(workerData.dataDir);
+  parentPort.postMessage({ ready: true, fromSnapshot: !!fresh });
   parentPort.on('message', async (m) => {
     if (m.close) { await db.close(); parentPort.postMessage({ closed: true }); return; }
     try {
@@ -197,6 +204,26 @@ const { parentPort, workerData } = require('node:worker_threads');
 })().catch((e) => parentPort.postMessage({ fatal: String(e && e.stack || e) }));
 `;
 
+/** The initialised empty data directory made at build time (scripts/pglite-snapshot.mjs), if any. */
+function snapshotFor(req: NodeRequire): string | undefined {
+  try {
+    // its package.json is not exported: found above the resolved entry
+    let at = dirname(req.resolve('@electric-sql/pglite'));
+    while (!existsSync(join(at, 'package.json')) || JSON.parse(readFileSync(join(at, 'package.json'), 'utf8')).name !== '@electric-sql/pglite') {
+      if (dirname(at) === at) return undefined;
+      at = dirname(at);
+    }
+    const { version } = JSON.parse(readFileSync(join(at, 'package.json'), 'utf8')) as { version: string };
+    const dir = dirname(fileURLToPath(import.meta.url));
+    // beside the package's dist/ and src/ (the build writes it there; npm packs it)
+    const f = join(dir, '..', 'pglite-snapshot', `pglite-${version}.tar.gz`);
+    if (existsSync(f)) return f;
+  } catch {
+    // no snapshot: initdb runs
+  }
+  return undefined;
+}
+
 export function createPglite(dataDir: string, log: Logger): Backend {
   let worker: Worker | undefined;
   let ready: Promise<void> | undefined;
@@ -206,22 +233,38 @@ export function createPglite(dataDir: string, log: Logger): Backend {
   let queue: Promise<unknown> = Promise.resolve();
 
   const start = () => {
-    const pgliteUrl = pathToFileURL(createRequire(import.meta.url).resolve('@electric-sql/pglite')).href;
-    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { pgliteUrl, dataDir } });
+    const req = createRequire(import.meta.url);
+    const pgliteUrl = pathToFileURL(req.resolve('@electric-sql/pglite')).href;
+    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { pgliteUrl, dataDir, snapshot: snapshotFor(req) } });
     worker = w;
     ready = new Promise<void>((resolve, reject) => {
-      w.on('message', (m: { ready?: boolean; fatal?: string; id?: number; error?: { message: string; code?: string }; fields?: Field[]; rows?: Record<string, unknown>[]; affectedRows?: number }) => {
-        if (m.ready) return resolve();
-        if (m.fatal) {
-          log.error({ err: m.fatal }, 'PGlite failed to open');
-          return reject(new ToolError(`The embedded database could not be opened: ${m.fatal.split('\n')[0]}`, { code: 'unavailable' }));
-        }
-        const p = m.id !== undefined ? waiting.get(m.id) : undefined;
-        if (!p) return;
-        waiting.delete(m.id!);
-        if (m.error) p.reject(pgError(m.error));
-        else p.resolve({ fields: m.fields ?? [], rows: m.rows ?? [], affectedRows: m.affectedRows });
-      });
+      w.on(
+        'message',
+        (m: {
+          ready?: boolean;
+          fromSnapshot?: boolean;
+          fatal?: string;
+          id?: number;
+          error?: { message: string; code?: string };
+          fields?: Field[];
+          rows?: Record<string, unknown>[];
+          affectedRows?: number;
+        }) => {
+          if (m.ready) {
+            if (m.fromSnapshot) log.info({ dataDir }, 'new embedded database created from the built-in snapshot');
+            return resolve();
+          }
+          if (m.fatal) {
+            log.error({ err: m.fatal }, 'PGlite failed to open');
+            return reject(new ToolError(`The embedded database could not be opened: ${m.fatal.split('\n')[0]}`, { code: 'unavailable' }));
+          }
+          const p = m.id !== undefined ? waiting.get(m.id) : undefined;
+          if (!p) return;
+          waiting.delete(m.id!);
+          if (m.error) p.reject(pgError(m.error));
+          else p.resolve({ fields: m.fields ?? [], rows: m.rows ?? [], affectedRows: m.affectedRows });
+        },
+      );
       w.on('error', (e) => {
         log.error({ err: e }, 'PGlite worker error');
         reject(e);

@@ -83,11 +83,14 @@ const definition = defineServer<DbConfig, DbState>({
         if (config.sampleData) await loadSample(lite);
         return lite;
       })());
-    // Slow work starts once `initialize` has been answered: the connection (or the PGlite worker)
-    // and the WASM SQL parser load in the background; a call that comes first waits for them.
+    // The embedded database opens at once, in its worker thread (a new one from the snapshot made
+    // at build time). A PostgreSQL connection and the WASM SQL parser load once `initialize` has
+    // been answered; a call that comes first waits for them.
+    const openInBackground = () => open().catch((e) => rt.log.error({ err: (e as Error).message }, 'database not available'));
+    if (!config.url) openInBackground();
     rt.onInitialized(() => {
       if (rt.shutdownSignal.aborted) return;
-      open().catch((e) => rt.log.error({ err: (e as Error).message }, 'database not available'));
+      openInBackground();
       loadParser().catch(() => {});
     });
     rt.onClose(async () => (opened ? (await opened.catch(() => undefined))?.close() : undefined));
