@@ -31,6 +31,17 @@ afterEach(() => {
 afterAll(async () => g.close());
 
 describe('stored authorisation (OAuth refresh token)', () => {
+  it('loads no Google client until its API is called, then only that one', async () => {
+    const dir = tempDir();
+    await storeToken(g, dir);
+    const c = await connect(g, dir);
+    expect([...c.server.state.google.loaded]).toEqual([]);
+    expect(g.oauth.tokenRequests()).toBe(0); // start-up calls nothing, not even the token endpoint
+    expect((await read(c)).isError).toBeFalsy();
+    expect([...c.server.state.google.loaded]).toEqual(['sheets']);
+    await c.close();
+  });
+
   it('refreshes before expiry: a token about to expire is never sent', async () => {
     const dir = tempDir();
     await storeToken(g, dir);
