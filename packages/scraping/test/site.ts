@@ -21,7 +21,7 @@ const layout = (title: string, body: string, head = '') => `<!doctype html><html
 
 export const ARTICLE_TEXT = 'Invoices are due thirty days after issue. Late payments accrue interest at the statutory rate, and reminders are sent weekly.';
 
-const pages: Record<string, () => { status?: number; type?: string; body: string | Buffer; headers?: Record<string, string> }> = {
+export const pages: Record<string, () => { status?: number; type?: string; body: string | Buffer; headers?: Record<string, string> }> = {
   '/': () => ({ body: layout('Home', '<main><h1>Welcome</h1><p>Start at the <a href="/article">article</a> or the <a href="/products">products</a>.</p></main>') }),
   '/about': () => ({ body: layout('About', '<main><h1>About us</h1><p>We sell widgets. <a href="/article">Read more</a></p></main>') }),
   '/article': () => ({

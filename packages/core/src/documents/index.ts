@@ -42,6 +42,8 @@ export interface ExtractOptions {
   maxChars?: number;
   /** nextCursor of a previous call on the same document with the same selection. */
   cursor?: string;
+  /** Without a cursor: the character offset to start at (for tools that page by offset). */
+  start?: number;
   /** PDF pages or slides to read, 1-based, inclusive. */
   pages?: Range;
   /** The one sheet to read: its name or its 1-based position. */
@@ -123,7 +125,7 @@ export async function extractDocument(bytes: Uint8Array, opts: ExtractOptions = 
   if (bytes.byteLength > limits.maxBytes) throw new ToolError(`The document is ${bytes.byteLength} bytes; at most ${limits.maxBytes} are read`, { code: 'too_large' });
   const want = Math.max(1, Math.floor(opts.maxChars ?? 40_000));
   const key = fingerprint(bytes, opts);
-  let from = 0;
+  let from = Math.max(0, Math.floor(opts.start ?? 0));
   if (opts.cursor) {
     const c = decodeCursor(opts.cursor, CursorSchema);
     if (c.k !== key)

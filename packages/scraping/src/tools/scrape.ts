@@ -1,6 +1,6 @@
 // Static scraping: one page to markdown/text/html, structured extraction, and site maps/crawls.
 import { z } from 'zod';
-import { annotations, pageText, stripInvisible, ToolError } from '@bizmcp/core';
+import { annotations, extractDocument, isDocumentMediaType, pageText, sniffDocument, stripInvisible, ToolError } from '@bizmcp/core';
 import { extractFields, jsonLd, links, load, metadata, microdata, openGraph, pageResult, render, safely, type FieldSpec } from '../html.js';
 import { browserOf, tool, type ScrapeState } from '../state.js';
 
@@ -65,16 +65,49 @@ export const scrapeUrl = tool({
   toolset: 'pages',
   title: 'Scrape a web page',
   description:
-    "Fetch a public web page (no JavaScript) and return it as markdown (default), plain text or cleaned HTML, with its title, description and canonical URL. main_content: true keeps the article and drops navigation, headers, footers and sidebars; selector keeps only the matches of a CSS selector. Long pages are paged: max_length characters per call (default 20 000), continue with start_index = nextStartIndex. include_links lists the page's links. robots.txt is honoured; private and local addresses are refused. Hidden Unicode characters are removed from the text. Non-HTML text (JSON, CSV, plain text) is returned as is.",
-  input: z.object({ url, ...pageArgs }),
-  output: z.object({ url: z.string(), status: z.number(), contentType: z.string(), ...pageOutput }),
+    "Fetch a public web page (no JavaScript) and return it as markdown (default), plain text or cleaned HTML, with its title, description and canonical URL. main_content: true keeps the article and drops navigation, headers, footers and sidebars; selector keeps only the matches of a CSS selector. Long pages are paged: max_length characters per call (default 20 000), continue with start_index = nextStartIndex. include_links lists the page's links. robots.txt is honoured; private and local addresses are refused. Hidden Unicode characters are removed from the text. Non-HTML text (JSON, CSV, plain text) is returned as is. A PDF, Word, Excel, PowerPoint or OpenDocument URL is returned as its text (pages, tables as markdown) unless document_text is false.",
+  input: z.object({
+    url,
+    ...pageArgs,
+    document_text: z.boolean().default(true).describe('A PDF, Word, Excel, PowerPoint or OpenDocument URL comes back as its text (markdown); false: refused as not a text page.'),
+  }),
+  output: z.object({
+    url: z.string(),
+    status: z.number(),
+    contentType: z.string(),
+    ...pageOutput,
+    document: z
+      .object({ type: z.string(), pages: z.number().optional(), capped: z.array(z.string()), dropped: z.record(z.string(), z.number()) })
+      .optional()
+      .describe('The URL was a document, returned as its text (totalLength is then what is known so far)'),
+  }),
   annotations: annotations.read({ openWorld: true }),
   text: renderPage,
   run: async (args, ctx) => {
     const { page, isHtml, html } = await fetchHtml(ctx.state, args.url, ctx.signal);
+    if (!isHtml && args.document_text && (isDocumentMediaType(page.contentType) || ['pdf', 'zip'].includes(sniffDocument(page.body.subarray(0, 1024))))) {
+      if (page.truncated)
+        throw new ToolError(`The document is larger than the ${page.body.length}-byte page cap (SCRAPING_MAX_PAGE_BYTES)`, { code: 'too_large', hint: 'download_file saves it whole.' });
+      const d = await extractDocument(page.body, { signal: ctx.signal, deadline: ctx.deadline, start: args.start_index, maxChars: args.max_length, hint: page.contentType });
+      const end = d.offset + d.text.length;
+      return {
+        url: page.url,
+        status: page.status,
+        contentType: page.contentType,
+        content: d.text,
+        totalLength: d.truncated ? end + 1 : end,
+        startIndex: d.offset,
+        truncated: d.truncated,
+        ...(d.truncated ? { nextStartIndex: end } : {}),
+        document: { type: d.type, ...(d.pages ? { pages: d.pages } : {}), capped: d.capped, dropped: d.dropped },
+      };
+    }
     if (!isHtml) {
       if (!/^(text\/|application\/(json|xml|javascript|x-yaml|yaml|csv))/.test(page.contentType)) {
-        throw new ToolError(`Not a text page: ${page.contentType} (${page.body.length} bytes)`, { code: 'invalid_argument', hint: 'Use download_file for binary files.' });
+        throw new ToolError(`Not a text page: ${page.contentType} (${page.body.length} bytes)`, {
+          code: 'invalid_argument',
+          hint: 'Use download_file for binary files (PDF and Office documents are read as text unless document_text is false).',
+        });
       }
       const p = pageText(stripInvisible(html), args.start_index, args.max_length);
       return {
