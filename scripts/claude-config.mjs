@@ -15,8 +15,9 @@
 //
 // Which servers get an entry: filesystem with --dir (or ALLOWED_PATHS), database and scraping always
 // (embedded defaults), http-api with an API base URL, email with an address, an IMAP host and a
-// password or OAuth token, Stripe with STRIPE_SECRET_KEY, Slack with a bot or user token, others
-// when their settings are set. Only variables the server declares are copied into its entry.
+// password or OAuth token, Stripe with STRIPE_SECRET_KEY, Slack with a bot or user token, Google
+// Workspace with an OAuth client or a service account, CRM with HubSpot or Salesforce credentials,
+// others when one of their secrets is set. Only variables the server declares are copied into its entry.
 // JSON goes to stdout, notes on what was left out to stderr.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -90,6 +91,14 @@ const needs = {
       : 'set EMAIL_ADDRESS, IMAP_HOST (and SMTP_HOST) and EMAIL_PASSWORD or EMAIL_OAUTH2_TOKEN (--env NAME=VALUE)',
   stripe: () => (has('STRIPE_SECRET_KEY') ? undefined : 'set STRIPE_SECRET_KEY (--env STRIPE_SECRET_KEY=rk_test_…)'),
   slack: () => (any('SLACK_BOT_TOKEN', 'SLACK_USER_TOKEN') ? undefined : 'set SLACK_BOT_TOKEN or SLACK_USER_TOKEN'),
+  'google-workspace': () =>
+    has('GOOGLE_APPLICATION_CREDENTIALS') || has('GOOGLE_OAUTH_CLIENT_ID', 'GOOGLE_OAUTH_CLIENT_SECRET')
+      ? undefined
+      : 'set GOOGLE_OAUTH_CLIENT_ID and GOOGLE_OAUTH_CLIENT_SECRET (then run bizmcp-google-workspace auth), or GOOGLE_APPLICATION_CREDENTIALS for a service account',
+  crm: () =>
+    any('HUBSPOT_ACCESS_TOKEN', 'SALESFORCE_CLIENT_SECRET', 'SALESFORCE_REFRESH_TOKEN', 'SALESFORCE_PRIVATE_KEY_FILE', 'SALESFORCE_PASSWORD')
+      ? undefined
+      : 'set HUBSPOT_ACCESS_TOKEN, or the Salesforce credentials (SALESFORCE_CLIENT_ID with a secret, key file or refresh token)',
 };
 /** A server without a rule: configurable when one of its secret settings is set. */
 const genericNeeds = (s) => {
