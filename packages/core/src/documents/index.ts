@@ -7,7 +7,7 @@
 // (`../core/src/documents/worker.ts`) next to its index; from the sources (tests) it is bundled on
 // first use with esbuild.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -109,6 +109,7 @@ async function workerUrl(): Promise<URL> {
   const esbuild = (await import(/* @vite-ignore */ specifier)) as typeof import('esbuild');
   const r = await esbuild.build({ entryPoints: [src], bundle: true, platform: 'node', format: 'esm', target: 'node22', packages: 'external', write: false, outfile });
   writeFileSync(outfile, r.outputFiles[0].contents);
+  process.once('exit', () => rmSync(outfile, { force: true }));
   devWorker = pathToFileURL(outfile);
   return devWorker;
 }
