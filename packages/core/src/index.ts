@@ -25,3 +25,4 @@ export * from './upstream.js';
 export * from './retry.js';
 export * from './interop.js';
 export * from './documents/index.js';
+export * from './places.js';

@@ -15,9 +15,6 @@ import { promises as fsp, constants as fsc } from 'node:fs';
 import path from 'node:path';
 import { ToolError } from '../errors.js';
 import { bizmcpConfigDir } from '../places.js';
-
-// the per-platform places live in places.ts; servers reach them through core's index
-export { bizmcpConfigDir, bizmcpDataDir } from '../places.js';
 import { registerSecret } from '../redact.js';
 
 export interface StoredToken {
