@@ -91,7 +91,10 @@ describe('the container image, without Docker', () => {
     expect(refused.stderr).toMatch(/BIZMCP_HTTP_TOKEN/);
 
     const port = await freePort();
-    const child = spawn(launcher, ['filesystem', data], { env: { ...env, PORT: String(port), BIZMCP_HTTP_TOKEN: TOKEN, BIZMCP_HTTP_ALLOWED_HOSTS: `127.0.0.1:${port}` }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(launcher, ['filesystem', data], {
+      env: { ...env, PORT: String(port), BIZMCP_HTTP_TOKEN: TOKEN, BIZMCP_HTTP_ALLOWED_HOSTS: `127.0.0.1:${port}` },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     children.push(child);
     let err = '';
     await new Promise<void>((resolve, reject) => {
