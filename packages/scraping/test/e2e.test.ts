@@ -31,7 +31,8 @@ function chromiumOf(pid: number): string[] {
 const url = (p: string) => `http://127.0.0.2:${site.port}${p}`;
 
 describe('bizmcp-scraping binary', () => {
-  it('serves the SDK client; rendering leaves no Chromium behind after stdin closes', async () => {
+  // a browser start and a rendered page: slow when the whole suite runs beside it
+  it('serves the SDK client; rendering leaves no Chromium behind after stdin closes', { timeout: 90_000 }, async () => {
     const s = await spawnStdio(bin, { args: ['--allow-private'], env: { SCRAPING_DELAY_MS: '0' } });
     const names = (await s.client.listTools()).tools.map((t) => t.name);
     expect(names).toEqual(['scrape_url', 'extract_structured_data', 'map_site', 'crawl', 'scrape_dynamic_page', 'take_screenshot', 'download_file']);
@@ -43,7 +44,7 @@ describe('bizmcp-scraping binary', () => {
     expect(chromiumOf(s.pid!)).toEqual([]);
   });
 
-  it('SIGTERM during a rendered call: exits within 2 s and leaves no Chromium', async () => {
+  it('SIGTERM during a rendered call: exits within 2 s and leaves no Chromium', { timeout: 90_000 }, async () => {
     const child = spawn(process.execPath, [bin, '--allow-private'], { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH, SCRAPING_DELAY_MS: '0' } });
     child.stdin.write(jsonLines([{ method: 'tools/call', params: { name: 'scrape_dynamic_page', arguments: { url: url('/app'), wait_for_selector: '#never', timeout_ms: 30_000 } } }]));
     for (let i = 0; i < 50 && chromiumOf(child.pid!).length === 0; i++) await new Promise((r) => setTimeout(r, 200));
