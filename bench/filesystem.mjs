@@ -10,7 +10,7 @@ import { fmt, median, RawServer, startup, table } from './lib/harness.mjs';
 
 const require = createRequire(import.meta.url);
 const root = join(import.meta.dirname, '..');
-const ours = join(root, 'packages/filesystem/dist/index.js');
+const ours = process.env.BENCH_FS_BIN ?? join(root, 'packages/filesystem/dist/index.js'); // another build for an A/B
 const ref = require.resolve('@modelcontextprotocol/server-filesystem/dist/index.js');
 const work = join(tmpdir(), 'bizmcp-bench-fs');
 const tree = join(work, 'tree');

@@ -9,17 +9,13 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, describe, expect, it } from 'vitest';
+import { networkEnv } from './npm-env.js';
 
 const root = join(import.meta.dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'bizmcp-bundle-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 const servers = readdirSync(join(root, 'packages')).filter((p) => p !== 'core' && existsSync(join(root, 'packages', p, 'src', 'server.ts')));
 const mcpb = join(root, 'node_modules', '.bin', 'mcpb');
-const networkEnv = Object.fromEntries(
-  Object.entries(process.env).filter(([k]) =>
-    /^(npm_config_(globalconfig|userconfig|registry|cafile|proxy|https_proxy|noproxy|strict_ssl)|NODE_EXTRA_CA_CERTS|HTTPS?_PROXY|NO_PROXY|https?_proxy|no_proxy)$/.test(k),
-  ),
-);
 
 interface Manifest {
   name: string;

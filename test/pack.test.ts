@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { networkEnv } from './npm-env.js';
 
 const root = join(import.meta.dirname, '..');
 const pnpm = join(root, 'scripts', 'pnpm.mjs');
@@ -14,14 +15,6 @@ const work = mkdtempSync(join(tmpdir(), 'bizmcp-pack-'));
 const servers = readdirSync(join(root, 'packages')).filter((p) => p !== 'core' && existsSync(join(root, 'packages', p, 'src', 'server.ts')));
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-// What npm needs to reach the registry as this machine does (its global npmrc with the registry and
-// CA file, proxies, extra CAs); nothing else of the environment reaches the packed server.
-const networkEnv = Object.fromEntries(
-  Object.entries(process.env).filter(([k]) =>
-    /^(npm_config_(globalconfig|userconfig|registry|cafile|proxy|https_proxy|noproxy|strict_ssl)|NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|SSL_CERT_DIR|HTTPS?_PROXY|NO_PROXY|https?_proxy|no_proxy)$/.test(k),
-  ),
-);
 
 // How each server starts with nothing configured (embedded defaults or a temp directory).
 const startArgs: Record<string, (dir: string) => { args: string[]; env: Record<string, string> }> = {

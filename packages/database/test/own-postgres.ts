@@ -9,10 +9,10 @@
 // Debian's `postgresql` package brings the binaries (`npm run setup` installs it when missing).
 import { type SpawnSyncOptions, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import pg from 'pg';
+import { freePort } from '@bizmcp/core/testing';
 
 export const SERVICE_URL = 'postgresql://postgres@127.0.0.1:5432/test';
 
@@ -49,17 +49,6 @@ export async function answers(url: string): Promise<boolean> {
   } finally {
     await c.end().catch(() => {});
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startOwnCluster(): Promise<OwnCluster> {

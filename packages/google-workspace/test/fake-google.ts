@@ -1,5 +1,5 @@
 // A stateful local Google for the tests: one core fake API per discovery document in
-// test/fixtures/ (every request checked against it: method, path, required parameters,
+// core's test/fixtures/google/ (every request checked against it: method, path, required parameters,
 // body schema, unknown fields), behind one root URL as GOOGLE_API_ROOT_URL gives it, plus core's
 // fake OAuth server (refresh grant and service-account JWT grant, expiring tokens). Every handler
 // checks the bearer token with the fake OAuth server (401 when expired or revoked, 403 when the
@@ -13,7 +13,8 @@ import { parseA1, windowA1 } from '../src/a1.js';
 import { TOOLSET_SCOPES } from '../src/config.js';
 
 type Obj = Record<string, any>;
-export const SPECS = join(import.meta.dirname, 'fixtures');
+// the discovery documents live once, with core's other contracts
+export const SPECS = join(import.meta.dirname, '..', '..', 'core', 'test', 'fixtures', 'google');
 const APIS = { sheets: 'sheets__v4.json', docs: 'docs__v1.json', drive: 'drive__v3.json', calendar: 'calendar__v3.json', gmail: 'gmail__v1.json' } as const;
 type Api = keyof typeof APIS;
 

@@ -17,6 +17,8 @@ const O_NOFOLLOW = C.O_NOFOLLOW ?? 0;
 const O_DIRECTORY = C.O_DIRECTORY ?? 0;
 const O_NONBLOCK = C.O_NONBLOCK ?? 0;
 const TMP_SUFFIX = '.bizmcp-tmp';
+/** Opening a file to read: never through a final link; a FIFO must not hang (refused later as not a regular file). */
+const READ = C.O_RDONLY | O_NOFOLLOW | O_NONBLOCK;
 
 export interface WalkEntry {
   /** Canonical path of the entry. */
@@ -156,8 +158,7 @@ export async function openFile(roots: RootSet, file: string): Promise<{ handle: 
   const dir = await openDir(roots, path.dirname(file));
   let h: FileHandle;
   try {
-    // O_NONBLOCK: a FIFO must not hang the call (it is refused below as not a regular file).
-    h = await fs.open(path.join(dir.via, path.basename(file)), C.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+    h = await fs.open(path.join(dir.via, path.basename(file)), READ);
   } catch (e) {
     if (errno(e) === 'ELOOP') throw roots.denied('the file was replaced by a link');
     throw sysError(e, file);
@@ -258,7 +259,6 @@ export async function* walkTree(roots: RootSet, start: string, opts: { maxDepth?
   const top = await openDir(roots, start);
   const proc = await hasProc();
   const maxDepth = opts.maxDepth ?? Infinity;
-  const READ = C.O_RDONLY | O_NOFOLLOW | O_NONBLOCK;
   if (top.real !== undefined) {
     yield* walkPinned(roots, top.real, start, opts, maxDepth);
     return;
@@ -309,7 +309,6 @@ export async function* walkTree(roots: RootSet, start: string, opts: { maxDepth?
  * and entries are opened by bare name in their pinned directory.
  */
 async function* walkPinned(roots: RootSet, real: string, start: string, opts: { signal?: AbortSignal; prune?: (rel: string, entry: Dirent) => boolean }, maxDepth: number): AsyncGenerator<WalkEntry> {
-  const READ = C.O_RDONLY | O_NOFOLLOW | O_NONBLOCK;
   async function* visit(dirReal: string, shown: string, rel: string, depth: number, id: Id | undefined): AsyncGenerator<WalkEntry> {
     let entries: { entry: Dirent; id?: Id }[];
     try {

@@ -2,7 +2,8 @@
 // BIZMCP_TEST_REDIS=own) a throwaway `redis-server` on a free port, without persistence, stopped
 // by stop(). Debian's redis-server brings the binary (`npm run setup` installs it when missing).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
+import { freePort } from './ports.js';
 
 export interface TestRedis {
   url: string;
@@ -22,17 +23,6 @@ export function answersPing(port: number, host = '127.0.0.1'): Promise<boolean> 
     s.once('data', (d) => done(String(d).startsWith('+PONG')));
     s.once('timeout', () => done(false));
     s.once('error', () => done(false));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
   });
 }
 
