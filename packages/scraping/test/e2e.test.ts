@@ -52,7 +52,9 @@ describe('bizmcp-scraping binary', () => {
     const t0 = Date.now();
     child.kill('SIGTERM');
     await new Promise((r) => child.on('exit', r));
-    expect(Date.now() - t0).toBeLessThan(2500);
+    // the server's shutdown deadline is 2 s; the bound leaves room for process teardown under the
+    // full suite's load and still fails a shutdown that waits for the call's 30 s timeout
+    expect(Date.now() - t0).toBeLessThan(5000);
     await new Promise((res) => setTimeout(res, 1000));
     expect(chromiumOf(child.pid!)).toEqual([]);
   });
