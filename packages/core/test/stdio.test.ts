@@ -76,7 +76,7 @@ describe('echo binary over stdio', () => {
       const t0 = Date.now();
       child.kill(signal);
       const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
-      expect(Date.now() - t0).toBeLessThan(2500);
+      expect(Date.now() - t0).toBeLessThan(4000); // the 2 s deadline plus exit under a loaded suite; the call alone runs 60 s
       expect(code).toBe(0);
       for (const line of out.split('\n').filter(Boolean)) expect(JSON.parse(line).jsonrpc).toBe('2.0');
     });
