@@ -38,9 +38,14 @@
 //     refused with a clear error (no copy + delete fallback).
 //   - Recursive deletion walks directory descriptors itself: fs.rm re-resolves paths, so a
 //     directory swapped for a link during the deletion would lead it outside.
-//   - Sandbox.create canonicalises synchronously (servers build their sandbox while setting up);
-//     every other operation is async (fs/promises).
+//   - Sandbox.create canonicalises synchronously (servers build their sandbox while setting up).
+//     The checks of every operation (the lstat walk, realpath, opening a directory and reading back
+//     where its descriptor points) are synchronous system calls too: each is a metadata lookup of a
+//     few microseconds, and through the thread pool each cost ten times that (a get_file_info made
+//     six such hops). Reading, writing, listing and walking stay asynchronous. A path on a network
+//     file system that hangs would block the process during a check, as it would block the call.
 import type { Dirent, Stats } from 'node:fs';
+import * as fsSync from 'node:fs';
 import * as fs from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -70,6 +75,21 @@ export { sandboxMode } from './sandbox/descriptors.js';
 export { SandboxConfigError } from './sandbox/roots.js';
 
 const DEFAULT_MAX_READ = 50 * 1024 * 1024;
+
+const realpathOrUndefined = (p: string): string | undefined => {
+  try {
+    return fsSync.realpathSync.native(p);
+  } catch {
+    return undefined;
+  }
+};
+const lstatOrUndefined = (p: string): Stats | undefined => {
+  try {
+    return fsSync.lstatSync(p);
+  } catch {
+    return undefined;
+  }
+};
 
 /** What a caller means to do with a path (see the header). */
 export type Intent = 'read' | 'write' | 'create' | 'entry';
@@ -268,16 +288,18 @@ export class Sandbox {
     return r;
   }
 
-  /** The lstat walk from a canonical root down `rest` (see the header, step 4). */
+  /**
+   * The lstat walk from a canonical root down `rest` (see the header, step 4). Synchronous system
+   * calls (see the header's last choice): each is a short metadata lookup.
+   */
   private async walkFrom(rootReal: string, rest: string, followLast: boolean): Promise<Resolved> {
     const abs = rest ? path.join(rootReal, rest) : rootReal;
     // Fast path: when realpath gives the path back unchanged, no component is a link, so the walk
     // below would find exactly this. (For an entry, the same holds for its parent.)
     const probe = followLast ? abs : path.dirname(abs);
     if (probe === abs || this.rootOf(probe)) {
-      const real = await fs.realpath(probe).catch(() => undefined);
-      if (real === probe) {
-        const st = await fs.lstat(abs).catch(() => undefined);
+      if (realpathOrUndefined(probe) === probe) {
+        const st = lstatOrUndefined(abs);
         if (st && (followLast ? !st.isSymbolicLink() : true)) return { path: abs, root: rootReal, exists: true, stat: st };
       }
     }
@@ -289,7 +311,7 @@ export class Sandbox {
       const isLast = i === parts.length - 1;
       let st: Stats;
       try {
-        st = await fs.lstat(next);
+        st = fsSync.lstatSync(next);
       } catch (e) {
         if (errno(e) === 'ENOENT') return { path: path.join(next, ...parts.slice(i + 1)), root: curRoot, exists: false };
         if (errno(e) === 'ENOTDIR') throw new ToolError(`Not a directory: ${this.display(cur)}`, { code: 'invalid_argument' });
@@ -298,7 +320,7 @@ export class Sandbox {
       if (st.isSymbolicLink() && (!isLast || followLast)) {
         let target: string;
         try {
-          target = await fs.realpath(next);
+          target = fsSync.realpathSync.native(next);
         } catch (e) {
           if (errno(e) === 'ENOENT') throw this.denied('the path goes through a symbolic link whose target does not exist');
           if (errno(e) === 'ELOOP') throw this.denied('the path goes through a loop of symbolic links');
@@ -308,9 +330,11 @@ export class Sandbox {
         if (!inRoot) throw this.denied(`the path goes through a symbolic link that leads outside ${this.label}`);
         cur = target;
         curRoot = inRoot;
-        st = await fs.lstat(cur).catch((e) => {
+        try {
+          st = fsSync.lstatSync(cur);
+        } catch (e) {
           throw sysError(e, this.display(cur));
-        });
+        }
         if (st.isSymbolicLink()) throw this.denied('a symbolic link on the path changed while it was checked');
       } else {
         cur = next;
@@ -318,7 +342,11 @@ export class Sandbox {
       if (isLast) return { path: cur, root: curRoot, exists: true, stat: st };
       if (!st.isDirectory()) throw new ToolError(`Not a directory: ${cur}`, { code: 'invalid_argument' });
     }
-    return { path: cur, root: curRoot, exists: true, stat: await fs.lstat(cur) };
+    try {
+      return { path: cur, root: curRoot, exists: true, stat: fsSync.lstatSync(cur) };
+    } catch (e) {
+      throw sysError(e, this.display(cur));
+    }
   }
 
   // ---------------------------------------------------------------- reading

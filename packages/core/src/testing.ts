@@ -15,6 +15,7 @@ export * from './testing/bins.js';
 export * from './testing/oauth.js';
 export * from './testing/redis.js';
 export * from './testing/ports.js';
+export * from './testing/races.js';
 
 /** What a typed `ok(tool, args)` needs of a tool value: its name and its zod schemas. */
 export interface TypedTool<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {

@@ -3,7 +3,6 @@
 // targets); after it, the same snapshot must come back, the attempt must be refused with a
 // ToolError (or, where stated, succeed harmlessly), and no outside content or outside path may
 // appear in what came back.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { mkdtempSync, realpathSync } from 'node:fs';
@@ -12,6 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { Sandbox, ToolError, type ToolErrorCode } from '../src/index.js';
+import { inChildProcess, SWAP_DIR_FOR_LINK } from '../src/testing.js';
 
 const base = realpathSync(mkdtempSync(join(tmpdir(), 'bizmcp-sandbox-attacks-')));
 const root = join(base, 'root');
@@ -296,43 +296,6 @@ describe('sandbox: attack table with a state oracle', () => {
   }
 });
 
-/**
- * Runs `body` (JavaScript, with `fs`, `path`, `args` in scope) in a separate Node process for
- * `ms` milliseconds: real parallelism against the sandbox running in this process.
- */
-function inChild(body: string, args: Record<string, string>, ms: number): Promise<number> {
-  const script = `
-    const fs = require('node:fs'); const path = require('node:path');
-    const args = JSON.parse(process.argv[1]); const end = Date.now() + ${ms}; let swaps = 0;
-    const cell = new Int32Array(new SharedArrayBuffer(4));
-    const hold = () => Atomics.wait(cell, 0, 0, Math.random());
-    while (Date.now() < end) { ${body} }
-    process.stdout.write(String(swaps));`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', script, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(Number(out)) : reject(new Error(`swapper exited with ${code}`))));
-  });
-}
-
-// One swap: the directory moves to a parking place inside the root (a new one each time), a
-// symlink to the outside directory takes its name, then the directory comes back. A step that
-// loses against the sandbox's own operations (which may recreate the name meanwhile) is skipped.
-// Each state is held for a random 0-1 ms, so the swaps fall at every point of the operations.
-const SWAP = `
-  const parked = args.parked + '-' + swaps;
-  try {
-    fs.renameSync(args.dir, parked);
-    swaps++;
-    try { fs.symlinkSync(args.target, args.dir); } catch {}
-    hold();
-    try { fs.unlinkSync(args.dir); } catch {}
-    fs.renameSync(parked, args.dir);
-  } catch {}
-  hold();`;
-
 describe('sandbox: races', () => {
   it('a directory swapped for a symlink to outside during reads and writes never leaks or changes outside files', async () => {
     fs.mkdirSync(R('race'));
@@ -340,7 +303,7 @@ describe('sandbox: races', () => {
     fs.mkdirSync(R('.parking'));
     const before = snapshot();
     const sb = Sandbox.create([root]);
-    const swapper = inChild(SWAP, { dir: R('race'), parked: R('.parking', 'race'), target: O('dir') }, 300);
+    const swapper = inChildProcess(SWAP_DIR_FOR_LINK, { dir: R('race'), parked: R('.parking', 'race'), target: O('dir') }, 300);
     let running = true;
     void swapper.finally(() => (running = false));
     const leaks: string[] = [];
@@ -389,7 +352,7 @@ describe('sandbox: races', () => {
     fs.mkdirSync(R('.parking'));
     const before = snapshot();
     const sb = Sandbox.create([root]);
-    const swapper = inChild(SWAP, { dir: R('t', 'sub'), parked: R('.parking', 'sub'), target: O('dir') }, 300);
+    const swapper = inChildProcess(SWAP_DIR_FOR_LINK, { dir: R('t', 'sub'), parked: R('.parking', 'sub'), target: O('dir') }, 300);
     let running = true;
     void swapper.finally(() => (running = false));
     let removed = 0;

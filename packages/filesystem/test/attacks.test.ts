@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { connectInProcess } from '@bizmcp/core/testing';
+import { connectInProcess, inChildProcess, SWAP_DIR_FOR_LINK } from '@bizmcp/core/testing';
 import server from '../src/server.js';
 
 const base = realpathSync(mkdtempSync(join(tmpdir(), 'bizmcp-fs-attacks-')));
@@ -148,44 +148,38 @@ describe('filesystem attack suite (state oracle)', () => {
     fs.writeFileSync(join(root, 'race', 'secret.txt'), 'inside version\n');
     const before = snapshot();
     const s = await connectInProcess(server, { argv: [root] });
-    let stop = false;
-    const parked = join(base, 'parked');
-    const swapper = (async () => {
-      while (!stop) {
-        try {
-          fs.renameSync(join(root, 'race'), parked);
-          fs.symlinkSync(outside, join(root, 'race'));
-          await new Promise((r) => setImmediate(r));
-          fs.unlinkSync(join(root, 'race'));
-          fs.renameSync(parked, join(root, 'race'));
-        } catch {
-          /* keep swapping */
-        }
-        // leave the real directory in place for a moment, so operations also succeed during the race
-        await new Promise((r) => setTimeout(r, 1));
-      }
-    })();
+    fs.mkdirSync(join(base, 'parking'));
+    // the swapper runs in its own process: real parallelism against the server's checks
+    const swapper = inChildProcess(SWAP_DIR_FOR_LINK, { dir: join(root, 'race'), parked: join(base, 'parking', 'race'), target: outside }, 500);
+    let running = true;
+    void swapper.finally(() => (running = false));
     const outputs: string[] = [];
     let ok = 0;
-    const until = Date.now() + 500;
-    while (Date.now() < until) {
+    let refused = 0;
+    while (running) {
       const rs = await Promise.all([
         s.client.callTool({ name: 'read_text_file', arguments: { path: 'race/secret.txt' } }),
         s.client.callTool({ name: 'write_file', arguments: { path: 'race/written.txt', content: 'x' } }),
         s.client.callTool({ name: 'list_directory', arguments: { path: 'race' } }),
+        s.client.callTool({ name: 'get_file_info', arguments: { path: 'race/secret.txt' } }),
         s.client.callTool({ name: 'search_file_contents', arguments: { path: 'race', query: SECRET } }),
       ]);
       for (const r of rs) {
         outputs.push(JSON.stringify(r));
-        if (!r.isError) ok++;
+        if (r.isError) refused++;
+        else ok++;
       }
+      // metadata leaks too: the size must be the inside file's, never the outside one's
+      const info = rs[3].structuredContent as { size?: number } | undefined;
+      if (!rs[3].isError) expect(info?.size).toBe('inside version\n'.length);
     }
-    stop = true;
-    await swapper;
-    if (fs.lstatSync(join(root, 'race')).isSymbolicLink()) {
-      fs.unlinkSync(join(root, 'race'));
-      fs.renameSync(parked, join(root, 'race'));
-    }
+    const swaps = await swapper;
+    // whatever state the swapper stopped in: the real directory back in place
+    if (fs.lstatSync(join(root, 'race'), { throwIfNoEntry: false })?.isSymbolicLink()) fs.unlinkSync(join(root, 'race'));
+    fs.rmSync(join(base, 'parking'), { recursive: true });
+    // the race really ran: the swapper swapped, and calls both succeeded and were refused
+    expect(swaps).toBeGreaterThan(10);
+    expect(refused).toBeGreaterThan(0);
     await s.close();
     expect(ok).toBeGreaterThan(0);
     for (const o of outputs) {

@@ -86,23 +86,37 @@ async function openDir(roots: RootSet, dir: string): Promise<OpenDir> {
     if (!roots.rootOf(real)) throw roots.denied(`a directory on the path now leads outside ${roots.label}`);
     return { via: real, real, close: async () => {} };
   }
-  let h: FileHandle;
+  // Synchronous: opening a directory, reading back where its descriptor points and closing it are
+  // short metadata calls; through the thread pool they cost more than the rest of a call.
+  let fd: number;
   try {
-    h = await fs.open(dir, C.O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    fd = fsSync.openSync(dir, C.O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
   } catch (e) {
     if (errno(e) === 'ELOOP' || errno(e) === 'ENOTDIR') throw roots.denied('a directory on the path was replaced by a link');
     throw sysError(e, roots.display(dir));
   }
-  if (!(await fdInside(roots, h))) {
-    await h.close();
+  if (!fdInside(roots, fd)) {
+    fsSync.closeSync(fd);
     throw roots.denied(`a directory on the path now leads outside ${roots.label}`);
   }
-  return { via: `/proc/self/fd/${h.fd}`, close: () => h.close() };
+  let open = true;
+  return {
+    via: `/proc/self/fd/${fd}`,
+    close: async () => {
+      if (open) fsSync.closeSync(fd);
+      open = false;
+    },
+  };
 }
 
 /** Where an open descriptor really points (Linux), checked against the roots. */
-async function fdInside(roots: RootSet, h: FileHandle): Promise<boolean> {
-  const where = await fs.readlink(`/proc/self/fd/${h.fd}`).catch(() => '');
+function fdInside(roots: RootSet, fd: number): boolean {
+  let where: string;
+  try {
+    where = fsSync.readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return false;
+  }
   return !!where && !!roots.rootOf(where.replace(/ \(deleted\)$/, ''));
 }
 
@@ -113,7 +127,7 @@ async function fdInside(roots: RootSet, h: FileHandle): Promise<boolean> {
  */
 async function checkOpened(roots: RootSet, h: FileHandle, expected: string): Promise<void> {
   let ok: boolean;
-  if (await hasProc()) ok = await fdInside(roots, h);
+  if (await hasProc()) ok = fdInside(roots, h.fd);
   else {
     // the name, reached from its directory pinned inside the roots, must hold the opened file
     const opened = await h.stat();
@@ -192,7 +206,7 @@ export async function readFull(h: FileHandle, buf: Buffer): Promise<number> {
 export async function lstatAt(roots: RootSet, entry: string, follow: boolean): Promise<Stats> {
   const dir = await openDir(roots, path.dirname(entry));
   try {
-    const st = dir.real !== undefined ? pinned(roots, dir.real, () => fsSync.lstatSync(path.basename(entry))) : await fs.lstat(path.join(dir.via, path.basename(entry)));
+    const st = dir.real !== undefined ? pinned(roots, dir.real, () => fsSync.lstatSync(path.basename(entry))) : fsSync.lstatSync(path.join(dir.via, path.basename(entry)));
     if (follow && st.isSymbolicLink()) throw roots.denied('the entry was replaced by a link');
     return st;
   } catch (e) {
