@@ -137,6 +137,29 @@ describe('listing and searching', () => {
     expect(bin.filesSkipped).toBeGreaterThanOrEqual(2);
     expect(textOf(await s.call('search_file_contents', { path: '.', query: '(', regex: true }))).toMatch(/invalid regular expression/);
   });
+
+  it('search_file_contents: a literal is found in any case around its caseless part, in files past the read buffer, within maxFileBytes', async () => {
+    fs.mkdirSync(join(root, 'big'));
+    // 300 000 bytes (past the 256 KiB first read), the match in the last line
+    const big = `${'filler line\n'.repeat(24_999)}Total DUE: 4 242,00 €\n`;
+    fs.writeFileSync(join(root, 'big', 'ledger.txt'), big);
+    fs.writeFileSync(join(root, 'big', 'note.txt'), 'total due: 4 242,00 € (see ledger)\n');
+    fs.writeFileSync(join(root, 'big', 'other.txt'), 'total due: 4 243,00 €\n');
+    const found = await s.ok('search_file_contents', { path: 'big', query: 'TOTAL due: 4 242,00 €' });
+    expect(found.matches.map((m: { path: string; line: number }) => `${m.path.slice(root.length + 5)}:${m.line}`).sort()).toEqual(['ledger.txt:25000', 'note.txt:1']);
+    // no caseless part at all: compared in lower case
+    expect((await s.ok('search_file_contents', { path: 'big', query: 'ToTaL' })).matches).toHaveLength(3);
+    // maxFileBytes: a file of exactly the cap is read, one byte over is skipped
+    const size = Buffer.byteLength(big);
+    const at = await s.ok('search_file_contents', { path: 'big', query: '4 242', maxFileBytes: size, include: ['ledger.txt'] });
+    expect(at).toMatchObject({ filesScanned: 1, filesSkipped: 0 });
+    expect(at.matches).toHaveLength(1);
+    const over = await s.ok('search_file_contents', { path: 'big', query: '4 242', maxFileBytes: size - 1, include: ['ledger.txt'] });
+    expect(over).toMatchObject({ filesScanned: 0, filesSkipped: 1, matches: [] });
+    const small = await s.ok('search_file_contents', { path: 'big', query: '4 242', maxFileBytes: 100 });
+    expect(small).toMatchObject({ filesScanned: 2, filesSkipped: 1 });
+    fs.rmSync(join(root, 'big'), { recursive: true });
+  });
 });
 
 describe('writing', () => {

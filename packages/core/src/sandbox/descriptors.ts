@@ -268,53 +268,89 @@ export async function iterateDir(roots: RootSet, dirPath: string): Promise<{ dir
 /**
  * Walks the tree below `start` depth-first; each subdirectory is opened through its parent's
  * descriptor with O_NOFOLLOW, so a directory swapped for a link is skipped, never entered.
+ * Directories are read with synchronous calls (an asynchronous read per batch of entries left the
+ * process idle half the time); the event loop is given back every few milliseconds (`breather`),
+ * so cancellation and other requests are served during a long walk.
  */
 export async function* walkTree(roots: RootSet, start: string, opts: { maxDepth?: number; signal?: AbortSignal; prune?: (rel: string, entry: Dirent) => boolean }): AsyncGenerator<WalkEntry> {
   const top = await openDir(roots, start);
-  const proc = await hasProc();
   const maxDepth = opts.maxDepth ?? Infinity;
   if (top.real !== undefined) {
     yield* walkPinned(roots, top.real, start, opts, maxDepth);
     return;
   }
-  async function* visit(via: string, real: string, rel: string, depth: number): AsyncGenerator<WalkEntry> {
-    let dir: Dir;
+  // One frame per directory being listed: its listing, the O_NOFOLLOW descriptor it was reached
+  // through (-1 for the start, whose descriptor `top` holds) and where it is.
+  type Frame = { dir: Dir; fd: number; via: string; real: string; rel: string; depth: number };
+  const stack: Frame[] = [];
+  const breathe = breather(opts.signal);
+  const enter = (fd: number, via: string, real: string, rel: string, depth: number): void => {
     try {
-      dir = await fs.opendir(via, { bufferSize: 512 });
+      stack.push({ dir: fsSync.opendirSync(via, { bufferSize: 512 }), fd, via, real, rel, depth });
     } catch {
-      return; // unreadable directory: skipped
+      if (fd >= 0) fsSync.closeSync(fd); // unreadable directory: skipped
     }
+  };
+  const leave = (f: Frame): void => {
     try {
-      for await (const entry of dir) {
-        if (opts.signal?.aborted) return;
-        const childRel = rel ? `${rel}/${entry.name}` : entry.name;
-        if (opts.prune?.(childRel, entry)) continue;
-        const childReal = path.join(real, entry.name);
-        const at = path.join(via, entry.name);
-        yield { path: childReal, rel: childRel, entry, depth, via: at, openSync: () => fsSync.openSync(at, READ) };
-        if (entry.isDirectory() && depth + 1 < maxDepth) {
-          let h: FileHandle | undefined;
-          try {
-            h = await fs.open(path.join(via, entry.name), C.O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-          } catch {
-            continue; // replaced by a link or gone: not entered
-          }
-          try {
-            yield* visit(proc ? `/proc/self/fd/${h.fd}` : childReal, childReal, childRel, depth + 1);
-          } finally {
-            await h.close();
-          }
-        }
-      }
-    } finally {
-      await dir.close().catch(() => {});
-    }
-  }
+      f.dir.closeSync();
+    } catch {}
+    if (f.fd >= 0) fsSync.closeSync(f.fd);
+  };
   try {
-    yield* visit(top.via, start, '', 0);
+    enter(-1, top.via, start, '', 0);
+    while (stack.length) {
+      const f = stack[stack.length - 1];
+      let entry: Dirent | null;
+      try {
+        entry = f.dir.readSync();
+      } catch {
+        entry = null; // the directory went away while it was read: what was listed stands
+      }
+      if (!entry) {
+        leave(f);
+        stack.pop();
+        continue;
+      }
+      const go = breathe();
+      if (go !== true && !(await go)) return;
+      const childRel = f.rel ? `${f.rel}/${entry.name}` : entry.name;
+      if (opts.prune?.(childRel, entry)) continue;
+      const childReal = path.join(f.real, entry.name);
+      const at = path.join(f.via, entry.name);
+      yield { path: childReal, rel: childRel, entry, depth: f.depth, via: at, openSync: () => fsSync.openSync(at, READ) };
+      if (entry.isDirectory() && f.depth + 1 < maxDepth) {
+        let fd: number;
+        try {
+          fd = fsSync.openSync(at, C.O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+        } catch {
+          continue; // replaced by a link or gone: not entered
+        }
+        enter(fd, `/proc/self/fd/${fd}`, childReal, childRel, f.depth + 1);
+      }
+    }
   } finally {
+    for (const f of stack) leave(f);
     await top.close();
   }
+}
+
+/**
+ * For long synchronous loops: the returned function gives the event loop back (one setImmediate)
+ * once at least `sliceMs` have passed since it last did, and resolves false once `signal` fired.
+ */
+export function breather(signal: AbortSignal | undefined, sliceMs = 8): () => Promise<boolean> | boolean {
+  let since = performance.now();
+  return () => {
+    if (signal?.aborted) return false;
+    if (performance.now() - since < sliceMs) return true;
+    return new Promise<boolean>((resolve) =>
+      setImmediate(() => {
+        since = performance.now();
+        resolve(!signal?.aborted);
+      }),
+    );
+  };
 }
 
 /**
@@ -337,7 +373,8 @@ async function* walkPinned(roots: RootSet, real: string, start: string, opts: { 
       return; // unreadable, or no longer inside: skipped
     }
     for (const { entry, id: childId } of entries) {
-      if (opts.signal?.aborted) return;
+      const go = breathe();
+      if (go !== true && !(await go)) return;
       const childRel = rel ? `${rel}/${entry.name}` : entry.name;
       if (opts.prune?.(childRel, entry)) continue;
       const childShown = path.join(shown, entry.name);
@@ -346,6 +383,7 @@ async function* walkPinned(roots: RootSet, real: string, start: string, opts: { 
       if (entry.isDirectory() && childId && depth + 1 < maxDepth) yield* visit(childReal, childShown, childRel, depth + 1, childId);
     }
   }
+  const breathe = breather(opts.signal);
   yield* visit(real, start, '', 0, undefined);
 }
 

@@ -111,18 +111,13 @@ export const searchFileContents = tool({
     const cut = (s: string) => (s.length > MAX_LINE ? s.slice(0, MAX_LINE) + '…' : s);
     // Files are read synchronously through the walk's checked descriptors (no symlink followed):
     // for many small files this is an order of magnitude faster than a chain of async calls per
-    // file. The event loop is given back every few milliseconds, so cancellation and other
-    // requests are still served.
+    // file (the walk gives the event loop back every few milliseconds). A literal query is first
+    // looked for in the raw bytes, so a file that cannot match is never decoded.
     const buf = Buffer.allocUnsafe(256 * 1024);
-    let sliceStart = performance.now();
+    const needle = args.regex ? undefined : rawNeedle(args.query, args.caseSensitive);
 
     walk: for await (const e of sb.walk(args.path, { signal: ctx.signal, prune: (rel) => exclude(rel) })) {
       if (!e.entry.isFile() || !include(e.rel)) continue;
-      if (performance.now() - sliceStart > 8) {
-        await new Promise((r) => setImmediate(r));
-        if (ctx.signal.aborted) break;
-        sliceStart = performance.now();
-      }
       const data = readWalkedFile(e, args.maxFileBytes, buf);
       if (!data) {
         filesSkipped++;
@@ -134,11 +129,12 @@ export const searchFileContents = tool({
       }
       filesScanned++;
       if (filesScanned % 2000 === 0) await ctx.progress(filesScanned, undefined, `${filesScanned} files scanned, ${matches.length} matches`);
+      if (needle && data.indexOf(needle) < 0) continue;
       const text = data.toString('utf8');
-      if (!args.regex) {
-        // literal search: skip files that cannot match before splitting them into lines
-        const hay = args.caseSensitive ? text : text.toLowerCase();
-        if (!hay.includes(args.caseSensitive ? args.query : args.query.toLowerCase())) continue;
+      if (!args.regex && !args.caseSensitive && !needle) {
+        // literal search without a caseless part to look for in the bytes: skip files that cannot
+        // match before splitting them into lines
+        if (!text.toLowerCase().includes(args.query.toLowerCase())) continue;
       }
       const lines = text.split('\n');
       if (lines.length && lines[lines.length - 1] === '') lines.pop();
@@ -166,8 +162,24 @@ export const searchFileContents = tool({
   },
 });
 
-/** Reads a file found by the walk (through its parent's checked descriptor, O_NOFOLLOW), or
- *  undefined when it cannot be opened or is larger than `max`. Uses `buf` when it is big enough. */
+/**
+ * What a literal query's matches must contain byte for byte: the whole query when the search is
+ * case-sensitive, else its longest run of ASCII characters that have no case (digits, spaces,
+ * punctuation; no other character folds to one of them), when at least 2 long. Undefined when
+ * there is none: the file is then decoded and compared in lower case.
+ */
+function rawNeedle(query: string, caseSensitive: boolean): Buffer | undefined {
+  if (caseSensitive) return Buffer.from(query);
+  const runs = query.match(/[\x20-\x40\x5b-\x60\x7b-\x7e]{2,}/g) ?? [];
+  const longest = runs.reduce((a, b) => (b.length > a.length ? b : a), '');
+  return longest ? Buffer.from(longest) : undefined;
+}
+
+/**
+ * Reads a file found by the walk (through its parent's checked descriptor, O_NOFOLLOW), or
+ * undefined when it cannot be opened or is larger than `max`. Small files are read into `buf` in
+ * one read (a short read of a regular file is its end); larger ones take their size from fstat.
+ */
 function readWalkedFile(e: WalkEntry, max: number, buf: Buffer): Buffer | undefined {
   let fd: number;
   try {
@@ -176,10 +188,14 @@ function readWalkedFile(e: WalkEntry, max: number, buf: Buffer): Buffer | undefi
     return undefined;
   }
   try {
+    const first = Math.min(buf.length, max + 1);
+    let n = readSync(fd, buf, 0, first, 0);
+    if (n > max) return undefined;
+    if (n < first) return buf.subarray(0, n);
     const size = fstatSync(fd).size;
     if (size > max) return undefined;
-    const target = size <= buf.length ? buf : Buffer.allocUnsafe(size);
-    let n = 0;
+    const target = Buffer.allocUnsafe(Math.max(size, n));
+    buf.copy(target, 0, 0, n);
     while (n < size) {
       const r = readSync(fd, target, n, size - n, n);
       if (r === 0) break;
