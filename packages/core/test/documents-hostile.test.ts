@@ -39,7 +39,9 @@ async function refused(p: Promise<unknown>): Promise<ToolError> {
   return e as ToolError;
 }
 
-describe('documents: hostile input', () => {
+// The inputs are built to be slow: each test's bound is the extraction's own deadline (up to 60 s)
+// plus building the input, not the suite's default.
+describe('documents: hostile input', { timeout: 120_000 }, () => {
   it('a 2 MB .docx whose document part inflates to 2 GiB stops at the inflation cap, not the deadline', async () => {
     const bomb = await corpus.zipBombDocx(2 ** 31);
     expect(bomb.length).toBeLessThan(4 << 20);
