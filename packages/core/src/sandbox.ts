@@ -56,6 +56,7 @@ import {
   iterateDir,
   listDir,
   lstatAt,
+  lstatIfCanonical,
   mkdirChain,
   moveEntry,
   openFile,
@@ -401,6 +402,15 @@ export class Sandbox {
    */
   async stat(p: unknown, mode: Intent = 'read'): Promise<{ path: string; stat: Stats }> {
     const intent = mode === 'entry' ? 'entry' : 'read';
+    // Fast path: the parent's descriptor shows the lexical path is the real one, so the walk would
+    // find exactly this entry; anything else (a link on the way or at the end for `read`, an
+    // error) takes the walk below.
+    const match = this.rootSet.list.length ? matchRoot(this.rootSet.list, lexical(p, this.rootSet.list[0].real)) : undefined;
+    if (match?.rest) {
+      const abs = path.join(match.root.real, match.rest);
+      const st = await lstatIfCanonical(path.dirname(abs), path.basename(abs));
+      if (st && (intent === 'entry' || !st.isSymbolicLink())) return { path: abs, stat: st };
+    }
     const r = await this.resolve(p, intent);
     if (!r.exists) throw new ToolError(`Not found: ${r.path}`, { code: 'not_found' });
     if (r.path === r.root) return { path: r.path, stat: await fs.stat(r.path) };

@@ -216,6 +216,30 @@ export async function lstatAt(roots: RootSet, entry: string, follow: boolean): P
   }
 }
 
+/**
+ * The fast path of a stat: lstat of `name` in `dir` (canonical by the lexical rules, inside a
+ * root) through the directory's descriptor, when that descriptor shows `dir` is its own real path
+ * (no link on the way). Undefined otherwise (paths mode, a link on the way, any error): the caller
+ * then takes the full walk, which explains what it finds.
+ */
+export async function lstatIfCanonical(dir: string, name: string): Promise<Stats | undefined> {
+  if (!(await hasProc())) return undefined;
+  let fd: number;
+  try {
+    fd = fsSync.openSync(dir, C.O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  } catch {
+    return undefined;
+  }
+  try {
+    if (fsSync.readlinkSync(`/proc/self/fd/${fd}`) !== dir) return undefined;
+    return fsSync.lstatSync(`/proc/self/fd/${fd}/${name}`, { throwIfNoEntry: false }) ?? undefined;
+  } catch {
+    return undefined;
+  } finally {
+    fsSync.closeSync(fd);
+  }
+}
+
 /** Lists the directory `dirPath` through its descriptor; entries name it by its real path. */
 export async function listDir(roots: RootSet, dirPath: string): Promise<Dirent[]> {
   const dir = await openDir(roots, dirPath);
