@@ -212,7 +212,7 @@ export async function serveHttp(built: BuiltServer): Promise<HttpHandle> {
     transport.onclose = () => {
       if (sessions.get(id) === entry) sessions.delete(id);
     };
-    await session.sdk.connect(transport);
+    await session.connect(transport);
     return entry;
   };
   const dropSession = (entry: Entry) => {
@@ -305,7 +305,7 @@ export async function serveHttp(built: BuiltServer): Promise<HttpHandle> {
     const session = built.createSession({ transport: 'http' });
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     res.once('close', () => void session.close());
-    await session.sdk.connect(transport);
+    await session.connect(transport);
     await transport.handleRequest(req, res, body);
   };
 

@@ -87,7 +87,7 @@ export async function runMain(def: ServerDef, argv: string[] = process.argv.slic
   const session = built.createSession({ transport: 'stdio' });
   session.closedSignal.addEventListener('abort', () => void shutdown('stdin closed'));
   session.sdk.onerror = (err) => log.debug({ err: err.message }, 'transport error');
-  await session.sdk.connect(transport);
+  await session.connect(transport);
   log.debug({ tools: built.tools.length }, 'serving MCP on stdio');
 }
 

@@ -56,7 +56,7 @@ export async function connectInProcess<S = any>(def: ServerDef<any, S>, opts: { 
   if (roots) client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: (roots ?? []).map((uri) => ({ uri, name: uri })) }));
   const [a, b] = InMemoryTransport.createLinkedPair();
   const session = server.createSession({ transport: 'memory' });
-  await session.sdk.connect(a);
+  await session.connect(a);
   await client.connect(b);
   if (roots) await session.rootsReady();
   // The SDK client checks structuredContent against a tool's output schema only once it has seen

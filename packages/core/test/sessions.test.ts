@@ -60,7 +60,7 @@ async function connect(built: ReturnType<typeof buildServer>, roots: string[] | 
   const [a, b] = InMemoryTransport.createLinkedPair();
   // `serverLogs: false` as over HTTP: only the session's own records reach its client.
   const session = built.createSession({ transport, serverLogs: transport === 'stdio' });
-  await session.sdk.connect(a);
+  await session.connect(a);
   await client.connect(b);
   if (roots) await session.rootsReady();
   return {
@@ -122,5 +122,27 @@ describe('sessions', () => {
     await new Promise((r) => setTimeout(r, 20));
     expect(logs.join('\n')).toContain('after level set');
     await built.close();
+  });
+});
+
+describe('session.connect: messages routed by hand to the SDK handlers', () => {
+  it('requests, notifications, responses to server requests and malformed messages are all handled', async () => {
+    const built = buildServer(def, { logStream: { write: () => {} } });
+    const c = await connect(built, [pathToFileURL(join(base, 'a')).href]);
+    // the SDK's own routing is replaced (a later SDK without its handlers would keep it)
+    expect(c.session.directDispatch).toBe(true);
+    // a request and its answer; roots/list was a server request answered by the client (a response)
+    expect((await c.read('f.txt')).structuredContent).toMatchObject({ text: 'a' });
+    // a notification: the new roots arrive through roots/list_changed, then a response again
+    await c.setRoots([pathToFileURL(join(base, 'b')).href]);
+    expect((await c.read(join(base, 'b', 'f.txt'))).structuredContent).toMatchObject({ text: 'b' });
+    // a message that is not JSON-RPC goes to the SDK's routing, which reports it as an error
+    const errors: string[] = [];
+    c.session.sdk.onerror = (e) => void errors.push(e.message);
+    const wire = (c.client as unknown as { transport: { send(m: unknown): Promise<void> } }).transport;
+    await wire.send({ jsonrpc: '2.0', id: 1.5, method: 'tools/list' });
+    for (let i = 0; i < 50 && !errors.length; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(errors.join()).toMatch(/Unknown message type/);
+    await c.client.close();
   });
 });
