@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { fmt, median, RawServer, startup, table } from './lib/harness.mjs';
+import { envSize, fmt, lower, median, RawServer, reportRatios, sized, startup, table } from './lib/harness.mjs';
 
 const require = createRequire(import.meta.url);
 const root = join(import.meta.dirname, '..');
@@ -23,16 +23,17 @@ const servers = {
   'server-filesystem (ref)': { make: () => new RawServer(node, [refBin, dir]), tool: ['list_allowed_directories', {}] },
 };
 
-const N = Number(process.env.BENCH_CALLS ?? 3000);
-const ROUNDS = 3;
+const N = envSize('BENCH_CALLS', 3000, 1500);
+const WARM = sized(3000, 1000);
+const ROUNDS = sized(3, 5); // the short run has fewer calls a round: more rounds steady its median
 const rows = [];
 const live = {};
 for (const [name, s] of Object.entries(servers)) {
-  const st = await startup(s.make);
+  const st = await startup(s.make, sized(7, 5));
   const srv = s.make();
   await srv.start();
-  await srv.sequential(...s.tool, 3000); // warm-up: let the JIT settle before measuring
-  await srv.pipelined(...s.tool, 3000);
+  await srv.sequential(...s.tool, WARM); // warm-up: let the JIT settle before measuring
+  await srv.pipelined(...s.tool, WARM);
   live[name] = srv;
   rows.push({ server: name, _st: st.ms, _rss: st.rssMb, _seq: [], _pipe: [], _cpu: 0, _calls: 0 });
 }
@@ -76,3 +77,10 @@ if (before) {
   );
   console.log(`per-call time, sequential: bizmcp / baseline build = ${(before._seq / ours._seq).toFixed(2)}x; pipelined: ${(before._pipe / ours._pipe).toFixed(2)}x`);
 }
+reportRatios({
+  'start-up, bizmcp / reference': lower(ours._st / ref._st),
+  'idle RSS, bizmcp / reference': lower(ours._rss / ref._rss),
+  'server CPU per call, bizmcp / bare SDK': lower(ours._cpu / ours._calls / (bare._cpu / bare._calls)),
+  'per-call time sequential, bizmcp / bare SDK': lower(bare._seq / ours._seq),
+  'per-call time pipelined, bizmcp / bare SDK': lower(bare._pipe / ours._pipe),
+});

@@ -7,13 +7,13 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { DEMO_TOKEN, startLocalHubSpot } from '../packages/crm/demo.mjs';
-import { fmt, median, RawServer, table } from './lib/harness.mjs';
+import { envSize, fmt, lower, median, RawServer, reportRatios, table } from './lib/harness.mjs';
 
 const root = join(import.meta.dirname, '..');
 const require = createRequire(join(root, 'packages/crm/package.json'));
 const { Client } = require('@hubspot/api-client');
-const ROUNDS = Number(process.env.BENCH_STARTUP_ROUNDS ?? 9);
-const PASSES = Number(process.env.BENCH_PASSES ?? 5);
+const ROUNDS = envSize('BENCH_STARTUP_ROUNDS', 9, 7);
+const PASSES = envSize('BENCH_PASSES', 5, 2);
 
 const local = await startLocalHubSpot({ companies: 1000 });
 const env = {
@@ -114,3 +114,7 @@ console.log(
   ),
 );
 console.log(`\nserver time added per page: ${(mm - dm).toFixed(2)} ms (${(mm / dm).toFixed(2)}x the direct SDK call)`);
+reportRatios({
+  'start-up, bizmcp-crm / core echo': lower(crmBoot / echoBoot),
+  'search_records per-page time, bizmcp / direct @hubspot/api-client': lower(mm / dm),
+});

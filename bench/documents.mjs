@@ -9,13 +9,15 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
+import { lower, quick, reportRatios, sized } from './lib/harness.mjs';
 
 const root = join(import.meta.dirname, '..');
 const core = join(root, 'packages/core');
 const req = createRequire(join(core, 'package.json'));
-const out = join(root, 'bench/node_modules/.cache/documents');
-const PAGES = 200;
-const ROWS = 100_000;
+// The short run (BENCH_QUICK=1): a 50-page PDF and a 20 000-row workbook, in their own folder.
+const out = join(root, 'bench/node_modules/.cache', quick ? 'documents-quick' : 'documents');
+const PAGES = sized(200, 50);
+const ROWS = sized(100_000, 20_000);
 const [, , role, what] = process.argv;
 
 async function makeCorpus() {
@@ -81,6 +83,7 @@ else {
   await makeCorpus();
   const run = (r, w) => JSON.parse(spawnSync(process.execPath, [import.meta.filename, r, w], { encoding: 'utf8' }).stdout);
   const rows = [];
+  const ratios = {};
   for (const w of ['pdf', 'xlsx']) {
     const res = { bare: [], module: [] };
     for (let i = 0; i < 3; i++) for (const r of ['bare', 'module']) res[r].push(run(r, w)); // interleaved
@@ -89,10 +92,14 @@ else {
     const unit = w === 'pdf' ? 'pages/s' : 'rows/s';
     const b = med(res.bare, 'ms');
     const m = med(res.module, 'ms');
+    const doc = w === 'pdf' ? 'PDF' : 'workbook';
+    ratios[`${doc} extraction time, documents module / bare library`] = lower(m / b);
+    ratios[`${doc} extraction peak RSS, documents module / bare library`] = lower(med(res.module, 'maxRssMb') / med(res.bare, 'maxRssMb'));
     rows.push(
       `${w === 'pdf' ? `${PAGES}-page PDF` : `${ROWS}-row workbook`} | ${Math.round((n / b) * 1000)} ${unit} | ${Math.round((n / m) * 1000)} ${unit} | ${(m / b).toFixed(2)}x | ${Math.round(med(res.bare, 'maxRssMb'))} MB | ${Math.round(med(res.module, 'maxRssMb'))} MB`,
     );
   }
   console.log('| document | bare library | documents module | time ratio | bare peak RSS | module peak RSS |\n|---|---|---|---|---|---|');
   for (const r of rows) console.log(`| ${r} |`);
+  reportRatios(ratios);
 }

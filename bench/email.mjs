@@ -8,10 +8,10 @@
 import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { startDovecot } from '@bizmcp/email/testing';
-import { fmt, median, RawServer, startup, table } from './lib/harness.mjs';
+import { envSize, fmt, lower, median, RawServer, reportRatios, sized, startup, table } from './lib/harness.mjs';
 
-const N = Number(process.env.BENCH_MESSAGES ?? 10_000);
-const RUNS = Number(process.env.BENCH_RUNS ?? 30);
+const N = envSize('BENCH_MESSAGES', 10_000, 2000);
+const RUNS = envSize('BENCH_RUNS', 30, 15);
 const USER = { user: 'bench@example.test', password: 'bench-pw' };
 
 function* messages(n) {
@@ -48,7 +48,7 @@ const env = {
 const bin = join(import.meta.dirname, '..', 'packages/email/dist/index.js');
 
 try {
-  const start = await startup(() => new RawServer(process.execPath, [bin], env), 5);
+  const start = await startup(() => new RawServer(process.execPath, [bin], env), sized(5, 3));
   const s = new RawServer(process.execPath, [bin], env);
   await s.start();
   const call = async (name, args) => {
@@ -95,8 +95,9 @@ try {
   cases.push({ name: 'read_inbox, page 51 via cursor, 20', mcp: () => call('read_inbox', { limit: 20, cursor }), floor: () => direct({ all: true }, 20, true, deepBefore) });
 
   const rows = [];
+  const ratios = {};
   for (const k of cases) {
-    for (let i = 0; i < 3; i++) await k.mcp(), await k.floor(); // warm-up
+    for (let i = 0; i < sized(3, 2); i++) await k.mcp(), await k.floor(); // warm-up
     const a = [];
     const b = [];
     for (let i = 0; i < RUNS; i++) {
@@ -105,6 +106,7 @@ try {
     }
     const m = median(a);
     const f = median(b);
+    ratios[`${k.name}: bizmcp / imapflow floor`] = lower(m / f);
     rows.push({ case: k.name, 'bizmcp ms': fmt(m, 2), 'imapflow floor ms': fmt(f, 2), ratio: `${fmt(m / f, 2)}x` });
   }
   await c.logout();
@@ -115,6 +117,7 @@ try {
   console.log(
     `\nstart-up (initialize answered) ${fmt(start.ms, 0)} ms, idle RSS ${fmt(start.rssMb, 0)} MB; first read_inbox (connect + login + select) ${fmt(first.ms, 0)} ms; mailbox generated in ${fmt(prepMs, 0)} ms`,
   );
+  reportRatios(ratios);
 } finally {
   await dovecot.stop();
 }

@@ -8,13 +8,13 @@
 // (workspace-mcp) and is not on the npm registry.
 import { join } from 'node:path';
 import { startLocalGoogle, storedAuthorisation } from '../packages/google-workspace/demo.mjs';
-import { fmt, median, RawServer, table } from './lib/harness.mjs';
+import { envSize, fmt, lower, median, RawServer, reportRatios, table } from './lib/harness.mjs';
 
 const root = join(import.meta.dirname, '..');
 const bin = join(root, 'packages/google-workspace/dist/index.js');
 const echoBin = join(root, 'packages/core/dist/echo-server.js');
-const ROWS = Number(process.env.BENCH_SHEET_ROWS ?? 10_000);
-const ROUNDS = Number(process.env.BENCH_STARTUP_ROUNDS ?? 9);
+const ROWS = envSize('BENCH_SHEET_ROWS', 10_000, 5000);
+const ROUNDS = envSize('BENCH_STARTUP_ROUNDS', 9, 7);
 
 const g = await startLocalGoogle({ rows: ROWS, expireAfter: Number.MAX_SAFE_INTEGER });
 const config = storedAuthorisation(g.tokenUrl);
@@ -96,3 +96,4 @@ console.log(table(Object.values(perToolset), ['toolset', 'default', 'tools', 'to
 console.log(`\n${ROWS}-row sheet (3 columns) read with sheets_read_range, GOOGLE_MAX_CELLS 10000: ${pages} pages, ${fmt(readMs)} ms in all (${fmt(readMs / pages)} ms/page)`);
 console.log(`server RSS: ${fmt(rssBefore)} MB idle, ${fmt(rssLoaded)} MB with the Sheets client loaded, peak ${fmt(peak)} MB over the read`);
 console.log(`stand-in: ${g.stats.tokenRequests} token request(s); requests ${JSON.stringify(g.stats.byPath)}`);
+reportRatios({ 'start-up, bizmcp-google-workspace / core echo': lower(gw / echo) });

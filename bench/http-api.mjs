@@ -3,7 +3,7 @@
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { fmt, median, RawServer, table } from './lib/harness.mjs';
+import { envSize, fmt, lower, median, RawServer, reportRatios, sized, table } from './lib/harness.mjs';
 
 const server = createServer((_req, res) => {
   res.writeHead(200, { 'content-type': 'application/json' });
@@ -11,7 +11,7 @@ const server = createServer((_req, res) => {
 });
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const base = `http://127.0.0.1:${server.address().port}/api`;
-const N = Number(process.env.BENCH_CALLS ?? 2000);
+const N = envSize('BENCH_CALLS', 2000, 500);
 
 async function direct(n) {
   const t0 = performance.now();
@@ -32,8 +32,8 @@ async function viaMcp(n) {
   }
   return (performance.now() - t0) / n;
 }
-await direct(500);
-await viaMcp(500);
+await direct(sized(500, 200));
+await viaMcp(sized(500, 200));
 const d = [];
 const m = [];
 for (let round = 0; round < 3; round++) {
@@ -55,3 +55,4 @@ console.log(
   ),
 );
 console.log(`\nadded per call: ${(mm - dm).toFixed(3)} ms (target < 2 ms); start-up ${startMs.toFixed(0)} ms`);
+reportRatios({ 'api_get per-call time, bizmcp / direct undici request': lower(mm / dm) });

@@ -10,16 +10,16 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
-import { fmt, median, table } from './lib/harness.mjs';
+import { envSize, fmt, lower, median, reportRatios, table } from './lib/harness.mjs';
 
 const root = join(import.meta.dirname, '..');
 const echoBin = join(root, 'packages', 'core', 'dist', 'echo-server.js');
 const bareBin = join(import.meta.dirname, 'fixtures', 'bare-sdk-http-server.mjs');
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 20);
-const CALLS = Number(process.env.BENCH_CALLS_PER_CLIENT ?? 250);
+const CALLS = envSize('BENCH_CALLS_PER_CLIENT', 250, 150);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const SOAK_MS = Number(process.env.BENCH_SOAK_MS ?? 60_000);
-const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 5000);
+const SOAK_MS = envSize('BENCH_SOAK_MS', 60_000, 15_000);
+const IDLE_MS = envSize('BENCH_IDLE_MS', 5000, 2000);
 const what = process.argv[2] ?? 'both';
 
 function startServer(bin, args, env = {}) {
@@ -114,6 +114,7 @@ async function load() {
   console.log(`\n--http load: ${CLIENTS} concurrent clients x ${CALLS} calls, ${ROUNDS} interleaved rounds (median); ${new Date().toISOString().slice(0, 10)}; node ${process.version}\n`);
   console.log(table(rows, ['server', 'server CPU µs/call', 'calls/s', 'RSS MB', 'rounds']));
   console.log(`\nserver CPU per call: bizmcp / bare SDK = ${(median(servers[0].cpu) / median(servers[1].cpu)).toFixed(2)}x (target <= 1.10x)`);
+  ratios['load: server CPU per call, bizmcp / bare SDK'] = lower(median(servers[0].cpu) / median(servers[1].cpu));
   for (const s of servers) s.srv.child.kill();
 }
 
@@ -127,7 +128,8 @@ async function soak() {
   await Promise.all(Array.from({ length: 10 }, () => client(url, 5))); // warm-up
   const settle = async () => {
     for (let i = 0; i < 600 && (await health()) !== 0; i++) await new Promise((r) => setTimeout(r, 100));
-    await new Promise((r) => setTimeout(r, 2000));
+    // the server hands memory back in two passes, the second 5 s after the first (core http.ts)
+    await new Promise((r) => setTimeout(r, 7000));
   };
   await settle();
   const baseline = rssMb(child.pid);
@@ -153,6 +155,7 @@ async function soak() {
   const after = rssMb(child.pid);
   const left = await health();
   const metrics = await get(url, '/metrics');
+  ratios['soak: RSS after the sessions expired / RSS before'] = lower(after / baseline);
   console.log(`\n--http soak: sessions opened and abandoned for ${SOAK_MS / 1000} s, idle timeout ${IDLE_MS / 1000} s; ${new Date().toISOString().slice(0, 10)}; node ${process.version}\n`);
   console.log(
     table(
@@ -179,6 +182,8 @@ async function soak() {
   child.kill();
 }
 
+const ratios = {};
 if (what === 'load' || what === 'both') await load();
 if (what === 'soak' || what === 'both') await soak();
+reportRatios(ratios);
 agent.destroy();

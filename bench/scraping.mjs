@@ -5,7 +5,7 @@
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fmt, median, RawServer, table } from './lib/harness.mjs';
+import { fmt, lower, median, RawServer, reportRatios, sized, table } from './lib/harness.mjs';
 
 const require = createRequire(import.meta.url);
 const ours = join(import.meta.dirname, '..', 'packages/scraping/dist/index.js');
@@ -42,16 +42,16 @@ const time = async (tool, args, n) => {
   return { ms: median(ts), r: last };
 };
 await time('scrape_url', { url: `${base}/big`, max_length: 200_000 }, 2);
-const stat = await time('scrape_url', { url: `${base}/big`, max_length: 200_000 }, 5);
+const stat = await time('scrape_url', { url: `${base}/big`, max_length: 200_000 }, sized(5, 3));
 await time('scrape_dynamic_page', { url: `${base}/big`, max_length: 200_000, settle_ms: 0 }, 1); // launches the browser
-const dyn = await time('scrape_dynamic_page', { url: `${base}/big`, max_length: 200_000, settle_ms: 0 }, 5);
+const dyn = await time('scrape_dynamic_page', { url: `${base}/big`, max_length: 200_000, settle_ms: 0 }, sized(5, 3));
 
 // The floor: the same Chromium loading the page and serialising its DOM, with no interception,
 // no guard and no markdown (playwright-core straight, one warm context per load).
 const { chromium: pwChromium } = require('playwright-core');
 const browser = await pwChromium.launch({ executablePath: chromium, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
 const floorTimes = [];
-for (let i = 0; i < 6; i++) {
+for (let i = 0; i < sized(6, 4); i++) {
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
   const t0 = performance.now();
@@ -65,6 +65,7 @@ const floor = median(floorTimes);
 
 const size = (r) => (r.content ?? []).filter((c) => c.type === 'text').reduce((n, c) => n + c.text.length, 0);
 const rows = [];
+const tokenRatios = {};
 const pw = new RawServer(process.execPath, [pwmcp, '--headless', '--executable-path', chromium, '--isolated', '--no-sandbox'], {});
 await pw.start();
 for (const p of ['/big', '/shop', '/news']) {
@@ -72,6 +73,7 @@ for (const p of ['/big', '/shop', '/news']) {
   const nav = await pw.call('browser_navigate', { url: `${base}${p}` }, { timeout: 120_000 });
   const snap = await pw.call('browser_snapshot', {}, { timeout: 120_000 });
   const theirs = size(nav) + size(snap);
+  tokenRatios[`main-content tokens of ${p}, bizmcp markdown / @playwright/mcp navigate + snapshot`] = lower(size(mine) / theirs);
   rows.push({
     page: p,
     'bizmcp markdown tokens': Math.round(size(mine) / 4),
@@ -89,3 +91,4 @@ console.log(`scrape_dynamic_page, same page, warm browser: ${dyn.ms.toFixed(0)} 
 console.log(`  floor: Chromium alone loading it and serialising the DOM: ${floor.toFixed(0)} ms (ours / floor: ${fmt(dyn.ms / floor, 2)})\n`);
 console.log(table(rows, ['page', 'bizmcp markdown tokens', '@playwright/mcp tokens (navigate + snapshot)', 'ratio']));
 console.log('\nratio = our main-content markdown / (browser_navigate + browser_snapshot) text (target <= 0.5)');
+reportRatios({ 'scrape_dynamic_page time, bizmcp / Chromium alone': lower(dyn.ms / floor), ...tokenRatios });

@@ -4,11 +4,11 @@
 // Also counts what the stand-in was asked: no user or channel listing may happen ahead of need.
 import { join } from 'node:path';
 import { startLocalSlack } from '../packages/slack/demo.mjs';
-import { fmt, median, RawServer, startup, table } from './lib/harness.mjs';
+import { envSize, fmt, lower, median, RawServer, reportRatios, startup, table } from './lib/harness.mjs';
 
 const root = join(import.meta.dirname, '..');
 const node = process.execPath;
-const RUNS = Number(process.env.BENCH_RUNS ?? 9);
+const RUNS = envSize('BENCH_RUNS', 9, 3);
 
 const slack = await startLocalSlack();
 const env = { SLACK_BOT_TOKEN: 'xoxb-bench-token', SLACK_API_URL: slack.url, LOG_LEVEL: 'warn' };
@@ -47,3 +47,4 @@ console.log(`requests the stand-in received, by method: ${JSON.stringify(calls)}
 const listed = (calls['users.list'] ?? 0) + (calls['conversations.list'] ?? 0);
 console.log(`workspace listings (users.list, conversations.list): ${listed}`);
 if (listed) process.exitCode = 1;
+reportRatios({ 'start-up, bizmcp-slack / core echo': lower(median(st.slack) / median(st.echo)) });

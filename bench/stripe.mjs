@@ -11,11 +11,11 @@
 // cannot reach, and @stripe/agent-toolkit is a library without a stdio server of its own.
 import { join } from 'node:path';
 import { startLocalStripe } from '../packages/stripe/demo.mjs';
-import { fmt, median, RawServer, startup, table } from './lib/harness.mjs';
+import { envSize, fmt, lower, median, RawServer, reportRatios, sized, startup, table } from './lib/harness.mjs';
 
 const root = join(import.meta.dirname, '..');
 const { default: Stripe } = await import(join(root, 'packages/stripe/node_modules/stripe/esm/stripe.esm.node.js'));
-const N = Number(process.env.BENCH_CALLS ?? 1000);
+const N = envSize('BENCH_CALLS', 1000, 300);
 
 const local = await startLocalStripe();
 const port = local.port;
@@ -28,11 +28,12 @@ const env = {
 };
 const bin = join(root, 'packages/stripe/dist/index.js');
 
-const boot = await startup(() => new RawServer(process.execPath, [bin], env));
+const BOOT_RUNS = sized(7, 3);
+const boot = await startup(() => new RawServer(process.execPath, [bin], env), BOOT_RUNS);
 
 // Start-up against core's echo server: alternated, median of ROUNDS each.
 const echoBin = join(root, 'packages/core/dist/echo-server.js');
-const ROUNDS = Number(process.env.BENCH_STARTUP_ROUNDS ?? 9);
+const ROUNDS = envSize('BENCH_STARTUP_ROUNDS', 9, 7);
 const echoMs = [];
 const stripeMs = [];
 for (let i = 0; i < ROUNDS; i++) {
@@ -73,8 +74,8 @@ async function viaMcp(n) {
   }
   return (performance.now() - t0) / n;
 }
-await direct(200);
-await viaMcp(200);
+await direct(sized(200, 100));
+await viaMcp(sized(200, 100));
 const rssAfterSdk = s.rssMb();
 const d = [];
 const m = [];
@@ -82,7 +83,7 @@ for (let round = 0; round < 3; round++) {
   d.push(await direct(N));
   m.push(await viaMcp(N));
 }
-const REPEATS = 200;
+const REPEATS = sized(200, 50);
 const t0 = performance.now();
 let replayed = 0;
 for (let i = 0; i < REPEATS; i++) {
@@ -100,7 +101,7 @@ console.log(`\nStripe server (${new Date().toISOString().slice(0, 10)}, ${proces
 console.log(
   table(
     [
-      { what: 'start-up, spawn → initialize answered (median of 7)', value: `${fmt(boot.ms)} ms` },
+      { what: `start-up, spawn → initialize answered (median of ${BOOT_RUNS})`, value: `${fmt(boot.ms)} ms` },
       { what: 'idle RSS after start (SDK not loaded)', value: `${fmt(boot.rssMb)} MB` },
       { what: 'RSS after the first calls (SDK loaded)', value: `${fmt(rssAfterSdk)} MB` },
       { what: 'customers.list with the stripe SDK, direct', value: `${fmt(dm, 3)} ms/call` },
@@ -126,3 +127,7 @@ console.log(`\nbizmcp-stripe / echo: ${(stripeBoot / echoBoot).toFixed(2)}x (tar
 
 console.log(`\ntools/list, default toolsets: ${listed.tools.length} tools, ${JSON.stringify(listed).length} characters, about ${listTokens} tokens (characters / 4, an estimate)\n`);
 console.log(table(perTool, ['tool', 'tokens']));
+reportRatios({
+  'list_customers per-call time, bizmcp / direct stripe SDK': lower(mm / dm),
+  'start-up, bizmcp-stripe / core echo': lower(stripeBoot / echoBoot),
+});

@@ -17,6 +17,7 @@ const tasks = {
   test: (a) => [script('scripts/setup.mjs'), script('scripts/check.mjs'), pnpm('-r', 'build'), pnpm('exec', 'vitest', 'run', ...a)],
   docs: (a) => [script('scripts/setup.mjs', '--no-system'), pnpm('exec', 'vitest', 'run', '--project', 'repo', 'test/generated.test.ts', ...a)],
   bench: (a) => [script('bench/run.mjs', ...a)],
+  'bench:check': (a) => [script('bench/check.mjs', ...a)],
   'claude-config': (a) => [script('scripts/claude-config.mjs', ...a)],
   bundle: (a) => [script('scripts/setup.mjs', '--no-system'), pnpm('-r', 'build'), script('scripts/bundle.mjs', ...a)],
 };

@@ -1,8 +1,23 @@
 // Shared bench machinery: spawn an MCP server over stdio, speak raw JSON-RPC lines to it (no client
 // library overhead in the measurement), time start-up, read idle RSS, run sequential and pipelined
 // tool calls. Each bench prints a table and ratios from one run.
+//
+// Two environment variables serve bench/check.mjs (the ratio guard); without them a bench runs and
+// prints as it always did:
+//   BENCH_QUICK=1        the short run: fewer calls, rounds and processes, smaller fixtures (`sized`);
+//   BENCH_RATIOS=<file>  the bench also writes its same-run ratios there as JSON (`reportRatios`).
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** True under BENCH_QUICK=1 (bench/check.mjs): the short run. */
+export const quick = process.env.BENCH_QUICK === '1';
+
+/** `full` in a normal run, `short` under BENCH_QUICK=1. */
+export const sized = (full, short) => (quick ? short : full);
+
+/** A number from the environment variable `name` when set, else `sized(full, short)`. */
+export const envSize = (name, full, short) => Number(process.env[name] ?? sized(full, short));
 
 export class RawServer {
   constructor(command, args, env = {}) {
@@ -21,6 +36,14 @@ export class RawServer {
     this.stderr = '';
     this.child.stderr.on('data', (d) => (this.stderr += d));
     this.child.stdout.on('data', (d) => this.onData(d));
+    // A server that dies fails its pending requests at once (with its stderr), instead of at their timeout.
+    const fail = (why) => {
+      const err = new Error(`${this.args.join(' ')}: ${why}; stderr: ${this.stderr.slice(-500)}`);
+      for (const w of this.waiting.values()) w.reject(err);
+      this.waiting.clear();
+    };
+    this.child.once('exit', (code, signal) => fail(`exited (${signal ?? code})`));
+    this.child.once('error', (e) => fail(e.message));
     await this.request('initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '0' } });
     const ms = performance.now() - t0;
     this.notify('notifications/initialized');
@@ -43,7 +66,7 @@ export class RawServer {
     }
   }
 
-  request(method, params, { timeout = 600_000 } = {}) {
+  request(method, params, { timeout = sized(600_000, 120_000) } = {}) {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`${method} timed out; stderr: ${this.stderr.slice(-500)}`)), timeout);
@@ -136,3 +159,28 @@ export function table(rows, cols) {
 }
 
 export const fmt = (x, d = 1) => (typeof x === 'number' ? x.toFixed(d) : x);
+
+/** A same-run ratio for reportRatios: `better` says which way is good ('lower' or 'higher'). */
+export const lower = (value) => ({ value, better: 'lower' });
+export const higher = (value) => ({ value, better: 'higher' });
+
+/**
+ * Writes the bench's same-run ratios (bizmcp against its peer or floor, never absolute figures) to
+ * the file named by BENCH_RATIOS as `{ "<name>": { "value": n, "better": "lower"|"higher" } }`;
+ * does nothing when BENCH_RATIOS is not set. A ratio that is not a finite number is an error.
+ */
+export function reportRatios(ratios) {
+  const file = process.env.BENCH_RATIOS;
+  if (!file) return;
+  for (const [name, r] of Object.entries(ratios)) {
+    if (!Number.isFinite(r.value) || (r.better !== 'lower' && r.better !== 'higher')) throw new Error(`ratio ${name}: ${JSON.stringify(r)}`);
+  }
+  const rounded = Object.fromEntries(Object.entries(ratios).map(([name, r]) => [name, { value: Number(r.value.toFixed(4)), better: r.better }]));
+  writeFileSync(file, `${JSON.stringify(rounded, null, 2)}\n`);
+}
+
+/** The bench scripts in bench/ (names without .mjs): every .mjs file but the runners. */
+export const benchNames = () =>
+  readdirSync(join(import.meta.dirname, '..'))
+    .filter((f) => f.endsWith('.mjs') && f !== 'run.mjs' && f !== 'check.mjs')
+    .map((f) => f.replace(/\.mjs$/, ''));
