@@ -1,3 +1,4 @@
+import { unzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { extractDocument } from '../src/index.js';
 import * as corpus from './documents-corpus.js';
@@ -52,6 +53,21 @@ describe('documents: formats', () => {
     const hidden = await extractDocument(bytes, { sheet: 3, includeHidden: true });
     expect(hidden.text).toContain('## Sheet "Secret" (hidden sheet)');
     await expect(extractDocument(bytes, { sheet: 'Nope' })).rejects.toThrow(/No sheet "Nope".*"Prices", "Summary", "Secret" \(hidden\)/);
+  });
+
+  it('reads a workbook whose package puts the worksheets before the workbook part (the ZIP order is free)', async () => {
+    const files = unzipSync(await corpus.xlsx());
+    const names = Object.keys(files);
+    // shared strings and the workbook's relationships first, then the worksheets, the workbook last
+    const isSheet = (n: string) => n.startsWith('xl/worksheets/');
+    const sheetsFirst = [...names.filter((n) => !isSheet(n) && n !== 'xl/workbook.xml'), ...names.filter(isSheet), 'xl/workbook.xml'];
+    const workbookFirst = ['[Content_Types].xml', 'xl/workbook.xml', ...names.filter((n) => n !== '[Content_Types].xml' && n !== 'xl/workbook.xml')];
+    for (const order of [sheetsFirst, workbookFirst]) {
+      const r = await extractDocument(zipSync(Object.fromEntries(order.map((n) => [n, files[n]]))));
+      expect(r.text).toContain('| 2 | Widget | 9.5 | 3 |');
+      expect(r.text).toContain(`| 4 (hidden) | ${corpus.JAPANESE} | 1 | 2 |`);
+      expect(r.sheets?.map((x) => x.name)).toEqual(['Prices', 'Summary', 'Secret']);
+    }
   });
 
   it('reads CSV (quoted fields, semicolons) only when the hint says CSV; text otherwise', async () => {

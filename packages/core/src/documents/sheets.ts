@@ -4,6 +4,7 @@
 // Lost: formulas (their last computed value is shown), formatting, charts, images, comments,
 // merged-cell layout. Hidden sheets are left out unless asked for; hidden rows are marked.
 import { Readable } from 'node:stream';
+import { zipSync } from 'fflate';
 import { type Collector, cell, columnName } from './collect.js';
 import type { Range, SheetInfo } from './types.js';
 import { relationships, walkXml } from './xml.js';
@@ -108,6 +109,29 @@ function sheetPaths(workbook: string, rels: string): Map<string, string> {
   return out;
 }
 
+/** The parts exceljs's streaming reader must have seen before any worksheet, in this order. */
+const WORKBOOK_PARTS = ['[Content_Types].xml', '_rels/.rels', 'xl/workbook.xml', 'xl/_rels/workbook.xml.rels', 'xl/sharedStrings.xml', 'xl/styles.xml'];
+
+/**
+ * A package whose worksheets come before `xl/workbook.xml` (the ZIP order is free: some writers
+ * put it last) makes exceljs's streaming reader fail ("reading 'sheets'"): such a package is
+ * rewritten, stored without compression, with the workbook parts first. Others are returned as
+ * they are.
+ */
+function workbookFirst(bytes: Uint8Array, names: string[], cap: number): Uint8Array {
+  const firstSheet = names.findIndex((n) => n.startsWith('xl/worksheets/'));
+  const workbook = names.indexOf('xl/workbook.xml');
+  if (firstSheet === -1 || (workbook !== -1 && workbook < firstSheet)) return bytes;
+  const all = readZip(bytes, cap, () => true).files;
+  const ordered: Record<string, Uint8Array> = {};
+  for (const n of WORKBOOK_PARTS) {
+    const f = all.get(n);
+    if (f) ordered[n] = f;
+  }
+  for (const n of names) if (!(n in ordered) && all.has(n)) ordered[n] = all.get(n) as Uint8Array;
+  return zipSync(ordered, { level: 0 });
+}
+
 export async function readXlsx(bytes: Uint8Array, out: Collector, choice: SheetChoice): Promise<SheetInfo[]> {
   // The whole package is inflated once with the cap before exceljs sees it (a lying ZIP stops here);
   // on the way, the rows marked hidden are noted (exceljs's streaming reader does not report them).
@@ -134,8 +158,9 @@ export async function readXlsx(bytes: Uint8Array, out: Collector, choice: SheetC
     },
   );
   const sheetFiles = sheetPaths(utf8(zip.files.get('xl/workbook.xml')), utf8(zip.files.get('xl/_rels/workbook.xml.rels')));
+  const input = workbookFirst(bytes, zip.names, out.limits.maxInflatedBytes);
   const ExcelJS = (await import('exceljs')).default;
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]), {
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([Buffer.from(input.buffer, input.byteOffset, input.byteLength)]), {
     entries: 'emit',
     sharedStrings: 'cache',
     hyperlinks: 'ignore',
