@@ -115,8 +115,8 @@ const WORKBOOK_PARTS = ['[Content_Types].xml', '_rels/.rels', 'xl/workbook.xml',
 /**
  * A package whose worksheets come before `xl/workbook.xml` (the ZIP order is free: some writers
  * put it last) makes exceljs's streaming reader fail ("reading 'sheets'"): such a package is
- * rewritten, stored without compression, with the workbook parts first. Others are returned as
- * they are.
+ * rewritten with the workbook parts first, compressed again (stored, the million-row test sheet ran
+ * the worker out of its 256 MB heap). Others are returned as they are.
  */
 function workbookFirst(bytes: Uint8Array, names: string[], cap: number): Uint8Array {
   const firstSheet = names.findIndex((n) => n.startsWith('xl/worksheets/'));
@@ -129,7 +129,7 @@ function workbookFirst(bytes: Uint8Array, names: string[], cap: number): Uint8Ar
     if (f) ordered[n] = f;
   }
   for (const n of names) if (!(n in ordered) && all.has(n)) ordered[n] = all.get(n) as Uint8Array;
-  return zipSync(ordered, { level: 0 });
+  return zipSync(ordered, { level: 1 });
 }
 
 export async function readXlsx(bytes: Uint8Array, out: Collector, choice: SheetChoice): Promise<SheetInfo[]> {
