@@ -267,15 +267,7 @@ export class Sandbox {
    * Throws access_denied when it escapes; a missing final entry is reported by `exists: false`.
    */
   async resolve(input: unknown, intent: Intent = 'read'): Promise<Resolved> {
-    const roots = this.rootSet.list;
-    if (!roots.length) {
-      throw new ToolError('No allowed directories are configured', {
-        code: 'access_denied',
-        hint: 'Start the server with directories as arguments or in ALLOWED_PATHS, or use a client that provides MCP roots.',
-      });
-    }
-    const match = matchRoot(roots, lexical(input, roots[0].real));
-    if (!match) throw this.denied();
+    const match = this.locate(input);
     const followLast = intent !== 'entry' && intent !== 'create';
     const r = await this.walkFrom(match.root.real, match.rest, followLast);
     if (intent === 'create' && r.exists) {
@@ -287,6 +279,20 @@ export class Sandbox {
       if (r.stat.nlink > 1) throw this.denied('the file has other hard links, so writing it would change a file that may lie elsewhere');
     }
     return r;
+  }
+
+  /** Steps 1-3 of the header: the request path's root and the rest below it (no I/O). */
+  private locate(input: unknown): { root: Root; rest: string } {
+    const roots = this.rootSet.list;
+    if (!roots.length) {
+      throw new ToolError('No allowed directories are configured', {
+        code: 'access_denied',
+        hint: 'Start the server with directories as arguments or in ALLOWED_PATHS, or use a client that provides MCP roots.',
+      });
+    }
+    const match = matchRoot(roots, lexical(input, roots[0].real));
+    if (!match) throw this.denied();
+    return match;
   }
 
   /**
@@ -405,8 +411,8 @@ export class Sandbox {
     // Fast path: the parent's descriptor shows the lexical path is the real one, so the walk would
     // find exactly this entry; anything else (a link on the way or at the end for `read`, an
     // error) takes the walk below.
-    const match = this.rootSet.list.length ? matchRoot(this.rootSet.list, lexical(p, this.rootSet.list[0].real)) : undefined;
-    if (match?.rest) {
+    const match = this.locate(p);
+    if (match.rest) {
       const abs = path.join(match.root.real, match.rest);
       const st = await lstatIfCanonical(path.dirname(abs), path.basename(abs));
       if (st && (intent === 'entry' || !st.isSymbolicLink())) return { path: abs, stat: st };

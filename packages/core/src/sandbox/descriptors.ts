@@ -109,14 +109,18 @@ async function openDir(roots: RootSet, dir: string): Promise<OpenDir> {
   };
 }
 
+/** Where an open descriptor really points (Linux): `/proc/self/fd/N` read back; undefined if unreadable. */
+function fdTarget(fd: number): string | undefined {
+  try {
+    return fsSync.readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Where an open descriptor really points (Linux), checked against the roots. */
 function fdInside(roots: RootSet, fd: number): boolean {
-  let where: string;
-  try {
-    where = fsSync.readlinkSync(`/proc/self/fd/${fd}`);
-  } catch {
-    return false;
-  }
+  const where = fdTarget(fd);
   return !!where && !!roots.rootOf(where.replace(/ \(deleted\)$/, ''));
 }
 
@@ -231,7 +235,7 @@ export async function lstatIfCanonical(dir: string, name: string): Promise<Stats
     return undefined;
   }
   try {
-    if (fsSync.readlinkSync(`/proc/self/fd/${fd}`) !== dir) return undefined;
+    if (fdTarget(fd) !== dir) return undefined;
     return fsSync.lstatSync(`/proc/self/fd/${fd}/${name}`, { throwIfNoEntry: false }) ?? undefined;
   } catch {
     return undefined;
