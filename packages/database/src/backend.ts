@@ -3,13 +3,10 @@
 // statement_timeout). Both run every statement with the extended protocol, and every read inside
 // `BEGIN READ ONLY … ROLLBACK` with per-transaction timeouts, then DISCARD ALL (layers 2 and 3 of
 // the read-only stack).
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Logger } from '@bizmcp/core';
 import { ToolError } from '@bizmcp/core';
+import { openPgliteWorker } from './pglite-worker.js';
 
 export interface Field {
   name: string;
@@ -179,51 +176,6 @@ export async function warnAboutPrivileges(backend: Backend, log: Logger): Promis
 
 // ------------------------------------------------------------------------------ PGlite
 
-// The worker: opens PGlite on the data directory and runs one statement per message. Kept as a
-// string so it works the same from the sources (tests) and from the bundle.
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-(async () => {
-  const { PGlite } = await import(workerData.pgliteUrl);
-  const fs = require('node:fs');
-  // a new data directory starts from the initialised snapshot made at build time, when there is one
-  const fresh = workerData.snapshot && !fs.existsSync(require('node:path').join(workerData.dataDir, 'PG_VERSION'));
-  const db = fresh
-    ? await PGlite.create(workerData.dataDir, { loadDataDir: new Blob([fs.readFileSync(workerData.snapshot)]) })
-    : await PGlite.create(workerData.dataDir);
-  parentPort.postMessage({ ready: true, fromSnapshot: !!fresh });
-  parentPort.on('message', async (m) => {
-    if (m.close) { await db.close(); parentPort.postMessage({ closed: true }); return; }
-    try {
-      const r = await db.query(m.sql, m.params);
-      parentPort.postMessage({ id: m.id, fields: r.fields, rows: r.rows, affectedRows: r.affectedRows });
-    } catch (e) {
-      parentPort.postMessage({ id: m.id, error: { message: e.message, code: e.code, position: e.position } });
-    }
-  });
-})().catch((e) => parentPort.postMessage({ fatal: String(e && e.stack || e) }));
-`;
-
-/** The initialised empty data directory made at build time (scripts/pglite-snapshot.mjs), if any. */
-function snapshotFor(req: NodeRequire): string | undefined {
-  try {
-    // its package.json is not exported: found above the resolved entry
-    let at = dirname(req.resolve('@electric-sql/pglite'));
-    while (!existsSync(join(at, 'package.json')) || JSON.parse(readFileSync(join(at, 'package.json'), 'utf8')).name !== '@electric-sql/pglite') {
-      if (dirname(at) === at) return undefined;
-      at = dirname(at);
-    }
-    const { version } = JSON.parse(readFileSync(join(at, 'package.json'), 'utf8')) as { version: string };
-    const dir = dirname(fileURLToPath(import.meta.url));
-    // beside the package's dist/ and src/ (the build writes it there; npm packs it)
-    const f = join(dir, '..', 'pglite-snapshot', `pglite-${version}.tar.gz`);
-    if (existsSync(f)) return f;
-  } catch {
-    // no snapshot: initdb runs
-  }
-  return undefined;
-}
-
 export function createPglite(dataDir: string, log: Logger): Backend {
   let worker: Worker | undefined;
   let ready: Promise<void> | undefined;
@@ -233,9 +185,7 @@ export function createPglite(dataDir: string, log: Logger): Backend {
   let queue: Promise<unknown> = Promise.resolve();
 
   const start = () => {
-    const req = createRequire(import.meta.url);
-    const pgliteUrl = pathToFileURL(req.resolve('@electric-sql/pglite')).href;
-    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { pgliteUrl, dataDir, snapshot: snapshotFor(req) } });
+    const w = openPgliteWorker(dataDir);
     worker = w;
     ready = new Promise<void>((resolve, reject) => {
       w.on(

@@ -1,4 +1,5 @@
-import { runMain } from '@bizmcp/core';
-import server from './server.js';
+// The embedded database's worker starts first: it loads PGlite while the server (main.ts) loads.
+import { prestartPglite } from './pglite-worker.js';
 
-void runMain(server);
+prestartPglite();
+await import('./main.js');

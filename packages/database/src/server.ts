@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { bizmcpDataDir, ConfigError, defineServer, envInt, envSecret, envString, readEnv } from '@bizmcp/core';
 import { createPglite, createPostgres, warnAboutPrivileges, type Backend } from './backend.js';
 import { loadParser } from './guard.js';
+import { discardPrestarted } from './pglite-worker.js';
 import { prompts, tableResource } from './resources.js';
 import { SAMPLE_SQL } from './sample.js';
 import type { DbConfig, DbState } from './state.js';
@@ -69,6 +70,7 @@ const definition = defineServer<DbConfig, DbState>({
   resources: [tableResource],
   prompts,
   setup(config, rt) {
+    if (config.url) discardPrestarted(); // started early in case the database is the embedded one
     let opened: Promise<Backend> | undefined;
     const open = (): Promise<Backend> =>
       (opened ??= (async () => {

@@ -1,13 +1,18 @@
 // A new embedded database starts from the initialised snapshot the build makes
-// (scripts/pglite-snapshot.mjs) instead of running initdb; an existing one opens as it is.
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+// (scripts/pglite-snapshot.mjs), written natively instead of running initdb; an existing one opens as
+// it is. The binary starts the worker before the server loads, unless a PostgreSQL URL is given.
+import * as fs from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPglite } from '../src/backend.js';
+import { discardPrestarted, extractSnapshot, isPrestarted, prestartPglite } from '../src/pglite-worker.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bizmcp-pglite-snapshot-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const snapshotDir = join(import.meta.dirname, '..', 'pglite-snapshot');
 
 function recorder() {
   const lines: string[] = [];
@@ -15,25 +20,103 @@ function recorder() {
   return { log, lines };
 }
 const ctl = () => ({ timeoutMs: 60_000, signal: new AbortController().signal });
+const mode = (p: string) => statSync(p).mode & 0o777;
+
+/** A tar with the given entries (type '0' files, '5' directories). */
+function tarOf(entries: { name: string; data?: string; type?: '0' | '5' }[]): Buffer {
+  const blocks: Buffer[] = [];
+  for (const e of entries) {
+    const data = Buffer.from(e.data ?? '');
+    const h = Buffer.alloc(512);
+    h.write(e.name, 0, 'latin1');
+    h.write(`${data.length.toString(8).padStart(11, '0')}\0`, 124, 'latin1');
+    h.write(e.type ?? '0', 156, 'latin1');
+    h.write('ustar\0', 257, 'latin1');
+    blocks.push(h, data, Buffer.alloc((512 - (data.length % 512)) % 512));
+  }
+  blocks.push(Buffer.alloc(1024));
+  return Buffer.concat(blocks);
+}
 
 describe('the PGlite snapshot', () => {
   it('the build made one for the installed PGlite', () => {
-    expect(readdirSync(join(import.meta.dirname, '..', 'pglite-snapshot')).filter((f) => /^pglite-\d.*\.tar\.gz$/.test(f))).toHaveLength(1);
+    expect(readdirSync(snapshotDir).filter((f) => /^pglite-\d.*\.tar$/.test(f))).toHaveLength(1);
   });
 
-  it('a new data directory starts from it, keeps what is written, and reopens as it is', { timeout: 120_000 }, async () => {
+  it('a new data directory starts from it (private files), keeps what is written, and reopens as it is', { timeout: 120_000 }, async () => {
     const data = join(dir, 'db');
     const first = recorder();
     const a = createPglite(data, first.log);
     await a.write((s) => s.query('CREATE TABLE kept (v text)').then(() => s.query("INSERT INTO kept VALUES ('still here')")), ctl());
+    // the settings the embedded database runs with
+    expect((await a.read((s) => s.query('SHOW shared_buffers'), ctl())).rows).toEqual([{ shared_buffers: '16MB' }]);
     await a.close();
     expect(first.lines).toContain('new embedded database created from the built-in snapshot');
     expect(existsSync(join(data, 'PG_VERSION'))).toBe(true);
+    expect(mode(join(data, 'PG_VERSION'))).toBe(0o600);
+    expect(mode(join(data, 'global'))).toBe(0o700);
+    expect(mode(join(data, 'base', '1'))).toBe(0o700);
     const again = recorder();
     const b = createPglite(data, again.log);
     const r = await b.read((s) => s.query('SELECT v FROM kept'), ctl());
     await b.close();
     expect(r.rows).toEqual([{ v: 'still here' }]);
     expect(again.lines).not.toContain('new embedded database created from the built-in snapshot');
+  });
+
+  it('an extraction cut short (no PG_VERSION yet) is redone on the next start', { timeout: 120_000 }, async () => {
+    const data = join(dir, 'cut');
+    const archive = readFileSync(join(snapshotDir, readdirSync(snapshotDir)[0]));
+    const files = extractSnapshot(archive, data, { fs, path });
+    expect(files).toBeGreaterThan(500);
+    // as if the process had died before the last file: PG_VERSION missing, a catalog file torn
+    rmSync(join(data, 'PG_VERSION'));
+    writeFileSync(join(data, 'global', 'pg_control'), 'torn');
+    const log = recorder();
+    const db = createPglite(data, log.log);
+    const r = await db.read((s) => s.query('SELECT count(*)::int AS n FROM pg_class'), ctl());
+    await db.close();
+    expect(r.rows[0].n).toBeGreaterThan(100);
+    expect(log.lines).toContain('new embedded database created from the built-in snapshot');
+  });
+
+  it('an entry that climbs out of the directory is refused before anything is written', () => {
+    const into = join(dir, 'hostile', 'data');
+    const archive = tarOf([
+      { name: 'PG_VERSION', data: '17' },
+      { name: 'base/../../escaped', data: 'outside' },
+    ]);
+    expect(() => extractSnapshot(archive, into, { fs, path })).toThrow(/unexpected entry/);
+    expect(existsSync(join(dir, 'hostile', 'escaped'))).toBe(false);
+    expect(existsSync(join(into, 'PG_VERSION'))).toBe(false);
+    // and an archive without PG_VERSION is not a data directory
+    expect(() => extractSnapshot(tarOf([{ name: 'base', type: '5' }]), join(dir, 'empty'), { fs, path })).toThrow(/no PG_VERSION/);
+  });
+});
+
+describe('the worker started before the server loads', () => {
+  it('is not started when a PostgreSQL URL is on the command line or in DATABASE_URL', () => {
+    prestartPglite(['postgresql://u@db/x'], {});
+    expect(isPrestarted()).toBe(false);
+    prestartPglite([], { DATABASE_URL: 'postgresql://u@db/x' });
+    expect(isPrestarted()).toBe(false);
+    prestartPglite(['--help'], {});
+    expect(isPrestarted()).toBe(false);
+  });
+
+  it('is adopted by the embedded database, which opens through it', { timeout: 120_000 }, async () => {
+    prestartPglite([], {});
+    expect(isPrestarted()).toBe(true);
+    const db = createPglite(join(dir, 'early'), recorder().log);
+    await db.read((s) => s.query('SELECT 1'), ctl()); // opens on first use: takes the early worker
+    expect(isPrestarted()).toBe(false);
+    await db.close();
+  });
+
+  it('is stopped when the configuration names a PostgreSQL URL after all', () => {
+    prestartPglite([], {});
+    expect(isPrestarted()).toBe(true);
+    discardPrestarted();
+    expect(isPrestarted()).toBe(false);
   });
 });
