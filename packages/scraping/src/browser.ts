@@ -170,21 +170,26 @@ export class BrowserPool {
   }
 
   /**
-   * A fresh context for one call. One spare is kept ready (created right after the previous one was
-   * taken, never used before): contexts are not shared between calls, and a warm call does not
-   * wait for one to be set up.
+   * A fresh context for one call. One spare is kept ready (never used before): contexts are not
+   * shared between calls, and a warm call does not wait for one to be set up.
    */
   private async take(): Promise<Prepared> {
     const spare = this.spare;
     this.spare = undefined;
     const got = spare ? await spare.catch(() => undefined) : undefined;
-    const ready = got && got.context.browser()?.isConnected() ? got : await this.prepare();
-    if (!this.closed) {
-      const next = this.prepare();
-      next.catch(() => {});
-      this.spare = next;
-    }
-    return ready;
+    return got?.context.browser()?.isConnected() ? got : await this.prepare();
+  }
+
+  /**
+   * Prepares the next spare once a call has its page's content: while the server turns it into
+   * markdown, not while the page loads (on two cores, setting up a context beside a loading page
+   * slowed the load).
+   */
+  private refill(): void {
+    if (this.closed || this.spare) return;
+    const next = this.prepare();
+    next.catch(() => {});
+    this.spare = next;
   }
 
   /** Every request of a page: fetched by the guard and handed over, or refused. */
@@ -270,6 +275,7 @@ export class BrowserPool {
       if (/Timeout/i.test(msg)) throw new ToolError(`The page did not finish loading within ${o.timeoutMs} ms: ${msg}`, { code: 'timeout' });
       throw new ToolError(`Browser error: ${msg}`, { code: 'remote_error' });
     } finally {
+      this.refill();
       if (prepared) {
         prepared.holder.call = undefined; // late requests of this page are refused from now on
         // closed after the answer is sent; the page still counts against the cap until it is gone

@@ -66,6 +66,28 @@ describe('scrape_dynamic_page', () => {
     for (let i = 0; i < 2; i++) expect((await s.ok('scrape_dynamic_page', { url: U('/state'), format: 'text', settle_ms: 0 })).content).toBe('stored: nothing, cookie: none');
   });
 
+  it("the next call's fresh context is prepared once a page has loaded, not beside the loading page", async () => {
+    const pool = s.server.state.browser as unknown as { browser?: Promise<import('playwright-core').Browser> };
+    await s.ok('scrape_dynamic_page', { url: U('/state'), format: 'text', settle_ms: 0 });
+    const browser = await pool.browser!;
+    // the spare for the next call, and nothing else once the used context has closed
+    for (let i = 0; i < 100 && browser.contexts().length !== 1; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(browser.contexts()).toHaveLength(1);
+    const during: number[] = [];
+    const call = s.ok('scrape_dynamic_page', { url: U('/slow-image'), format: 'text', settle_ms: 0 });
+    let done = false;
+    void call.finally(() => (done = true));
+    while (!done) {
+      if (site.held() > 0) during.push(browser.contexts().length); // the page's image is on its way: still loading
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect((await call).content).toContain('An image that takes its time.');
+    expect(during.length).toBeGreaterThan(3);
+    expect(Math.max(...during)).toBe(1); // the taken context only: the next spare waits for the load
+    for (let i = 0; i < 100 && browser.contexts().length !== 1; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(browser.contexts()).toHaveLength(1); // and is there for the next call
+  });
+
   it('scrolls to load lazy content', async () => {
     const plain = await s.ok('scrape_dynamic_page', { url: U('/scroll'), format: 'text' });
     const scrolled = await s.ok('scrape_dynamic_page', { url: U('/scroll'), format: 'text', scroll: 3 });

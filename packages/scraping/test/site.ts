@@ -8,6 +8,8 @@ export interface Site {
   hits: RecordedRequest[];
   /** Most /hold requests open at the same time (the browser page cap). */
   maxHeld: number;
+  /** /hold requests open now. */
+  held(): number;
   oraclePort: number;
   /** Every request the oracle received: must stay empty. */
   oracleHits: RecordedRequest[];
@@ -67,6 +69,7 @@ export const pages: Record<string, () => { status?: number; type?: string; body:
   '/report.pdf': () => ({ type: 'application/pdf', body: Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(20_000, 2)]) }),
   '/huge': () => ({ body: layout('Huge', `<main>${`<p>${'lorem ipsum dolor sit amet '.repeat(40)}</p>`.repeat(3000)}</main>`) }),
   '/deepish': () => ({ body: layout('Deepish', '<div>'.repeat(1400) + '<p>bottom <b>line</b></p>' + '</div>'.repeat(1400)) }),
+  '/slow-image': () => ({ body: layout('Slow image', '<main><h1>Loading</h1><p>An image that takes its time.</p><img src="/hold?n=image" alt=""></main>') }),
   '/deep': () => ({ body: layout('Deep', '<div>'.repeat(20000) + 'bottom' + '</div>'.repeat(20000)) }),
   '/robots.txt': () => ({ type: 'text/plain', body: 'User-agent: *\nDisallow: /private/\nAllow: /private/open\n\nUser-agent: BadBot\nDisallow: /\n' }),
   '/private/secret': () => ({ body: layout('Secret', '<main><p>robots.txt says no</p></main>') }),
@@ -124,6 +127,7 @@ export async function startSite(): Promise<Site> {
     port: server.port,
     hits: server.hits,
     maxHeld: 0,
+    held: () => held,
     oraclePort,
     oracleHits: oracle.hits,
     close: async () => {
