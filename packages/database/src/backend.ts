@@ -220,6 +220,8 @@ export function createPglite(dataDir: string, log: Logger): Backend {
         reject(e);
       });
       w.on('exit', () => {
+        // a worker that ends while opening fails the calls waiting for it (no-op once open)
+        reject(new ToolError('The embedded database stopped while opening', { code: 'unavailable' }));
         if (worker === w) worker = undefined;
         for (const [, p] of waiting) p.reject(new ToolError('The embedded database stopped', { code: 'unavailable' }));
         waiting.clear();

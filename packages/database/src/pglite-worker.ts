@@ -139,9 +139,13 @@ export function prestartPglite(argv: readonly string[] = process.argv.slice(2), 
   if (early || env.DATABASE_URL) return;
   if (argv.some((a) => /^postgres(ql)?:\/\//.test(a) || a === '--help' || a === '-h' || a === '--version')) return;
   try {
-    early = spawn();
-    early.unref();
-    early.on('error', () => {}); // reported again by the backend that adopts it
+    const w = spawn();
+    early = w;
+    w.unref();
+    w.on('error', () => {}); // an exception before it is adopted ends it: see 'exit'
+    w.once('exit', () => {
+      if (early === w) early = undefined; // a worker that died waiting is not handed out
+    });
   } catch {
     early = undefined;
   }

@@ -94,6 +94,18 @@ describe('the PGlite snapshot', () => {
   });
 });
 
+describe('a worker that ends while the database opens', () => {
+  it('fails the call waiting for it instead of leaving it waiting', { timeout: 60_000 }, async () => {
+    const db = createPglite(join(dir, 'closing'), recorder().log) as ReturnType<typeof createPglite> & { warm(): Promise<void> };
+    const opening = db.warm(); // what the server does at start-up
+    const pending = db.read((s) => s.query('SELECT 1'), ctl());
+    await new Promise((r) => setTimeout(r, 20)); // the call is waiting for the database to open
+    await db.close(); // the server shutting down while the database is still opening
+    await expect(opening).rejects.toThrow(/stopped while opening/);
+    await expect(pending).rejects.toThrow(/stopped while opening/);
+  });
+});
+
 describe('the worker started before the server loads', () => {
   it('is not started when a PostgreSQL URL is on the command line or in DATABASE_URL', () => {
     prestartPglite(['postgresql://u@db/x'], {});
