@@ -234,6 +234,22 @@ describe('operations', () => {
     sb = Sandbox.create([root]);
   });
 
+  it('stat right after a stat in the same directory: a directory renamed, replaced or swapped for a link since is not read through its old descriptor', async () => {
+    const sub = join(root, 'sub');
+    expect((await sb.stat('sub/file.txt')).stat.size).toBe(9); // the fast path keeps sub's descriptor a moment
+    fs.renameSync(sub, join(root, 'old-sub'));
+    fs.mkdirSync(sub);
+    fs.writeFileSync(join(sub, 'file.txt'), 'a longer replacement\n');
+    expect((await sb.stat('sub/file.txt')).stat.size).toBe(21);
+    fs.renameSync(sub, join(root, 'new-sub'));
+    fs.symlinkSync(outside, sub);
+    fs.writeFileSync(join(outside, 'file.txt'), 'outside file');
+    expect((await errorOf(sb.stat('sub/file.txt'))).code).toBe('access_denied');
+    fs.unlinkSync(sub);
+    expect((await errorOf(sb.stat('sub/file.txt'))).code).toBe('not_found');
+    expect((await sb.stat('new-sub/file.txt')).stat.size).toBe(21);
+  });
+
   it('openRead gives a handle, the real path and the stat', async () => {
     fs.symlinkSync('hello.txt', join(root, 'alias'));
     const o = await sb.openRead('alias');

@@ -221,6 +221,68 @@ export async function lstatAt(roots: RootSet, entry: string, follow: boolean): P
 }
 
 /**
+ * Directories the stat fast path opened lately, kept open a moment: a run of calls in one directory
+ * then costs a readlink and an lstat each instead of also an open and a close. A cached descriptor
+ * proves nothing by itself: every use reads back where it points now, exactly as after a fresh open
+ * (a directory renamed, deleted or swapped for a link no longer reads back as `dir`, and is closed).
+ * At most 16, all closed after a second without use.
+ */
+const statDirs = new Map<string, { fd: number; used: number }>();
+let statDirSweep: NodeJS.Timeout | undefined;
+const STAT_DIRS_MAX = 16;
+const STAT_DIR_IDLE_MS = 1000;
+
+function dropStatDir(dir: string): void {
+  const e = statDirs.get(dir);
+  if (!e) return;
+  statDirs.delete(dir);
+  try {
+    fsSync.closeSync(e.fd);
+  } catch {
+    // already gone
+  }
+}
+
+/** A descriptor of `dir` that reads back as `dir` now, or undefined. */
+function canonicalDirFd(dir: string): number | undefined {
+  const now = Date.now();
+  const cached = statDirs.get(dir);
+  if (cached) {
+    if (fdTarget(cached.fd) === dir) {
+      cached.used = now;
+      return cached.fd;
+    }
+    dropStatDir(dir);
+  }
+  let fd: number;
+  try {
+    fd = fsSync.openSync(dir, C.O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  } catch {
+    return undefined;
+  }
+  if (fdTarget(fd) !== dir) {
+    fsSync.closeSync(fd);
+    return undefined;
+  }
+  if (statDirs.size >= STAT_DIRS_MAX) dropStatDir(statDirs.keys().next().value!);
+  statDirs.set(dir, { fd, used: now });
+  statDirSweep ??= setInterval(() => {
+    const stale = Date.now() - STAT_DIR_IDLE_MS;
+    for (const [d, e] of statDirs) if (e.used <= stale) dropStatDir(d);
+    if (!statDirs.size) {
+      clearInterval(statDirSweep);
+      statDirSweep = undefined;
+    }
+  }, STAT_DIR_IDLE_MS).unref();
+  return fd;
+}
+
+/** Closes the descriptors the stat fast path keeps (tests; they close by themselves when idle). */
+export function closeStatDirs(): void {
+  for (const d of [...statDirs.keys()]) dropStatDir(d);
+}
+
+/**
  * The fast path of a stat: lstat of `name` in `dir` (canonical by the lexical rules, inside a
  * root) through the directory's descriptor, when that descriptor shows `dir` is its own real path
  * (no link on the way). Undefined otherwise (paths mode, a link on the way, any error): the caller
@@ -228,19 +290,12 @@ export async function lstatAt(roots: RootSet, entry: string, follow: boolean): P
  */
 export async function lstatIfCanonical(dir: string, name: string): Promise<Stats | undefined> {
   if (!(await hasProc())) return undefined;
-  let fd: number;
+  const fd = canonicalDirFd(dir);
+  if (fd === undefined) return undefined;
   try {
-    fd = fsSync.openSync(dir, C.O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-  } catch {
-    return undefined;
-  }
-  try {
-    if (fdTarget(fd) !== dir) return undefined;
     return fsSync.lstatSync(`/proc/self/fd/${fd}/${name}`, { throwIfNoEntry: false }) ?? undefined;
   } catch {
     return undefined;
-  } finally {
-    fsSync.closeSync(fd);
   }
 }
 
