@@ -115,8 +115,9 @@ const WORKBOOK_PARTS = ['[Content_Types].xml', '_rels/.rels', 'xl/workbook.xml',
 /**
  * A package whose worksheets come before `xl/workbook.xml` (the ZIP order is free: some writers
  * put it last) makes exceljs's streaming reader fail ("reading 'sheets'"): such a package is
- * rewritten with the workbook parts first, compressed again (stored, the million-row test sheet ran
- * the worker out of its 256 MB heap). Others are returned as they are.
+ * rewritten with the workbook parts first and compressed again at level 1 (stored, the million-row
+ * test sheet ran the worker out of its 256 MB heap). Others are returned as they are. The rewrite
+ * inflates the package a second time; it happens only for that order.
  */
 function workbookFirst(bytes: Uint8Array, names: string[], cap: number): Uint8Array {
   const firstSheet = names.findIndex((n) => n.startsWith('xl/worksheets/'));

@@ -277,11 +277,6 @@ function canonicalDirFd(dir: string): number | undefined {
   return fd;
 }
 
-/** Closes the descriptors the stat fast path keeps (tests; they close by themselves when idle). */
-export function closeStatDirs(): void {
-  for (const d of [...statDirs.keys()]) dropStatDir(d);
-}
-
 /**
  * The fast path of a stat: lstat of `name` in `dir` (canonical by the lexical rules, inside a
  * root) through the directory's descriptor, when that descriptor shows `dir` is its own real path
