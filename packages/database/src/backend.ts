@@ -6,7 +6,7 @@
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from '@bizmcp/core';
 import { ToolError } from '@bizmcp/core';
-import { openPgliteWorker } from './pglite-worker.js';
+import { openPgliteWorker, stoppedWhileOpening } from './pglite-worker.js';
 
 export interface Field {
   name: string;
@@ -185,49 +185,33 @@ export function createPglite(dataDir: string, log: Logger): Backend {
   let queue: Promise<unknown> = Promise.resolve();
 
   const start = () => {
-    const w = openPgliteWorker(dataDir);
+    const { worker: w, opened } = openPgliteWorker(dataDir);
     worker = w;
-    ready = new Promise<void>((resolve, reject) => {
-      w.on(
-        'message',
-        (m: {
-          ready?: boolean;
-          fromSnapshot?: boolean;
-          fatal?: string;
-          id?: number;
-          error?: { message: string; code?: string };
-          fields?: Field[];
-          rows?: Record<string, unknown>[];
-          affectedRows?: number;
-        }) => {
-          if (m.ready) {
-            if (m.fromSnapshot) log.info({ dataDir }, 'new embedded database created from the built-in snapshot');
-            return resolve();
-          }
-          if (m.fatal) {
-            log.error({ err: m.fatal }, 'PGlite failed to open');
-            return reject(new ToolError(`The embedded database could not be opened: ${m.fatal.split('\n')[0]}`, { code: 'unavailable' }));
-          }
-          const p = m.id !== undefined ? waiting.get(m.id) : undefined;
-          if (!p) return;
-          waiting.delete(m.id!);
-          if (m.error) p.reject(pgError(m.error));
-          else p.resolve({ fields: m.fields ?? [], rows: m.rows ?? [], affectedRows: m.affectedRows });
-        },
-      );
-      w.on('error', (e) => {
-        log.error({ err: e }, 'PGlite worker error');
-        reject(e);
-      });
-      w.on('exit', () => {
-        // a worker that ends while opening fails the calls waiting for it (no-op once open)
-        reject(new ToolError('The embedded database stopped while opening', { code: 'unavailable' }));
-        if (worker === w) worker = undefined;
-        for (const [, p] of waiting) p.reject(new ToolError('The embedded database stopped', { code: 'unavailable' }));
-        waiting.clear();
-      });
-    });
+    ready = opened.then(
+      (o) => {
+        if (o.fromSnapshot) log.info({ dataDir }, 'new embedded database created from the built-in snapshot');
+      },
+      (e: Error) => {
+        // a worker that ends while opening (the server closing) fails the calls waiting for it
+        if (e.message === stoppedWhileOpening) throw new ToolError('The embedded database stopped while opening', { code: 'unavailable' });
+        log.error({ err: e.message }, 'PGlite failed to open');
+        throw new ToolError(`The embedded database could not be opened: ${e.message.split('\n')[0]}`, { code: 'unavailable' });
+      },
+    );
     ready.catch(() => {});
+    w.on('message', (m: { id?: number; error?: { message: string; code?: string }; fields?: Field[]; rows?: Record<string, unknown>[]; affectedRows?: number }) => {
+      const p = m.id !== undefined ? waiting.get(m.id) : undefined;
+      if (!p) return;
+      waiting.delete(m.id!);
+      if (m.error) p.reject(pgError(m.error));
+      else p.resolve({ fields: m.fields ?? [], rows: m.rows ?? [], affectedRows: m.affectedRows });
+    });
+    w.on('error', (e) => log.error({ err: e }, 'PGlite worker error'));
+    w.on('exit', () => {
+      if (worker === w) worker = undefined;
+      for (const [, p] of waiting) p.reject(new ToolError('The embedded database stopped', { code: 'unavailable' }));
+      waiting.clear();
+    });
   };
 
   const send = (sql: string, params: unknown[]): Promise<Result> =>

@@ -1,17 +1,21 @@
 // The embedded database's worker thread, kept apart from the rest of the server so the binary can
 // start it before anything else loads (index.ts): the worker imports PGlite, compiles its WASM
-// module and reads its file-system bundle while the main thread is still loading, then waits for
-// the data directory (sent once the configuration is known) and opens it.
+// module and reads its file-system bundle while the main thread is still loading, and opens an
+// existing data directory at once (a new one once the configuration is known).
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+// the one module of core it needs: the whole of core would load before the worker starts
+import { bizmcpDataDir } from '@bizmcp/core/places';
 
 /**
  * PostgreSQL settings the embedded database runs with. shared_buffers: PostgreSQL's default of
  * 128 MB is zeroed at every start (half of PGlite's opening time here); 16 MB holds the catalogs and
- * a working set, and the operating system's page cache keeps the rest of the files.
+ * a working set, and the operating system's page cache keeps the rest of the files. (4 MB opened
+ * 20-45 ms sooner but made queries on a 5 MB table 1.5-15x slower.)
  */
 export const PGLITE_SETTINGS = ['shared_buffers=16MB'];
 
@@ -54,30 +58,28 @@ export function extractSnapshot(archive: Uint8Array, dir: string, m: { fs: typeo
   return files;
 }
 
-// Kept as a string so it runs the same from the sources (tests) and from the bundle. It prepares
-// PGlite at once and opens the database on the first { open } message; then one statement per
-// message.
+// Kept as a string so it runs the same from the sources (tests) and from the bundle. It reads and
+// compiles PGlite's WASM module while it imports PGlite, opens the database on the first { open }
+// message, then runs one statement per message.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const path = require('node:path');
 const extractSnapshot = ${extractSnapshot.toString()};
-const prepared = (async () => {
-  const { PGlite } = await import(workerData.pgliteUrl);
-  const dist = path.dirname(require('node:url').fileURLToPath(workerData.pgliteUrl));
-  // compiled and read while the main thread loads; the same files PGlite would read itself
-  const [wasm, bundle] = await Promise.all([
-    fs.promises.readFile(path.join(dist, 'pglite.wasm')).then((b) => WebAssembly.compile(b)).catch(() => undefined),
-    fs.promises.readFile(path.join(dist, 'pglite.data')).catch(() => undefined),
-  ]);
-  return { PGlite, wasm, bundle };
-})();
+const dist = path.dirname(require('node:url').fileURLToPath(workerData.pgliteUrl));
+// the files PGlite would read itself, read and compiled at once
+const wasm = fs.promises.readFile(path.join(dist, 'pglite.wasm')).then((b) => WebAssembly.compile(b)).catch(() => undefined);
+// handed over as its own ArrayBuffer: through a Blob (PGlite's type) the 6 MB took 60-90 ms to copy
+const bundle = fs.promises.readFile(path.join(dist, 'pglite.data')).then((b) =>
+  b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b.buffer : b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)
+).catch(() => undefined);
+const prepared = Promise.all([import(workerData.pgliteUrl), wasm, bundle]);
 prepared.catch(() => {});
 let db;
 parentPort.on('message', async (m) => {
   if (m.open) {
     try {
-      const { PGlite, wasm, bundle } = await prepared;
+      const [{ PGlite }, wasm, bundle] = await prepared;
       const { dataDir, snapshot, settings } = m.open;
       // a new data directory starts from the initialised snapshot made at build time, when there is one
       const fresh = !!snapshot && !fs.existsSync(path.join(dataDir, 'PG_VERSION'));
@@ -85,7 +87,7 @@ parentPort.on('message', async (m) => {
       db = await PGlite.create(dataDir, {
         startParams: [...PGlite.defaultStartParams, ...settings.flatMap((s) => ['-c', s])],
         ...(wasm ? { pgliteWasmModule: wasm } : {}),
-        ...(bundle ? { fsBundle: new Blob([bundle]) } : {}),
+        ...(bundle ? { fsBundle: { arrayBuffer: async () => bundle } } : {}),
       });
       parentPort.postMessage({ ready: true, fromSnapshot: fresh });
     } catch (e) {
@@ -123,48 +125,103 @@ function snapshotFor(req: NodeRequire): string | undefined {
   return undefined;
 }
 
+/**
+ * Where the embedded database lives: BIZMCP_DATA_DIR when set, else the bizmcp data directory +
+ * /database. The configuration and the early start both use it.
+ */
+export function embeddedDataDir(setting: string | undefined, env: NodeJS.ProcessEnv): string {
+  return setting !== undefined && setting.trim() !== '' ? setting : join(bizmcpDataDir({ env, home: env.HOME || homedir() }), 'database');
+}
+
+/** A worker and its database opening: `opened` settles with the worker's first answer. */
+export interface Opening {
+  worker: Worker;
+  dataDir: string;
+  /** Resolves once the database is open (fromSnapshot: a new directory was written); rejects with the
+   * worker's error, or with `stoppedWhileOpening` when the worker ends first. */
+  opened: Promise<{ fromSnapshot: boolean }>;
+}
+
+/** The reason `opened` rejects with when the worker ends before the database is open. */
+export const stoppedWhileOpening = 'stopped while opening';
+
 function spawn(): Worker {
   const req = createRequire(import.meta.url);
   return new Worker(WORKER_SOURCE, { eval: true, workerData: { pgliteUrl: pathToFileURL(req.resolve('@electric-sql/pglite')).href } });
 }
 
-let early: Worker | undefined;
+function open(worker: Worker, dataDir: string): Opening {
+  worker.postMessage({ open: { dataDir, snapshot: snapshotFor(createRequire(import.meta.url)), settings: PGLITE_SETTINGS } });
+  // listened to from the message on, so an answer that comes before anyone waits for it is kept
+  const opened = new Promise<{ fromSnapshot: boolean }>((resolve, reject) => {
+    const onMessage = (m: { ready?: boolean; fromSnapshot?: boolean; fatal?: string }) => {
+      if (!m.ready && !m.fatal) return;
+      worker.off('message', onMessage).off('exit', onExit);
+      if (m.ready) resolve({ fromSnapshot: Boolean(m.fromSnapshot) });
+      else reject(new Error(m.fatal));
+    };
+    const onExit = () => {
+      worker.off('message', onMessage);
+      reject(new Error(stoppedWhileOpening));
+    };
+    worker.on('message', onMessage).once('exit', onExit);
+  });
+  opened.catch(() => {});
+  return { worker, dataDir, opened };
+}
+
+interface Early {
+  worker: Worker;
+  opening?: Opening;
+}
+let early: Early | undefined;
 
 /**
  * Starts the worker before the server has loaded (the binary's first step), unless the command line
- * or the environment names a PostgreSQL URL: the database is then embedded unless a configuration
- * says otherwise, in which case `discardPrestarted()` stops it. It does not keep the process alive.
+ * or the environment names a PostgreSQL URL. When the embedded database's directory exists, the
+ * worker opens it at once: the configuration then adopts it (`openPgliteWorker`), or stops it
+ * (`discardPrestarted`) if it says otherwise. A new directory is only written once the configuration
+ * is known. The worker does not keep the process alive until it is adopted.
  */
 export function prestartPglite(argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): void {
   if (early || env.DATABASE_URL) return;
   if (argv.some((a) => /^postgres(ql)?:\/\//.test(a) || a === '--help' || a === '-h' || a === '--version')) return;
   try {
-    const w = spawn();
-    early = w;
-    w.unref();
-    w.on('error', () => {}); // an exception before it is adopted ends it: see 'exit'
-    w.once('exit', () => {
-      if (early === w) early = undefined; // a worker that died waiting is not handed out
+    const worker = spawn();
+    const e: Early = { worker };
+    early = e;
+    worker.unref();
+    worker.on('error', () => {}); // an exception before it is adopted ends it: see 'exit'
+    worker.once('exit', () => {
+      if (early === e) early = undefined; // a worker that died waiting is not handed out
     });
+    const dataDir = embeddedDataDir(env.BIZMCP_DATA_DIR, env);
+    if (existsSync(join(dataDir, 'PG_VERSION'))) e.opening = open(worker, dataDir);
   } catch {
     early = undefined;
   }
 }
 
-/** Whether a worker started early is waiting to be used. */
-export const isPrestarted = (): boolean => early !== undefined;
+/** The worker started early, if it is waiting to be used: the directory it is opening, if any, and
+ * when that is done. */
+export const prestarted = (): { opening?: string; opened?: Opening['opened'] } | undefined => (early ? { opening: early.opening?.dataDir, opened: early.opening?.opened } : undefined);
 
 /** Stops a worker started early that the configuration does not use. */
 export function discardPrestarted(): void {
-  void early?.terminate();
+  void early?.worker.terminate();
   early = undefined;
 }
 
-/** A worker opening `dataDir`: the one started early when there is one, else a new one. */
-export function openPgliteWorker(dataDir: string): Worker {
-  const w = early ?? spawn();
+/** A worker opening `dataDir`: the one started early when there is one (already opening it, or told
+ * to now), else a new one. */
+export function openPgliteWorker(dataDir: string): Opening {
+  const e = early;
   early = undefined;
-  w.ref();
-  w.postMessage({ open: { dataDir, snapshot: snapshotFor(createRequire(import.meta.url)), settings: PGLITE_SETTINGS } });
-  return w;
+  if (e?.opening && e.opening.dataDir !== dataDir)
+    void e.worker.terminate(); // opening another directory
+  else if (e) {
+    e.worker.ref();
+    return e.opening ?? open(e.worker, dataDir);
+  }
+  return open(spawn(), dataDir);
 }

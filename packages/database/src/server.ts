@@ -1,11 +1,9 @@
 // bizmcp-database: PostgreSQL (or an embedded PGlite database) with a read-only mode that holds.
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { bizmcpDataDir, ConfigError, defineServer, envInt, envSecret, envString, readEnv } from '@bizmcp/core';
+import { ConfigError, defineServer, envInt, envSecret, envString, readEnv } from '@bizmcp/core';
 import { createPglite, createPostgres, warnAboutPrivileges, type Backend } from './backend.js';
 import { loadParser } from './guard.js';
-import { discardPrestarted } from './pglite-worker.js';
+import { discardPrestarted, embeddedDataDir } from './pglite-worker.js';
 import { prompts, tableResource } from './resources.js';
 import { SAMPLE_SQL } from './sample.js';
 import type { DbConfig, DbState } from './state.js';
@@ -24,10 +22,6 @@ const env = {
   DB_MAX_ROWS: envInt({ description: 'Rows per page of execute_query.', default: 1000, min: 1 }),
   DB_MAX_BYTES: envInt({ description: 'Approximate JSON bytes per page of execute_query.', default: 1024 * 1024, min: 1 }),
 };
-
-function defaultDataDir(env: NodeJS.ProcessEnv): string {
-  return join(bizmcpDataDir({ env, home: env.HOME || homedir() }), 'database');
-}
 
 const definition = defineServer<DbConfig, DbState>({
   name: 'database',
@@ -53,7 +47,7 @@ const definition = defineServer<DbConfig, DbState>({
     if (allowDdl && !allowWrite) throw new ConfigError('--allow-ddl needs --allow-write');
     return {
       url: url || undefined,
-      dataDir: vars.BIZMCP_DATA_DIR || defaultDataDir(args.env),
+      dataDir: embeddedDataDir(vars.BIZMCP_DATA_DIR, args.env),
       allowWrite,
       allowDdl,
       sampleData: Boolean(args.flags['sample-data']),

@@ -69,6 +69,19 @@ export async function openTarget(name: 'postgres' | 'pglite', schema: string, en
   const backend: Backend = await s.server.state.backend();
   const oracle = async (sql: string, params: unknown[] = []) =>
     admin ? (await admin.query(sql, params)).rows : (await backend.write((x) => x.query(sql, params), { timeoutMs: 60_000, signal: new AbortController().signal })).rows;
+  if (name === 'postgres') {
+    // the server's start-up work (its check of the role's privileges, the first use of its pool)
+    // is over before a test takes its first snapshot, which counts the server's busy connections:
+    // a call leaves its connection idle after DISCARD ALL
+    for (const end = Date.now() + 10_000; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {
+      const [{ busy, done }] = await oracle(
+        `SELECT count(*) FILTER (WHERE state <> 'idle')::int AS busy, count(*) FILTER (WHERE state = 'idle' AND query = 'DISCARD ALL')::int AS done
+           FROM pg_stat_activity WHERE application_name = $1`,
+        [app],
+      );
+      if (busy === 0 && done > 0) break;
+    }
+  }
   if (name === 'pglite') {
     await backend.write(
       async (x) => {

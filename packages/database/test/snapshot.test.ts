@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPglite } from '../src/backend.js';
-import { discardPrestarted, extractSnapshot, isPrestarted, prestartPglite } from '../src/pglite-worker.js';
+import { discardPrestarted, embeddedDataDir, extractSnapshot, prestarted, prestartPglite } from '../src/pglite-worker.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bizmcp-pglite-snapshot-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -109,26 +109,64 @@ describe('a worker that ends while the database opens', () => {
 describe('the worker started before the server loads', () => {
   it('is not started when a PostgreSQL URL is on the command line or in DATABASE_URL', () => {
     prestartPglite(['postgresql://u@db/x'], {});
-    expect(isPrestarted()).toBe(false);
+    expect(prestarted()).toBeUndefined();
     prestartPglite([], { DATABASE_URL: 'postgresql://u@db/x' });
-    expect(isPrestarted()).toBe(false);
+    expect(prestarted()).toBeUndefined();
     prestartPglite(['--help'], {});
-    expect(isPrestarted()).toBe(false);
+    expect(prestarted()).toBeUndefined();
   });
 
-  it('is adopted by the embedded database, which opens through it', { timeout: 120_000 }, async () => {
-    prestartPglite([], {});
-    expect(isPrestarted()).toBe(true);
-    const db = createPglite(join(dir, 'early'), recorder().log);
+  it('waits for the configuration before writing a new data directory, then is adopted by it', { timeout: 120_000 }, async () => {
+    const data = join(dir, 'early-new');
+    prestartPglite([], { BIZMCP_DATA_DIR: data });
+    expect(prestarted()?.opening).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 500)); // the worker has loaded PGlite by now
+    expect(existsSync(data)).toBe(false);
+    const db = createPglite(data, recorder().log);
     await db.read((s) => s.query('SELECT 1'), ctl()); // opens on first use: takes the early worker
-    expect(isPrestarted()).toBe(false);
+    expect(prestarted()).toBeUndefined();
+    expect(existsSync(join(data, 'PG_VERSION'))).toBe(true);
     await db.close();
   });
 
+  it('opens an existing data directory at once; an answer that comes before the server asks is kept', { timeout: 120_000 }, async () => {
+    const data = join(dir, 'early-existing');
+    const first = createPglite(data, recorder().log);
+    await first.write((s) => s.query('CREATE TABLE early (v int)').then(() => s.query('INSERT INTO early VALUES (7)')), ctl());
+    await first.close();
+    prestartPglite([], { BIZMCP_DATA_DIR: data });
+    expect(prestarted()?.opening).toBe(data);
+    await prestarted()?.opened; // opened: its answer came while the server was not waiting for it
+    const db = createPglite(data, recorder().log);
+    const r = await db.read((s) => s.query('SELECT v FROM early'), ctl());
+    expect(r.rows).toEqual([{ v: 7 }]);
+    expect(prestarted()).toBeUndefined();
+    await db.close();
+  });
+
+  it('the configuration naming another directory stops it and opens that one', { timeout: 120_000 }, async () => {
+    const guessed = join(dir, 'early-existing');
+    const other = join(dir, 'early-other');
+    prestartPglite([], { BIZMCP_DATA_DIR: guessed });
+    expect(prestarted()?.opening).toBe(guessed);
+    const db = createPglite(other, recorder().log);
+    await db.write((s) => s.query('CREATE TABLE other_one (v int)'), ctl());
+    const r = await db.read((s) => s.query("SELECT to_regclass('early') IS NULL AS elsewhere"), ctl());
+    expect(r.rows).toEqual([{ elsewhere: true }]);
+    await db.close();
+  });
+
+  it('the same directory as the configuration computes it', () => {
+    const env = { HOME: '/home/u', XDG_DATA_HOME: '' };
+    expect(embeddedDataDir(undefined, env)).toBe(join('/home/u', '.local', 'share', 'bizmcp', 'database'));
+    expect(embeddedDataDir('  ', env)).toBe(join('/home/u', '.local', 'share', 'bizmcp', 'database'));
+    expect(embeddedDataDir('/srv/db', env)).toBe('/srv/db');
+  });
+
   it('is stopped when the configuration names a PostgreSQL URL after all', () => {
-    prestartPglite([], {});
-    expect(isPrestarted()).toBe(true);
+    prestartPglite([], { BIZMCP_DATA_DIR: join(dir, 'never') });
+    expect(prestarted()).toBeDefined();
     discardPrestarted();
-    expect(isPrestarted()).toBe(false);
+    expect(prestarted()).toBeUndefined();
   });
 });
