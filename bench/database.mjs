@@ -88,8 +88,10 @@ const bare = (dir) =>
     const t0 = performance.now();
     const code = `const { PGlite } = await import(${JSON.stringify(pathToFileURL(pgliteEntry).href)}); const db = await PGlite.create(${JSON.stringify(dir)}); await db.query('SELECT 1'); process.stdout.write('ok'); await db.close();`;
     const c = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
-    c.stdout.once('data', () => resolve(performance.now() - t0));
-    c.once('exit', (code) => code && reject(new Error(`bare PGlite exited ${code}`)));
+    let ms;
+    c.stdout.once('data', () => (ms = performance.now() - t0));
+    // resolved once it has exited: closing its database must not overlap the next measurement
+    c.once('exit', (code) => (code || ms === undefined ? reject(new Error(`bare PGlite exited ${code}`)) : resolve(ms)));
   });
 const firstCall = async (dir) => {
   const s = new RawServer(process.execPath, [ours], { LOG_LEVEL: 'error', BIZMCP_DATA_DIR: dir });
