@@ -105,11 +105,15 @@ parentPort.on('message', async (m) => {
 });
 `;
 
+/** PGlite's entry file, resolved once (each worker and each opening needs it). */
+let entry: string | undefined;
+const pgliteEntry = (): string => (entry ??= createRequire(import.meta.url).resolve('@electric-sql/pglite'));
+
 /** The initialised empty data directory made at build time (scripts/pglite-snapshot.mjs), if any. */
-function snapshotFor(req: NodeRequire): string | undefined {
+function snapshotFor(): string | undefined {
   try {
     // its package.json is not exported: found above the resolved entry
-    let at = dirname(req.resolve('@electric-sql/pglite'));
+    let at = dirname(pgliteEntry());
     while (!existsSync(join(at, 'package.json')) || JSON.parse(readFileSync(join(at, 'package.json'), 'utf8')).name !== '@electric-sql/pglite') {
       if (dirname(at) === at) return undefined;
       at = dirname(at);
@@ -130,7 +134,7 @@ function snapshotFor(req: NodeRequire): string | undefined {
  * /database. The configuration and the early start both use it.
  */
 export function embeddedDataDir(setting: string | undefined, env: NodeJS.ProcessEnv): string {
-  return setting !== undefined && setting.trim() !== '' ? setting : join(bizmcpDataDir({ env, home: env.HOME || homedir() }), 'database');
+  return setting?.trim() ? setting : join(bizmcpDataDir({ env, home: env.HOME || homedir() }), 'database');
 }
 
 /** A worker and its database opening: `opened` settles with the worker's first answer. */
@@ -146,12 +150,11 @@ export interface Opening {
 export const stoppedWhileOpening = 'stopped while opening';
 
 function spawn(): Worker {
-  const req = createRequire(import.meta.url);
-  return new Worker(WORKER_SOURCE, { eval: true, workerData: { pgliteUrl: pathToFileURL(req.resolve('@electric-sql/pglite')).href } });
+  return new Worker(WORKER_SOURCE, { eval: true, workerData: { pgliteUrl: pathToFileURL(pgliteEntry()).href } });
 }
 
 function open(worker: Worker, dataDir: string): Opening {
-  worker.postMessage({ open: { dataDir, snapshot: snapshotFor(createRequire(import.meta.url)), settings: PGLITE_SETTINGS } });
+  worker.postMessage({ open: { dataDir, snapshot: snapshotFor(), settings: PGLITE_SETTINGS } });
   // listened to from the message on, so an answer that comes before anyone waits for it is kept
   const opened = new Promise<{ fromSnapshot: boolean }>((resolve, reject) => {
     const onMessage = (m: { ready?: boolean; fromSnapshot?: boolean; fatal?: string }) => {
