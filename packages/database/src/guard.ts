@@ -4,17 +4,21 @@
 // effects or file/network access. The other layers (extended protocol, READ ONLY transaction that
 // is always rolled back, timeouts) hold even if this one were fooled.
 import { ToolError } from '@bizmcp/core';
+import { compileWithoutTierUp } from './pglite-worker.js';
 
 type Parser = { parseSync(sql: string): { stmts: { stmt: Record<string, unknown>; stmt_location?: number; stmt_len?: number }[] } };
 let parser: Promise<Parser> | undefined;
 
-/** Loads the WASM parser once (lazily: it is not needed to answer `initialize`). */
+/**
+ * Loads the WASM parser once (lazily: it is not needed to answer `initialize`), compiled without
+ * V8's optimizing tier when no embedded database runs in the process (pglite-worker.ts says why).
+ */
 export function loadParser(): Promise<Parser> {
-  parser ??= (async () => {
+  parser ??= compileWithoutTierUp(async () => {
     const mod = (await import('libpg-query')) as unknown as Parser & { loadModule(): Promise<void> };
     await mod.loadModule();
     return mod;
-  })();
+  });
   return parser;
 }
 

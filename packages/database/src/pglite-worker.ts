@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 // the one module of core it needs: the whole of core would load before the worker starts
 import { bizmcpDataDir } from '@bizmcp/core/places';
@@ -67,8 +68,11 @@ const fs = require('node:fs');
 const path = require('node:path');
 const extractSnapshot = ${extractSnapshot.toString()};
 const dist = path.dirname(require('node:url').fileURLToPath(workerData.pgliteUrl));
-// the files PGlite would read itself, read and compiled at once
-const wasm = fs.promises.readFile(path.join(dist, 'pglite.wasm')).then((b) => WebAssembly.compile(b)).catch(() => undefined);
+// the files PGlite would read itself, read at once and compiled on the { compile } message, which
+// the server sends at once unless the SQL parser's module is being compiled (see compileGate)
+let compileNow;
+const allowed = new Promise((r) => (compileNow = r));
+const wasm = Promise.all([fs.promises.readFile(path.join(dist, 'pglite.wasm')), allowed]).then(([b]) => WebAssembly.compile(b)).catch(() => undefined);
 // handed over as its own ArrayBuffer: through a Blob (PGlite's type) the 6 MB took 60-90 ms to copy
 const bundle = fs.promises.readFile(path.join(dist, 'pglite.data')).then((b) =>
   b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b.buffer : b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)
@@ -77,6 +81,7 @@ const prepared = Promise.all([import(workerData.pgliteUrl), wasm, bundle]);
 prepared.catch(() => {});
 let db;
 parentPort.on('message', async (m) => {
+  if (m.compile) return compileNow();
   if (m.open) {
     try {
       const [{ PGlite }, wasm, bundle] = await prepared;
@@ -149,8 +154,55 @@ export interface Opening {
 /** The reason `opened` rejects with when the worker ends before the database is open. */
 export const stoppedWhileOpening = 'stopped while opening';
 
+/**
+ * V8 reads process-wide flags when it compiles a WebAssembly function (at a module's compilation, or
+ * at the function's first call when compilation is lazy): whether that function may later be
+ * recompiled by the optimizing tier when it runs hot. The SQL parser does not need that tier, and
+ * V8's optimizing compiler took 450 ms and 200-600 MB of memory on the parser's largest function
+ * (for parses that take microseconds): with a PostgreSQL URL, the parser's module is compiled whole
+ * without it. PGlite needs it (its queries ran 1.7-2x slower without it), and its functions compile
+ * at their first call, at any time: once a PGlite worker has been told to compile, the flags are no
+ * longer touched and the parser compiles as usual. Making PGlite wait for the parser instead cost
+ * 85-120 ms on the embedded database's first call (the parser's loading needs the main thread, busy
+ * loading the server at that time).
+ */
+const compileGate = {
+  /** A worker has been told to compile PGlite: the flags are no longer touched. */
+  pgliteStarted: false,
+  /** Set while the parser's module compiles without the optimizing tier. */
+  withoutTierUp: undefined as Promise<unknown> | undefined,
+};
+
+/**
+ * Runs `load` (which compiles a WebAssembly module) with V8's optimizing tier turned off for what it
+ * compiles, unless PGlite code may already be running; the flags are restored when it settles.
+ */
+export function compileWithoutTierUp<T>(load: () => Promise<T>): Promise<T> {
+  if (compileGate.pgliteStarted) return load();
+  const flags = ['wasm-tier-up', 'wasm-dynamic-tiering', 'wasm-lazy-compilation'];
+  for (const f of flags) setFlagsFromString(`--no-${f}`);
+  const loading = (async () => {
+    try {
+      return await load();
+    } finally {
+      for (const f of flags) setFlagsFromString(`--${f}`);
+      compileGate.withoutTierUp = undefined;
+    }
+  })();
+  compileGate.withoutTierUp = loading;
+  return loading;
+}
+
 function spawn(): Worker {
-  return new Worker(WORKER_SOURCE, { eval: true, workerData: { pgliteUrl: pathToFileURL(pgliteEntry()).href } });
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { pgliteUrl: pathToFileURL(pgliteEntry()).href } });
+  const go = () => {
+    compileGate.pgliteStarted = true;
+    worker.postMessage({ compile: true });
+  };
+  const pending = compileGate.withoutTierUp;
+  if (pending) void pending.then(go, go);
+  else go();
+  return worker;
 }
 
 function open(worker: Worker, dataDir: string): Opening {
@@ -187,8 +239,7 @@ let early: Early | undefined;
  * is known. The worker does not keep the process alive until it is adopted.
  */
 export function prestartPglite(argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): void {
-  if (early || env.DATABASE_URL) return;
-  if (argv.some((a) => /^postgres(ql)?:\/\//.test(a) || a === '--help' || a === '-h' || a === '--version')) return;
+  if (early || !embeddedLikely(argv, env)) return;
   try {
     const worker = spawn();
     const e: Early = { worker };
@@ -203,6 +254,13 @@ export function prestartPglite(argv: readonly string[] = process.argv.slice(2), 
   } catch {
     early = undefined;
   }
+}
+
+/** Whether the command line and the environment leave the embedded database to be opened: no
+ * PostgreSQL URL, and not asked for help or the version. */
+function embeddedLikely(argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.DATABASE_URL) return false;
+  return !argv.some((a) => /^postgres(ql)?:\/\//.test(a) || a === '--help' || a === '-h' || a === '--version');
 }
 
 /** The worker started early, if it is waiting to be used: the directory it is opening, if any, and
