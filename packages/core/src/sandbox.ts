@@ -67,11 +67,12 @@ import {
   walkTree,
   type OpenedWrite,
   type WalkEntry,
+  type WalkOptions,
 } from './sandbox/descriptors.js';
 import { isInside, lexical, matchRoot } from './sandbox/paths.js';
 import { canonicalRootsSync, parseFileUri, RootSet, SandboxConfigError, type Root } from './sandbox/roots.js';
 
-export type { OpenedWrite, WalkEntry } from './sandbox/descriptors.js';
+export type { OpenedWrite, WalkEntry, WalkOptions } from './sandbox/descriptors.js';
 export { sandboxMode } from './sandbox/descriptors.js';
 export { SandboxConfigError } from './sandbox/roots.js';
 
@@ -448,7 +449,7 @@ export class Sandbox {
    * `prune(rel, entry)` returning true skips an entry (and, for a directory, everything below it).
    * Stops early when the consumer stops iterating or `signal` fires.
    */
-  async *walk(p: unknown, opts: { maxDepth?: number; signal?: AbortSignal; prune?: (rel: string, entry: Dirent) => boolean } = {}): AsyncGenerator<WalkEntry> {
+  async *walk(p: unknown, opts: WalkOptions = {}): AsyncGenerator<WalkEntry> {
     const start = await this.existingDir(p);
     yield* walkTree(this.rootSet, start.path, opts);
   }

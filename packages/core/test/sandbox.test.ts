@@ -376,6 +376,50 @@ describe('operations', () => {
     expect(pruned.sort()).toEqual(['hello.txt', 'sublink']);
   });
 
+  it('walk with readFiles reads every regular file, in batches, and leaves the working directory as it was', async () => {
+    // 3 directories of 150 files (more than a batch; 150 x 9 kB fill the 1 MB arena, so some are
+    // read on their own), subdirectories between the files, a file larger than the arena's room,
+    // one over maxBytes, a link to a file outside, and an empty file
+    const want = new Map<string, string>();
+    for (const d of ['a', 'a/b', 'c']) {
+      fs.mkdirSync(join(root, d), { recursive: true });
+      for (let i = 0; i < 150; i++) {
+        const text = `${d}/${i} `.repeat(1 + ((i * 97) % 1000));
+        fs.writeFileSync(join(root, d, `f${i}.txt`), text);
+        want.set(`${d}/f${i}.txt`, text);
+        if (i % 40 === 0) fs.mkdirSync(join(root, d, `sub${i}`));
+      }
+    }
+    const big = 'x'.repeat(1_500_000);
+    fs.writeFileSync(join(root, 'a', 'big.txt'), big);
+    want.set('a/big.txt', big);
+    fs.writeFileSync(join(root, 'c', 'too-big.txt'), 'y'.repeat(3_000_001));
+    fs.writeFileSync(join(root, 'c', 'empty.txt'), '');
+    want.set('c/empty.txt', '');
+    fs.symlinkSync(join(outside, 'secret.txt'), join(root, 'c', 'link.txt'));
+    want.set('hello.txt', 'hello inside\n');
+    want.set('sub/file.txt', 'sub file\n');
+    const sb = Sandbox.create([root]);
+    const cwd = process.cwd();
+    const got = new Map<string, string | undefined>();
+    const others: string[] = [];
+    for await (const e of sb.walk('.', { readFiles: { maxBytes: 3_000_000 } })) {
+      expect(process.cwd()).toBe(cwd);
+      if (e.entry.isFile()) got.set(e.rel, e.content?.toString('utf8'));
+      else {
+        expect(e.content).toBeUndefined();
+        others.push(e.rel);
+      }
+    }
+    expect(process.cwd()).toBe(cwd);
+    expect(got.get('c/too-big.txt')).toBeUndefined();
+    got.delete('c/too-big.txt');
+    expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
+    for (const [rel, text] of want) expect(got.get(rel), rel).toBe(text);
+    expect(others).toContain('c/link.txt'); // listed, never read
+    expect(others).toContain('a/b/sub40');
+  });
+
   it('rename moves files and directories, no-clobber unless overwrite', async () => {
     expect(await sb.rename('hello.txt', 'sub/moved.txt')).toEqual({ from: join(root, 'hello.txt'), to: join(root, 'sub', 'moved.txt') });
     expect(fs.existsSync(join(root, 'hello.txt'))).toBe(false);

@@ -32,6 +32,22 @@ export interface WalkEntry {
   via: string;
   /** Opens the entry read-only without following a link, safely in both sandbox modes; returns the descriptor (valid during the iteration only). */
   openSync(): number;
+  /**
+   * With the walk's `readFiles` option, a regular file's bytes (valid during the iteration only:
+   * later files reuse the memory), or undefined when it could not be opened or is larger than
+   * `maxBytes`. Not set for other entries or without the option.
+   */
+  content?: Buffer;
+}
+
+/** Options of walkTree. */
+export interface WalkOptions {
+  maxDepth?: number;
+  signal?: AbortSignal;
+  /** Returning true skips an entry (and, for a directory, everything below it). */
+  prune?: (rel: string, entry: Dirent) => boolean;
+  /** Read each regular file (up to `maxBytes`) during the walk: see WalkEntry.content. */
+  readFiles?: { maxBytes: number };
 }
 
 export interface OpenedWrite {
@@ -350,7 +366,7 @@ export async function iterateDir(roots: RootSet, dirPath: string): Promise<{ dir
  * process idle half the time); the event loop is given back every few milliseconds (`breather`),
  * so cancellation and other requests are served during a long walk.
  */
-export async function* walkTree(roots: RootSet, start: string, opts: { maxDepth?: number; signal?: AbortSignal; prune?: (rel: string, entry: Dirent) => boolean }): AsyncGenerator<WalkEntry> {
+export async function* walkTree(roots: RootSet, start: string, opts: WalkOptions): AsyncGenerator<WalkEntry> {
   const top = await openDir(roots, start);
   const maxDepth = opts.maxDepth ?? Infinity;
   if (top.real !== undefined) {
@@ -358,10 +374,15 @@ export async function* walkTree(roots: RootSet, start: string, opts: { maxDepth?
     return;
   }
   // One frame per directory being listed: its listing, the O_NOFOLLOW descriptor it was reached
-  // through (-1 for the start, whose descriptor `top` holds) and where it is.
-  type Frame = { dir: Dir; fd: number; via: string; real: string; rel: string; depth: number };
+  // through (-1 for the start, whose descriptor `top` holds), where it is, and an entry read ahead
+  // of a batch of files that is still to be handled.
+  type Frame = { dir: Dir; fd: number; via: string; real: string; rel: string; depth: number; held?: Dirent };
+  // Names from a listing hold no "/" and are never "." or "..", and `real` and `via` are canonical:
+  // joined by concatenation (path.join normalises, a tenth of a walk's time over many files)
+  const under = (dir: string, name: string) => (dir.endsWith('/') ? dir + name : `${dir}/${name}`);
   const stack: Frame[] = [];
   const breathe = breather(opts.signal);
+  const reader = opts.readFiles && new FileReader(opts.readFiles.maxBytes);
   const enter = (fd: number, via: string, real: string, rel: string, depth: number): void => {
     try {
       stack.push({ dir: fsSync.opendirSync(via, { bufferSize: 512 }), fd, via, real, rel, depth });
@@ -375,16 +396,23 @@ export async function* walkTree(roots: RootSet, start: string, opts: { maxDepth?
     } catch {}
     if (f.fd >= 0) fsSync.closeSync(f.fd);
   };
+  const next = (f: Frame): Dirent | null => {
+    const held = f.held;
+    if (held) {
+      f.held = undefined;
+      return held;
+    }
+    try {
+      return f.dir.readSync();
+    } catch {
+      return null; // the directory went away while it was read: what was listed stands
+    }
+  };
   try {
     enter(-1, top.via, start, '', 0);
     while (stack.length) {
       const f = stack[stack.length - 1];
-      let entry: Dirent | null;
-      try {
-        entry = f.dir.readSync();
-      } catch {
-        entry = null; // the directory went away while it was read: what was listed stands
-      }
+      const entry = next(f);
       if (!entry) {
         leave(f);
         stack.pop();
@@ -394,8 +422,36 @@ export async function* walkTree(roots: RootSet, start: string, opts: { maxDepth?
       if (go !== true && !(await go)) return;
       const childRel = f.rel ? `${f.rel}/${entry.name}` : entry.name;
       if (opts.prune?.(childRel, entry)) continue;
-      const childReal = path.join(f.real, entry.name);
-      const at = path.join(f.via, entry.name);
+      if (reader && entry.isFile()) {
+        // This file and the files listed after it in the same directory (up to a batch) are read
+        // in one go, with the working directory pinned to the directory's descriptor: opening
+        // `/proc/self/fd/N/name` walks /proc for every file (6-9 µs), a bare name 3 µs.
+        const batch: { entry: Dirent; rel: string }[] = [{ entry, rel: childRel }];
+        while (batch.length < FileReader.batch) {
+          const more = next(f);
+          if (!more) break;
+          const rel = f.rel ? `${f.rel}/${more.name}` : more.name;
+          if (opts.prune?.(rel, more)) continue;
+          if (!more.isFile()) {
+            f.held = more; // handled on the next turn, after this batch
+            break;
+          }
+          batch.push({ entry: more, rel });
+        }
+        const contents = reader.readIn(
+          f.via,
+          batch.map((b) => b.entry.name),
+        );
+        for (let i = 0; i < batch.length; i++) {
+          const { entry: e, rel } = batch[i];
+          const at = under(f.via, e.name);
+          const content = i < contents.length ? contents[i] : reader.readAt(at);
+          yield { path: under(f.real, e.name), rel, entry: e, depth: f.depth, via: at, openSync: () => fsSync.openSync(at, READ), content };
+        }
+        continue;
+      }
+      const childReal = under(f.real, entry.name);
+      const at = under(f.via, entry.name);
       yield { path: childReal, rel: childRel, entry, depth: f.depth, via: at, openSync: () => fsSync.openSync(at, READ) };
       if (entry.isDirectory() && f.depth + 1 < maxDepth) {
         let fd: number;
@@ -410,6 +466,107 @@ export async function* walkTree(roots: RootSet, start: string, opts: { maxDepth?
   } finally {
     for (const f of stack) leave(f);
     await top.close();
+  }
+}
+
+/**
+ * Reads the regular files of a walk (`readFiles`): into one reused arena while it has room (the
+ * bytes are valid until the next batch), a larger file into its own buffer; undefined for a file
+ * that cannot be opened or read, or is larger than `max`.
+ */
+class FileReader {
+  /** Files read per pinned section. */
+  static readonly batch = 64;
+  private arena = Buffer.allocUnsafe(1024 * 1024);
+  private used = 0;
+  /** The working directory to come back to; undefined when it cannot be known (then every file is
+   * opened by its /proc path). */
+  private readonly home: string | undefined;
+
+  constructor(private readonly max: number) {
+    try {
+      this.home = typeof process.chdir === 'function' ? process.cwd() : undefined;
+    } catch {
+      this.home = undefined; // the working directory was deleted
+    }
+  }
+
+  /**
+   * Reads `names` in the directory `via` (a checked /proc/self/fd path, open during the call) with
+   * the working directory pinned there, all synchronously: nothing else runs before the previous
+   * working directory is back. Returns the contents of the files it got to (a prefix of `names`:
+   * it stops when the arena is full); the rest are for readAt.
+   */
+  readIn(via: string, names: string[]): (Buffer | undefined)[] {
+    this.used = 0;
+    const home = this.home;
+    if (home === undefined) return [];
+    try {
+      process.chdir(via);
+    } catch {
+      return []; // not possible here (a worker thread): through /proc
+    }
+    const out: (Buffer | undefined)[] = [];
+    try {
+      for (const name of names) {
+        if (this.arena.length - this.used < 64 * 1024) break;
+        out.push(this.read(name));
+      }
+    } finally {
+      try {
+        process.chdir(home);
+      } catch {
+        process.chdir('/'); // the previous directory is gone: never stay inside the sandbox
+      }
+    }
+    return out;
+  }
+
+  /** Reads one file left over from a batch, by its /proc path (the batch's contents stay valid). */
+  readAt(at: string): Buffer | undefined {
+    return this.read(at);
+  }
+
+  /** Reads one file on its own (what was read before is no longer needed). */
+  readOne(name: string): Buffer | undefined {
+    this.used = 0;
+    return this.read(name);
+  }
+
+  private read(name: string): Buffer | undefined {
+    let fd: number;
+    try {
+      fd = fsSync.openSync(name, READ);
+    } catch {
+      return undefined;
+    }
+    try {
+      const room = this.arena.length - this.used;
+      const into = room >= 64 * 1024 ? this.arena : Buffer.allocUnsafe(64 * 1024);
+      const at = into === this.arena ? this.used : 0;
+      const first = Math.min(into.length - at, this.max + 1);
+      let n = fsSync.readSync(fd, into, at, first, 0);
+      if (n > this.max) return undefined;
+      if (n < first) {
+        // a short read of a regular file is its end
+        if (into === this.arena) this.used += n;
+        return into.subarray(at, at + n);
+      }
+      const size = fsSync.fstatSync(fd).size;
+      if (size > this.max) return undefined;
+      const whole = Buffer.allocUnsafe(Math.max(size, n));
+      into.copy(whole, 0, at, at + n);
+      while (n < whole.length) {
+        const r = fsSync.readSync(fd, whole, n, whole.length - n, n);
+        if (r === 0) break;
+        n += r;
+      }
+      return whole.subarray(0, n);
+    } catch {
+      return undefined;
+    } finally {
+      fsSync.closeSync(fd);
+    }
   }
 }
 
@@ -436,7 +593,8 @@ export function breather(signal: AbortSignal | undefined, sliceMs = 8): () => Pr
  * subdirectory is entered only while it is still the directory that was listed (same identity),
  * and entries are opened by bare name in their pinned directory.
  */
-async function* walkPinned(roots: RootSet, real: string, start: string, opts: { signal?: AbortSignal; prune?: (rel: string, entry: Dirent) => boolean }, maxDepth: number): AsyncGenerator<WalkEntry> {
+async function* walkPinned(roots: RootSet, real: string, start: string, opts: WalkOptions, maxDepth: number): AsyncGenerator<WalkEntry> {
+  const reader = opts.readFiles && new FileReader(opts.readFiles.maxBytes);
   async function* visit(dirReal: string, shown: string, rel: string, depth: number, id: Id | undefined): AsyncGenerator<WalkEntry> {
     let entries: { entry: Dirent; id?: Id }[];
     try {
@@ -457,7 +615,16 @@ async function* walkPinned(roots: RootSet, real: string, start: string, opts: { 
       if (opts.prune?.(childRel, entry)) continue;
       const childShown = path.join(shown, entry.name);
       const childReal = path.join(dirReal, entry.name);
-      yield { path: childShown, rel: childRel, entry, depth, via: childReal, openSync: () => pinned(roots, dirReal, () => fsSync.openSync(entry.name, READ)) };
+      const openSync = () => pinned(roots, dirReal, () => fsSync.openSync(entry.name, READ));
+      let content: Buffer | undefined;
+      if (reader && entry.isFile()) {
+        try {
+          content = pinned(roots, dirReal, () => reader.readOne(entry.name));
+        } catch {
+          content = undefined; // no longer inside: not read
+        }
+      }
+      yield { path: childShown, rel: childRel, entry, depth, via: childReal, openSync, ...(reader && entry.isFile() ? { content } : {}) };
       if (entry.isDirectory() && childId && depth + 1 < maxDepth) yield* visit(childReal, childShown, childRel, depth + 1, childId);
     }
   }

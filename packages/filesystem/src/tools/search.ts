@@ -1,8 +1,7 @@
 // Search tools: file names by glob, and file contents by regex or literal text, both streaming
 // over the tree (never holding it in memory) with result caps and offsets.
-import { closeSync, fstatSync, readSync } from 'node:fs';
 import { z } from 'zod';
-import { annotations, ToolError, type WalkEntry } from '@bizmcp/core';
+import { annotations, ToolError } from '@bizmcp/core';
 import { globMatcher, looksBinary } from '../files.js';
 import { sandboxOf, tool } from '../state.js';
 
@@ -109,16 +108,22 @@ export const searchFileContents = tool({
     let truncated = false;
     const sb = sandboxOf(ctx);
     const cut = (s: string) => (s.length > MAX_LINE ? s.slice(0, MAX_LINE) + '…' : s);
-    // Files are read synchronously through the walk's checked descriptors (no symlink followed):
-    // for many small files this is an order of magnitude faster than a chain of async calls per
-    // file (the walk gives the event loop back every few milliseconds). A literal query is first
-    // looked for in the raw bytes, so a file that cannot match is never decoded.
-    const buf = Buffer.allocUnsafe(256 * 1024);
+    // The walk reads each file itself, synchronously, through its checked directory descriptor (no
+    // link followed), a batch of a directory's files at a time: for many small files this is an
+    // order of magnitude faster than a chain of async calls per file (the walk gives the event loop
+    // back every few milliseconds). Files the include globs leave out are pruned, never read. A
+    // literal query is first looked for in the raw bytes, so a file that cannot match is never
+    // decoded.
     const needle = args.regex ? undefined : rawNeedle(args.query, args.caseSensitive);
+    const walkOpts = {
+      signal: ctx.signal,
+      prune: (rel: string, entry: { isFile(): boolean }) => exclude(rel) || (entry.isFile() && !include(rel)),
+      readFiles: { maxBytes: args.maxFileBytes },
+    };
 
-    walk: for await (const e of sb.walk(args.path, { signal: ctx.signal, prune: (rel) => exclude(rel) })) {
-      if (!e.entry.isFile() || !include(e.rel)) continue;
-      const data = readWalkedFile(e, args.maxFileBytes, buf);
+    walk: for await (const e of sb.walk(args.path, walkOpts)) {
+      if (!e.entry.isFile()) continue;
+      const data = e.content;
       if (!data) {
         filesSkipped++;
         continue;
@@ -173,40 +178,6 @@ function rawNeedle(query: string, caseSensitive: boolean): Buffer | undefined {
   const runs = query.match(/[\x20-\x40\x5b-\x60\x7b-\x7e]{2,}/g) ?? [];
   const longest = runs.reduce((a, b) => (b.length > a.length ? b : a), '');
   return longest ? Buffer.from(longest) : undefined;
-}
-
-/**
- * Reads a file found by the walk (through its parent's checked descriptor, O_NOFOLLOW), or
- * undefined when it cannot be opened or is larger than `max`. Small files are read into `buf` in
- * one read (a short read of a regular file is its end); larger ones take their size from fstat.
- */
-function readWalkedFile(e: WalkEntry, max: number, buf: Buffer): Buffer | undefined {
-  let fd: number;
-  try {
-    fd = e.openSync();
-  } catch {
-    return undefined;
-  }
-  try {
-    const first = Math.min(buf.length, max + 1);
-    let n = readSync(fd, buf, 0, first, 0);
-    if (n > max) return undefined;
-    if (n < first) return buf.subarray(0, n);
-    const size = fstatSync(fd).size;
-    if (size > max) return undefined;
-    const target = Buffer.allocUnsafe(Math.max(size, n));
-    buf.copy(target, 0, 0, n);
-    while (n < size) {
-      const r = readSync(fd, target, n, size - n, n);
-      if (r === 0) break;
-      n += r;
-    }
-    return target.subarray(0, n);
-  } catch {
-    return undefined;
-  } finally {
-    closeSync(fd);
-  }
 }
 
 export const searchTools = [searchFiles, searchFileContents];
