@@ -418,6 +418,13 @@ describe('operations', () => {
     for (const [rel, text] of want) expect(got.get(rel), rel).toBe(text);
     expect(others).toContain('c/link.txt'); // listed, never read
     expect(others).toContain('a/b/sub40');
+    // pruned entries between files (more than a batch looks at in one go) are never yielded
+    fs.mkdirSync(join(root, 'p'));
+    for (let i = 0; i < 600; i++) fs.writeFileSync(join(root, 'p', i % 3 ? `skip${i}.txt` : `keep${i}.txt`), `${i}`);
+    const kept = new Map<string, string | undefined>();
+    for await (const e of sb.walk('p', { readFiles: { maxBytes: 100 }, prune: (rel) => rel.startsWith('skip') })) kept.set(e.rel, e.content?.toString());
+    expect(kept.size).toBe(200);
+    for (const [rel, text] of kept) expect(`keep${text}.txt`).toBe(rel);
   });
 
   it('rename moves files and directories, no-clobber unless overwrite', async () => {
