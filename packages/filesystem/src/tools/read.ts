@@ -159,12 +159,16 @@ export const getFileInfo = tool({
     target: z.string().optional(),
   }),
   annotations: annotations.read(),
-  text: (r) =>
-    Object.entries(r)
-      .map(([k, v]) => `${k}: ${v}`)
-      .join('\n'),
+  text: (r) => {
+    let out = '';
+    for (const [k, v] of Object.entries(r)) out += `${out ? '\n' : ''}${k}: ${v}`;
+    return out;
+  },
   run: async ({ path: p }, ctx) => {
     const { path, stat } = await sandboxOf(ctx).stat(p, 'entry');
+    // times from the numeric fields: the Date getters of fs.Stats define a property on each stat
+    // object at first use (a twentieth of a call's CPU here)
+    const iso = (ms: number) => new Date(ms).toISOString();
     let target: string | undefined;
     if (stat.isSymbolicLink()) {
       try {
@@ -177,9 +181,9 @@ export const getFileInfo = tool({
       path,
       type: (stat.isFile() ? 'file' : stat.isDirectory() ? 'directory' : stat.isSymbolicLink() ? 'symlink' : 'other') as 'file' | 'directory' | 'symlink' | 'other',
       size: stat.size,
-      created: stat.birthtime.toISOString(),
-      modified: stat.mtime.toISOString(),
-      accessed: stat.atime.toISOString(),
+      created: iso(stat.birthtimeMs),
+      modified: iso(stat.mtimeMs),
+      accessed: iso(stat.atimeMs),
       permissions: (stat.mode & 0o7777).toString(8).padStart(3, '0'),
       links: stat.nlink,
       ...(target ? { target } : {}),
