@@ -258,7 +258,7 @@ export function prestartPglite(argv: readonly string[] = process.argv.slice(2), 
 
 /** Whether the command line and the environment leave the embedded database to be opened: no
  * PostgreSQL URL, and not asked for help or the version. */
-function embeddedLikely(argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): boolean {
+function embeddedLikely(argv: readonly string[], env: NodeJS.ProcessEnv): boolean {
   if (env.DATABASE_URL) return false;
   return !argv.some((a) => /^postgres(ql)?:\/\//.test(a) || a === '--help' || a === '-h' || a === '--version');
 }

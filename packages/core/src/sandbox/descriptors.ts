@@ -171,17 +171,36 @@ async function checkOpened(roots: RootSet, h: FileHandle, expected: string): Pro
  * What runs meanwhile cannot interleave (no await); the previous working directory is restored.
  */
 function pinned<T>(roots: RootSet, real: string, fn: () => T): T {
-  const before = process.cwd();
+  let entered = false;
   try {
-    process.chdir(real);
+    return inDirectory(real, () => {
+      entered = true;
+      if (!roots.rootOf(fsSync.realpathSync.native('.'))) throw roots.denied(`a directory on the path now leads outside ${roots.label}`);
+      return fn();
+    });
   } catch (e) {
-    throw sysError(e, roots.display(real));
+    if (!entered) throw sysError(e, roots.display(real));
+    throw e;
   }
+}
+
+/**
+ * Runs `fn` synchronously with the process's working directory changed to `dir`, then puts the
+ * previous one back (or `/` if it is gone: never left inside a sandbox). Throws, without running
+ * `fn`, when the working directory cannot be changed (`dir` unreachable, a worker thread) or the
+ * current one cannot be read back.
+ */
+function inDirectory<T>(dir: string, fn: () => T): T {
+  const before = process.cwd();
+  process.chdir(dir);
   try {
-    if (!roots.rootOf(fsSync.realpathSync.native('.'))) throw roots.denied(`a directory on the path now leads outside ${roots.label}`);
     return fn();
   } finally {
-    process.chdir(before);
+    try {
+      process.chdir(before);
+    } catch {
+      process.chdir('/');
+    }
   }
 }
 
@@ -396,6 +415,11 @@ export async function* walkTree(roots: RootSet, start: string, opts: WalkOptions
     } catch {}
     if (f.fd >= 0) fsSync.closeSync(f.fd);
   };
+  const relOf = (f: Frame, name: string) => (f.rel ? `${f.rel}/${name}` : name);
+  const entryOf = (f: Frame, entry: Dirent, rel: string): WalkEntry => {
+    const at = under(f.via, entry.name);
+    return { path: under(f.real, entry.name), rel, entry, depth: f.depth, via: at, openSync: () => fsSync.openSync(at, READ) };
+  };
   const next = (f: Frame): Dirent | null => {
     const held = f.held;
     if (held) {
@@ -420,7 +444,7 @@ export async function* walkTree(roots: RootSet, start: string, opts: WalkOptions
       }
       const go = breathe();
       if (go !== true && !(await go)) return;
-      const childRel = f.rel ? `${f.rel}/${entry.name}` : entry.name;
+      const childRel = relOf(f, entry.name);
       if (opts.prune?.(childRel, entry)) continue;
       if (reader && entry.isFile()) {
         // This file and the files listed after it in the same directory (up to a batch) are read
@@ -431,7 +455,7 @@ export async function* walkTree(roots: RootSet, start: string, opts: WalkOptions
         for (let looked = 1; batch.length < FileReader.batch && looked < 4 * FileReader.batch; looked++) {
           const more = next(f);
           if (!more) break;
-          const rel = f.rel ? `${f.rel}/${more.name}` : more.name;
+          const rel = relOf(f, more.name);
           if (opts.prune?.(rel, more)) continue;
           if (!more.isFile()) {
             f.held = more; // handled on the next turn, after this batch
@@ -444,16 +468,15 @@ export async function* walkTree(roots: RootSet, start: string, opts: WalkOptions
           batch.map((b) => b.entry.name),
         );
         for (let i = 0; i < batch.length; i++) {
-          const { entry: e, rel } = batch[i];
-          const at = under(f.via, e.name);
-          const content = i < contents.length ? contents[i] : reader.readAt(at);
-          yield { path: under(f.real, e.name), rel, entry: e, depth: f.depth, via: at, openSync: () => fsSync.openSync(at, READ), content };
+          const e = entryOf(f, batch[i].entry, batch[i].rel);
+          e.content = i < contents.length ? contents[i] : reader.read(e.via);
+          yield e;
         }
         continue;
       }
-      const childReal = under(f.real, entry.name);
-      const at = under(f.via, entry.name);
-      yield { path: childReal, rel: childRel, entry, depth: f.depth, via: at, openSync: () => fsSync.openSync(at, READ) };
+      const child = entryOf(f, entry, childRel);
+      const { via: at, path: childReal } = child;
+      yield child;
       if (entry.isDirectory() && f.depth + 1 < maxDepth) {
         let fd: number;
         try {
@@ -472,69 +495,49 @@ export async function* walkTree(roots: RootSet, start: string, opts: WalkOptions
 
 /**
  * Reads the regular files of a walk (`readFiles`): into one reused arena while it has room (the
- * bytes are valid until the next batch), a larger file into its own buffer; undefined for a file
- * that cannot be opened or read, or is larger than `max`.
+ * bytes are valid until the arena is reset), a larger file into its own buffer; undefined for a
+ * file that cannot be opened or read, or is larger than `max`.
  */
 class FileReader {
   /** Files read per pinned section. */
   static readonly batch = 64;
+  /** A file is read into the arena only while this much of it is left. */
+  private static readonly room = 64 * 1024;
   private arena = Buffer.allocUnsafe(1024 * 1024);
   private used = 0;
-  /** The working directory to come back to; undefined when it cannot be known (then every file is
-   * opened by its /proc path). */
-  private readonly home: string | undefined;
 
-  constructor(private readonly max: number) {
-    try {
-      this.home = typeof process.chdir === 'function' ? process.cwd() : undefined;
-    } catch {
-      this.home = undefined; // the working directory was deleted
-    }
+  constructor(private readonly max: number) {}
+
+  /** What was read before is no longer needed. */
+  reset(): void {
+    this.used = 0;
   }
 
   /**
    * Reads `names` in the directory `via` (a checked /proc/self/fd path, open during the call) with
-   * the working directory pinned there, all synchronously: nothing else runs before the previous
-   * working directory is back. Returns the contents of the files it got to (a prefix of `names`:
-   * it stops when the arena is full); the rest are for readAt.
+   * the working directory pinned there (inDirectory: nothing else runs meanwhile). Returns the
+   * contents of the files it got to: a prefix of `names`, shorter when the arena fills, empty when
+   * the working directory cannot be changed here (a worker thread); the rest are for `read` by
+   * their /proc path.
    */
   readIn(via: string, names: string[]): (Buffer | undefined)[] {
-    this.used = 0;
-    const home = this.home;
-    if (home === undefined) return [];
-    try {
-      process.chdir(via);
-    } catch {
-      return []; // not possible here (a worker thread): through /proc
-    }
+    this.reset();
     const out: (Buffer | undefined)[] = [];
     try {
-      for (const name of names) {
-        if (this.arena.length - this.used < 64 * 1024) break;
-        out.push(this.read(name));
-      }
-    } finally {
-      try {
-        process.chdir(home);
-      } catch {
-        process.chdir('/'); // the previous directory is gone: never stay inside the sandbox
-      }
+      inDirectory(via, () => {
+        for (const name of names) {
+          if (this.arena.length - this.used < FileReader.room) break;
+          out.push(this.read(name));
+        }
+      });
+    } catch {
+      // not possible here: through /proc
     }
     return out;
   }
 
-  /** Reads one file left over from a batch, by its /proc path (the batch's contents stay valid). */
-  readAt(at: string): Buffer | undefined {
-    return this.read(at);
-  }
-
-  /** Reads one file on its own (what was read before is no longer needed). */
-  readOne(name: string): Buffer | undefined {
-    this.used = 0;
-    return this.read(name);
-  }
-
-  private read(name: string): Buffer | undefined {
+  /** Reads one file by its name or path (what was read since the last reset stays valid). */
+  read(name: string): Buffer | undefined {
     let fd: number;
     try {
       fd = fsSync.openSync(name, READ);
@@ -542,15 +545,15 @@ class FileReader {
       return undefined;
     }
     try {
-      const room = this.arena.length - this.used;
-      const into = room >= 64 * 1024 ? this.arena : Buffer.allocUnsafe(64 * 1024);
-      const at = into === this.arena ? this.used : 0;
+      const inArena = this.arena.length - this.used >= FileReader.room;
+      const into = inArena ? this.arena : Buffer.allocUnsafe(FileReader.room);
+      const at = inArena ? this.used : 0;
       const first = Math.min(into.length - at, this.max + 1);
       let n = fsSync.readSync(fd, into, at, first, 0);
       if (n > this.max) return undefined;
       if (n < first) {
         // a short read of a regular file is its end
-        if (into === this.arena) this.used += n;
+        if (inArena) this.used += n;
         return into.subarray(at, at + n);
       }
       const size = fsSync.fstatSync(fd).size;
@@ -616,16 +619,16 @@ async function* walkPinned(roots: RootSet, real: string, start: string, opts: Wa
       if (opts.prune?.(childRel, entry)) continue;
       const childShown = path.join(shown, entry.name);
       const childReal = path.join(dirReal, entry.name);
-      const openSync = () => pinned(roots, dirReal, () => fsSync.openSync(entry.name, READ));
-      let content: Buffer | undefined;
+      const e: WalkEntry = { path: childShown, rel: childRel, entry, depth, via: childReal, openSync: () => pinned(roots, dirReal, () => fsSync.openSync(entry.name, READ)) };
       if (reader && entry.isFile()) {
+        reader.reset();
         try {
-          content = pinned(roots, dirReal, () => reader.readOne(entry.name));
+          e.content = pinned(roots, dirReal, () => reader.read(entry.name));
         } catch {
-          content = undefined; // no longer inside: not read
+          e.content = undefined; // no longer inside: not read
         }
       }
-      yield { path: childShown, rel: childRel, entry, depth, via: childReal, openSync, ...(reader && entry.isFile() ? { content } : {}) };
+      yield e;
       if (entry.isDirectory() && childId && depth + 1 < maxDepth) yield* visit(childReal, childShown, childRel, depth + 1, childId);
     }
   }

@@ -140,6 +140,10 @@ export const readMultipleFiles = tool({
   },
 });
 
+// Times from the numeric fields of fs.Stats: its Date getters define a property on each stat object
+// at first use (a twentieth of a get_file_info call's CPU).
+const iso = (ms: number) => new Date(ms).toISOString();
+
 export const getFileInfo = tool({
   name: 'get_file_info',
   toolset: 'read',
@@ -166,9 +170,6 @@ export const getFileInfo = tool({
   },
   run: async ({ path: p }, ctx) => {
     const { path, stat } = await sandboxOf(ctx).stat(p, 'entry');
-    // times from the numeric fields: the Date getters of fs.Stats define a property on each stat
-    // object at first use (a twentieth of a call's CPU here)
-    const iso = (ms: number) => new Date(ms).toISOString();
     let target: string | undefined;
     if (stat.isSymbolicLink()) {
       try {
