@@ -7,7 +7,7 @@
 // starts, so it costs nothing per call. A server adds its own step with `steps: [{ name, after, handle }]`
 // in its definition, without touching core.
 import { randomUUID } from 'node:crypto';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { ContentBlockSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import { isToolError, ToolError, zodToToolError } from './errors.js';
 import { timeoutEnvName, type RateLimit, type RateLimiters } from './limits.js';
@@ -110,13 +110,13 @@ const metrics: PipelineStep = {
 const render: PipelineStep = {
   name: 'render',
   handle(call, next) {
-    return next(call).then(
-      (result) => {
+    return next(call)
+      .then((result) => {
+        const rendered = renderResult(call.tool, result);
         call.ok = true;
-        return renderResult(call.tool, result);
-      },
-      (err) => renderError(err, call),
-    );
+        return rendered;
+      })
+      .catch((err) => renderError(err, call));
   },
 };
 
@@ -204,6 +204,17 @@ function renderResult(tool: ToolDef, result: unknown): CallToolResult {
     structured = result.structured;
     text = result.text;
     extra = result.content;
+  }
+  // The SDK's own check of every result is skipped (session.ts): a result that could not be valid
+  // is refused here, as an internal error, at no cost for the common text-only case.
+  if (structured !== undefined && (typeof structured !== 'object' || structured === null || Array.isArray(structured))) {
+    throw new Error(`${tool.name} returned ${structured === null ? 'null' : Array.isArray(structured) ? 'an array' : typeof structured} where its result must be an object`);
+  }
+  if (extra) {
+    for (const block of extra) {
+      const checked = ContentBlockSchema.safeParse(block);
+      if (!checked.success) throw new Error(`${tool.name} returned a malformed content block: ${checked.error.message}`);
+    }
   }
   structured = redact(structured);
   if (text === undefined) text = tool.text ? tool.text(structured as never) : JSON.stringify(structured);

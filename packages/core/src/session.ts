@@ -7,6 +7,7 @@
 // sees. Tools reach their session as `ctx.session`.
 import { randomUUID } from 'node:crypto';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   CallToolRequestSchema,
@@ -24,6 +25,7 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import { isToolError } from './errors.js';
 import { isJsonRpcMessage } from './stdio.js';
 import { MCP_LEVELS, type LogHub, type McpLogLevel, type SessionLog } from './logging.js';
@@ -31,6 +33,9 @@ import type { CallExtra } from './pipeline.js';
 import { redact } from './redact.js';
 import { binName, toolListing, type ServerDef } from './registry.js';
 import type { PromptDef, ResourceTemplateDef, ToolDef } from './tool.js';
+
+/** Names the method only: the request itself is parsed by the handler (see createSession). */
+const TOOLS_CALL = z.looseObject({ method: z.literal('tools/call') });
 
 /** What a session needs from the built server. */
 export interface SessionHost<S = unknown> {
@@ -209,11 +214,19 @@ export function createSession<S>(host: SessionHost<S>, opts: SessionOptions = {}
 
   // JSON Schemas are rendered at the first tools/list, not before `initialize` is answered.
   sdk.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: (listed ??= tools.map(toolListing)) }));
-  sdk.setRequestHandler(CallToolRequestSchema, (req, extra) =>
-    rootsStale || rootsFetch
-      ? freshRoots(extra.requestId).then(() => host.callTool(req.params.name, req.params.arguments, extra as CallExtra, session))
-      : host.callTool(req.params.name, req.params.arguments, extra as CallExtra, session),
-  );
+  // tools/call is registered on the protocol layer, past the SDK Server's own wrapper, which parses
+  // the request twice and checks every result against CallToolResultSchema (a deep parse of each
+  // content block: a tenth of a trivial call's time). The request is parsed once, here, and refused
+  // with InvalidParams as before; results are built by core's pipeline only (`renderResult` refuses a
+  // result that could not be valid), and the tests' SDK client validates every result it receives.
+  Protocol.prototype.setRequestHandler.call(sdk, TOOLS_CALL, (request: unknown, extra: unknown) => {
+    const parsed = CallToolRequestSchema.safeParse(request);
+    if (!parsed.success) return Promise.reject(new McpError(ErrorCode.InvalidParams, `Invalid tools/call request: ${parsed.error.message}`));
+    const { name, arguments: args } = parsed.data.params;
+    return rootsStale || rootsFetch
+      ? freshRoots((extra as CallExtra).requestId).then(() => host.callTool(name, args, extra as CallExtra, session))
+      : host.callTool(name, args, extra as CallExtra, session);
+  });
   sdk.setRequestHandler(SetLevelRequestSchema, async (req) => {
     const level = req.params.level as McpLogLevel;
     if (!MCP_LEVELS.includes(level)) throw new McpError(ErrorCode.InvalidParams, `Unknown log level ${level}`);

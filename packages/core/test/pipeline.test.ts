@@ -2,6 +2,7 @@
 // server's own step, the deadline a tool sees, the outcome-unknown guard) and typed env variables,
 // through a real MCP client.
 import { describe, expect, it } from 'vitest';
+import { CallToolResultSchema, ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import {
   annotations,
@@ -19,6 +20,7 @@ import {
   readEnv,
   renderHelp,
   renderToolsets,
+  richResult,
   toolsFor,
   type PipelineStep,
 } from '../src/index.js';
@@ -111,6 +113,41 @@ describe('the call pipeline', () => {
     expect(r.isError).toBe(true);
     expect(textOf(r)).toMatch(/Internal error in touch/);
     expect(await s.ok('echo', { text: 'x' })).toEqual({ text: 'x' });
+    await s.close();
+  });
+
+  it('a result that could not be valid MCP is an internal error; a malformed tools/call request is InvalidParams', async () => {
+    const tool = toolsFor<unknown>();
+    const odd = (name: string, result: unknown) =>
+      tool({ name, toolset: 'basics', title: name, description: name, input: z.object({}), output: z.object({}).loose(), annotations: annotations.read(), run: async () => result as never });
+    const s = await connectInProcess({
+      ...echoServer,
+      tools: [
+        ...echoServer.tools,
+        odd('array', [1, 2]),
+        odd('bad_block', richResult({ ok: true }, { content: [{ type: 'image', data: 'AAAA' } as never] })),
+        odd('good_block', richResult({ ok: true }, { content: [{ type: 'image', data: 'AAAA', mimeType: 'image/png' }] })),
+      ],
+    });
+    for (const name of ['array', 'bad_block']) {
+      const r = await s.call(name);
+      expect(r.isError).toBe(true);
+      expect(textOf(r)).toMatch(new RegExp(`Internal error in ${name}`));
+    }
+    expect(s.logs.join('\n')).toMatch(/array returned an array where its result must be an object/);
+    expect(s.logs.join('\n')).toMatch(/bad_block returned a malformed content block/);
+    const good = await s.call('good_block');
+    expect(good.isError).toBeFalsy();
+    expect(good.content).toEqual([
+      { type: 'text', text: '{"ok":true}' },
+      { type: 'image', data: 'AAAA', mimeType: 'image/png' },
+    ]);
+    // a request without a tool name never reaches the pipeline
+    const err = await s.client.request({ method: 'tools/call', params: { arguments: {} } } as never, CallToolResultSchema).catch((e) => e);
+    expect(err).toBeInstanceOf(McpError);
+    expect(err.code).toBe(ErrorCode.InvalidParams);
+    expect(err.message).toMatch(/Invalid tools\/call request/);
+    expect(await s.ok('echo', { text: 'still' })).toEqual({ text: 'still' });
     await s.close();
   });
 
