@@ -56,7 +56,9 @@ export function matchRoot(roots: readonly Root[], abs: string): { root: Root; re
 
 /** `abs` relative to `dir`, which it is inside of (possibly only up to case or normalisation). */
 function restBelow(dir: string, abs: string): string {
-  if (abs.startsWith(dir)) return path.relative(dir, abs);
+  if (abs === dir) return '';
+  // `abs` is normalised and below `dir` by whole components: what follows `dir` and its separator
+  if (abs.startsWith(dir)) return abs.slice(dir.endsWith(path.sep) ? dir.length : dir.length + 1);
   const skip = dir.split(path.sep).filter(Boolean).length;
   return abs.split(path.sep).filter(Boolean).slice(skip).join(path.sep);
 }

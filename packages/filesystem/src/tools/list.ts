@@ -2,7 +2,7 @@
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { annotations } from '@bizmcp/core';
+import { annotations, isoTime } from '@bizmcp/core';
 import { formatSize, globMatcher } from '../files.js';
 import { sandboxOf, tool } from '../state.js';
 
@@ -77,7 +77,7 @@ export const listDirectoryWithSizes = tool({
     const rows = await Promise.all(
       entries.map(async (e) => {
         const st = await lstat(path.join(real, e.name)).catch(() => undefined);
-        return { name: e.name, type: typeOf(e), size: st && e.isFile() ? st.size : 0, modified: st ? st.mtime.toISOString() : '' };
+        return { name: e.name, type: typeOf(e), size: st && e.isFile() ? st.size : 0, modified: st ? isoTime(st.mtimeMs) : '' };
       }),
     );
     rows.sort(sortBy === 'size' ? (a, b) => b.size - a.size || a.name.localeCompare(b.name) : (a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

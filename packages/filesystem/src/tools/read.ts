@@ -1,7 +1,7 @@
 // Reading tools: whole files and windows of text files, media files, several files at once, and
 // file metadata.
 import { z } from 'zod';
-import { annotations, richResult, ToolError, isToolError } from '@bizmcp/core';
+import { annotations, isoTime, richResult, ToolError, isToolError } from '@bizmcp/core';
 import { lineWindow, looksBinary, mediaType, tailLines } from '../files.js';
 import { sandboxOf, tool, type FsContext } from '../state.js';
 import { otherReader } from './documents.js';
@@ -140,10 +140,6 @@ export const readMultipleFiles = tool({
   },
 });
 
-// Times from the numeric fields of fs.Stats: its Date getters define a property on each stat object
-// at first use (a twentieth of a get_file_info call's CPU).
-const iso = (ms: number) => new Date(ms).toISOString();
-
 export const getFileInfo = tool({
   name: 'get_file_info',
   toolset: 'read',
@@ -182,9 +178,10 @@ export const getFileInfo = tool({
       path,
       type: (stat.isFile() ? 'file' : stat.isDirectory() ? 'directory' : stat.isSymbolicLink() ? 'symlink' : 'other') as 'file' | 'directory' | 'symlink' | 'other',
       size: stat.size,
-      created: iso(stat.birthtimeMs),
-      modified: iso(stat.mtimeMs),
-      accessed: iso(stat.atimeMs),
+      // from the numeric fields: fs.Stats' Date getters define a property on each stat object at first use
+      created: isoTime(stat.birthtimeMs),
+      modified: isoTime(stat.mtimeMs),
+      accessed: isoTime(stat.atimeMs),
       permissions: (stat.mode & 0o7777).toString(8).padStart(3, '0'),
       links: stat.nlink,
       ...(target ? { target } : {}),
