@@ -41,15 +41,23 @@ export const CHROMIUM_ARGS = [
 
 /** Chromium's own service traffic (updates, sign-in) that its switches do not all silence. */
 const BACKGROUND = /^(CONNECT |[A-Z]+ https?:\/\/)([^/:\s]+\.)?(google\.com|googleapis\.com|gvt1\.com|gstatic\.com)[:/\s]/;
+/**
+ * The browser's own fetch of a page's default icon: Chromium asks for /favicon.ico once a page has
+ * loaded, outside the page (Playwright leaves it unrouted on purpose), seen on a loaded machine.
+ */
+const FAVICON = /^GET https?:\/\/[^/\s]+\/favicon\.ico HTTP\/1\.[01]$/;
+
+/** Whether a request line that reached the sink is Chromium's own (dropped quietly), not the page's. */
+export const chromiumOwnRequest = (line: string): boolean => BACKGROUND.test(line) || FAVICON.test(line);
 
 /** A TCP listener standing in for Chromium's proxy: it refuses every connection and reports it. */
-async function startSink(onEscape: (firstLine: string, background: boolean) => void): Promise<Server> {
+async function startSink(onEscape: (firstLine: string, own: boolean) => void): Promise<Server> {
   const sink = createServer((sock) => {
     sock.on('error', () => {});
     sock.setTimeout(1000, () => sock.destroy());
     sock.once('data', (d) => {
       const line = d.toString('latin1').split('\r\n')[0].slice(0, 200);
-      onEscape(line, BACKGROUND.test(line));
+      onEscape(line, chromiumOwnRequest(line));
       sock.destroy();
     });
   });
@@ -111,8 +119,8 @@ export class BrowserPool {
       }
       const executablePath = found.path;
       const { chromium } = await import('playwright-core');
-      this.sink ??= await startSink((line, background) => {
-        if (background) return this.opts.log.debug({ request: line }, "Chromium's own background request dropped");
+      this.sink ??= await startSink((line, own) => {
+        if (own) return this.opts.log.debug({ request: line }, "Chromium's own request dropped");
         this.opts.log.warn({ request: line }, 'a browser request escaped interception and was dropped');
         this.opts.onEscape?.(line);
       });

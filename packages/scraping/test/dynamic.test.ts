@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectInProcess, textOf, type InProcess } from '@bizmcp/core/testing';
+import { chromiumOwnRequest } from '../src/browser.js';
 import { createScrapingServer } from '../src/server.js';
 import { lookup, startSite, type Site } from './site.js';
 
@@ -178,4 +179,16 @@ describe('take_screenshot', () => {
     // five browser round trips, one a full-page capture of a 10 000 px page (about 11 s of PNG
     // encoding on two shared cores): the limit is the test's, not a timing assertion
   }, 90_000);
+});
+
+describe("the sink: Chromium's own requests are told from a page's", () => {
+  it("the browser's icon fetch and its service traffic are its own; anything else the page sent is an escape", () => {
+    expect(chromiumOwnRequest('GET http://shop.test:37891/favicon.ico HTTP/1.1')).toBe(true);
+    expect(chromiumOwnRequest('CONNECT update.googleapis.com:443 HTTP/1.1')).toBe(true);
+    expect(chromiumOwnRequest('GET http://shop.test:37891/favicon.ico?x=1 HTTP/1.1')).toBe(false);
+    expect(chromiumOwnRequest('GET http://shop.test/img/favicon.ico HTTP/1.1')).toBe(false);
+    expect(chromiumOwnRequest('POST http://shop.test/favicon.ico HTTP/1.1')).toBe(false);
+    expect(chromiumOwnRequest('GET http://169.254.169.254/latest/meta-data HTTP/1.1')).toBe(false);
+    expect(chromiumOwnRequest('CONNECT shop.test:443 HTTP/1.1')).toBe(false);
+  });
 });
