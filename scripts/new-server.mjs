@@ -60,9 +60,11 @@ import { serverBuild } from '../../scripts/tsup-preset.mjs';
 
 export default defineConfig(serverBuild());
 `,
-  'src/index.ts': `import { runMain } from '@bizmcp/core';
-import server from './server.js';
+  'src/index.ts': `// The bin: Node's compile cache is turned on before the server's code is loaded (core's entry.ts).
+import { enableCodeCache } from '@bizmcp/core/entry';
 
+enableCodeCache();
+const [{ runMain }, { default: server }] = await Promise.all([import('@bizmcp/core'), import('./server.js')]);
 void runMain(server);
 `,
   'src/state.ts': `import { toolsFor } from '@bizmcp/core';

@@ -3,6 +3,8 @@
 //                                  macOS ~/Library/Application Support/bizmcp; Windows %APPDATA%\bizmcp
 //   data (the embedded database):  Linux $XDG_DATA_HOME/bizmcp or ~/.local/share/bizmcp;
 //                                  macOS ~/Library/Application Support/bizmcp; Windows %LOCALAPPDATA%\bizmcp
+//   cache (Node's compiled code):  Linux $XDG_CACHE_HOME/bizmcp or ~/.cache/bizmcp;
+//                                  macOS ~/Library/Caches/bizmcp; Windows %LOCALAPPDATA%\bizmcp\Cache
 // BIZMCP_CONFIG_DIR and BIZMCP_DATA_DIR (a server's own setting) override them. Pure over the
 // platform, environment and home directory given, so each platform's answer is tested anywhere.
 import * as os from 'node:os';
@@ -34,4 +36,12 @@ export function bizmcpDataDir(o: PlaceInputs = {}): string {
   if (platform === 'win32') return p.join(env.LOCALAPPDATA || p.join(home, 'AppData', 'Local'), 'bizmcp');
   if (platform === 'darwin') return p.join(home, 'Library', 'Application Support', 'bizmcp');
   return p.join(env.XDG_DATA_HOME && p.isAbsolute(env.XDG_DATA_HOME) ? env.XDG_DATA_HOME : p.join(home, '.local', 'share'), 'bizmcp');
+}
+
+/** The bizmcp cache directory: what can be deleted at any time and is made again. */
+export function bizmcpCacheDir(o: PlaceInputs = {}): string {
+  const { env, platform, home, p } = inputs(o);
+  if (platform === 'win32') return p.join(env.LOCALAPPDATA || p.join(home, 'AppData', 'Local'), 'bizmcp', 'Cache');
+  if (platform === 'darwin') return p.join(home, 'Library', 'Caches', 'bizmcp');
+  return p.join(env.XDG_CACHE_HOME && p.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : p.join(home, '.cache'), 'bizmcp');
 }

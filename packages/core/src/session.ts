@@ -7,6 +7,8 @@
 // sees. Tools reach their session as `ctx.session`.
 import { randomUUID } from 'node:crypto';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
+import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
@@ -33,6 +35,14 @@ import type { CallExtra } from './pipeline.js';
 import { redact } from './redact.js';
 import { binName, toolListing, type ServerDef } from './registry.js';
 import type { PromptDef, ResourceTemplateDef, ToolDef } from './tool.js';
+
+/**
+ * The JSON Schema validator the SDK uses for elicitation answers, made on first use and shared by
+ * every session: the SDK's default builds an Ajv instance per Server (5 ms of each start-up, and of
+ * each new --http session), for a feature most calls never reach.
+ */
+let ajv: AjvJsonSchemaValidator | undefined;
+const sharedValidator: jsonSchemaValidator = { getValidator: (schema) => (ajv ??= new AjvJsonSchemaValidator()).getValidator(schema) };
 
 /** Names the method only: the request itself is parsed by the handler (see createSession). */
 const TOOLS_CALL = z.looseObject({ method: z.literal('tools/call') });
@@ -197,6 +207,7 @@ export function createSession<S>(host: SessionHost<S>, opts: SessionOptions = {}
         ...(prompts.length ? { prompts: {} } : {}),
       },
       instructions: def.instructions,
+      jsonSchemaValidator: sharedValidator,
     },
   );
   const logs = logHub.forSession({

@@ -16,6 +16,7 @@ import {
   TokenStore,
   ToolError,
   bizmcpConfigDir,
+  bizmcpCacheDir,
   bizmcpDataDir,
   createLogHub,
   runAuthCommand,
@@ -108,6 +109,11 @@ describe('config directory', () => {
     expect(bizmcpDataDir({ env: {}, platform: 'darwin', home: '/Users/u' })).toBe('/Users/u/Library/Application Support/bizmcp');
     expect(bizmcpDataDir({ env: { LOCALAPPDATA: 'D:\\Local' }, platform: 'win32', home: 'C:\\Users\\u' })).toBe('D:\\Local\\bizmcp');
     expect(bizmcpDataDir({ env: {}, platform: 'win32', home: 'C:\\Users\\u' })).toBe('C:\\Users\\u\\AppData\\Local\\bizmcp');
+    expect(bizmcpCacheDir({ env: {}, platform: 'linux', home: '/home/u' })).toBe('/home/u/.cache/bizmcp');
+    expect(bizmcpCacheDir({ env: { XDG_CACHE_HOME: '/cache' }, platform: 'linux', home: '/home/u' })).toBe('/cache/bizmcp');
+    expect(bizmcpCacheDir({ env: { XDG_CACHE_HOME: 'relative' }, platform: 'linux', home: '/home/u' })).toBe('/home/u/.cache/bizmcp');
+    expect(bizmcpCacheDir({ env: {}, platform: 'darwin', home: '/Users/u' })).toBe('/Users/u/Library/Caches/bizmcp');
+    expect(bizmcpCacheDir({ env: { LOCALAPPDATA: 'D:\\Local' }, platform: 'win32', home: 'C:\\Users\\u' })).toBe('D:\\Local\\bizmcp\\Cache');
     expect(tokenFilePath('google-workspace', { BIZMCP_CONFIG_DIR: '/c' })).toBe(path.join(path.resolve('/c'), 'google-workspace', 'tokens.json'));
     expect(() => tokenFilePath('../etc', { BIZMCP_CONFIG_DIR: '/c' })).toThrow(/Invalid server name/);
   });

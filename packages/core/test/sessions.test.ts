@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { ListRootsRequestSchema, LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ElicitRequestSchema, ListRootsRequestSchema, LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { annotations, buildServer, defineServer, Sandbox, toolsFor } from '../src/index.js';
 
 const base = mkdtempSync(join(tmpdir(), 'bizmcp-sessions-'));
@@ -144,5 +144,24 @@ describe('session.connect: messages routed by hand to the SDK handlers', () => {
     for (let i = 0; i < 50 && !errors.length; i++) await new Promise((r) => setTimeout(r, 10));
     expect(errors.join()).toMatch(/Unknown message type/);
     await c.client.close();
+  });
+});
+
+describe('the SDK features core configures', () => {
+  it('an elicitation answer is still checked against its schema (the shared, lazily made validator)', async () => {
+    const built = buildServer(def, { logStream: { write: () => {} } });
+    const sessions = [built.createSession({ transport: 'memory' }), built.createSession({ transport: 'memory' })];
+    for (const [i, session] of sessions.entries()) {
+      const client = new Client({ name: 'c', version: '0' }, { capabilities: { elicitation: { form: {} } } });
+      // the first client answers as asked, the second with a value the schema refuses
+      client.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'accept', content: { amount: i === 0 ? 12 : 'twelve' } }));
+      const [a, b] = InMemoryTransport.createLinkedPair();
+      await session.connect(a);
+      await client.connect(b);
+      const ask = () => session.sdk.elicitInput({ mode: 'form', message: 'How much?', requestedSchema: { type: 'object', properties: { amount: { type: 'number' } }, required: ['amount'] } });
+      if (i === 0) expect(await ask()).toMatchObject({ action: 'accept', content: { amount: 12 } });
+      else await expect(ask()).rejects.toThrow(/does not match|validat/i);
+      await client.close();
+    }
   });
 });

@@ -42,6 +42,37 @@ describe('bizmcp-filesystem binary', () => {
     expect(run.messages.find((m) => m.id === null)?.error.code).toBe(-32700);
   });
 
+  it("keeps Node's compile cache in the user's own cache directory, never in one others can write to", async () => {
+    const home = mkdtempSync(join(tmpdir(), 'bizmcp-fs-cache-'));
+    const filesIn = (d: string) => (fs.existsSync(d) ? fs.readdirSync(d, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length : 0);
+    const list = jsonLines([{ method: 'tools/list' }]);
+    const run = async (env: Record<string, string>) => {
+      const r = await rawStdio(bin, list, { env: { ALLOWED_PATHS: dir, ...env } });
+      expect(r.code).toBe(0);
+      expect(r.messages.find((m) => m.id === 1).result.tools.length).toBe(19);
+    };
+    try {
+      const own = join(home, 'own', 'bizmcp', 'node-compile-cache');
+      await run({ XDG_CACHE_HOME: join(home, 'own') });
+      expect(fs.statSync(own).mode & 0o777).toBe(0o700);
+      const cached = filesIn(own);
+      expect(cached).toBeGreaterThan(0);
+      await run({ XDG_CACHE_HOME: join(home, 'own') }); // a second start reads what the first wrote
+      expect(filesIn(own)).toBe(cached);
+      // a cache directory others can write to could hold planted code: not used
+      const open = join(home, 'open', 'bizmcp', 'node-compile-cache');
+      fs.mkdirSync(open, { recursive: true });
+      fs.chmodSync(open, 0o777);
+      await run({ XDG_CACHE_HOME: join(home, 'open') });
+      expect(filesIn(open)).toBe(0);
+      // Node's own switch turns it off
+      await run({ XDG_CACHE_HOME: join(home, 'off'), NODE_DISABLE_COMPILE_CACHE: '1' });
+      expect(filesIn(join(home, 'off'))).toBe(0);
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+
   it('--read-only lists only reading tools', async () => {
     const run = await rawStdio(bin, jsonLines([{ method: 'tools/list' }]), { args: ['--read-only', dir] });
     const names = run.messages.find((m) => m.id === 1).result.tools.map((t: { name: string }) => t.name);

@@ -8,7 +8,6 @@
 // redirected to can be pasted on stdin instead.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { ToolError, isToolError } from '../errors.js';
@@ -61,6 +60,9 @@ export function pkcePair(): { verifier: string; challenge: string } {
 }
 
 export async function runAuthFlow(opts: AuthFlowOptions): Promise<AuthFlowResult> {
+  // Loaded here, not at the top: this module is in every server's start-up bundle, and an ESM import
+  // of node:http costs 30 ms there on Node 24 (its WebSocket exports load the built-in undici).
+  const http = await import('node:http');
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const account = opts.account ?? DEFAULT_ACCOUNT;
   const store = opts.store ?? new TokenStore({ server: opts.server });
