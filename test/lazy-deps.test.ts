@@ -9,7 +9,8 @@
 //   ioredis, rate-limiter-flexible        packages/core/test/stdio.test.ts (two processes, one Redis)
 //   the HTTP transport                    packages/core/test/http-attacks.test.ts
 //   stripe, @slack/web-api                packages/{stripe,slack}/test/e2e.test.ts
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,5 +104,50 @@ describe('filesystem from dist/: edits (diff) and glob searches (picomatch)', ()
     } finally {
       await s.close();
     }
+  });
+});
+
+// What a server loads before it answers `initialize` is paid on every start. Node's built-in undici
+// (fetch, WebSocket) cost 30 ms there when core imported `node:http` as an ES module (its ES module
+// view reads node:http's WebSocket exports). A preload records the modules Node has loaded at the
+// first write to stdout, the answer to `initialize`.
+describe('start-up of every built server: nothing loaded that its first answer does not need', () => {
+  const probe = join(dir, 'probe.cjs');
+  beforeAll(() =>
+    writeFileSync(
+      probe,
+      `const fs = require('node:fs');
+const write = process.stdout.write;
+let seen = false;
+process.stdout.write = function (...a) {
+  if (!seen) { seen = true; fs.writeFileSync(process.env.PROBE_OUT, process.moduleLoadList.join('\\n')); }
+  return write.apply(this, a);
+};
+`,
+    ),
+  );
+  const servers = readdirSync(join(import.meta.dirname, '..', 'packages')).filter((p) => p !== 'core');
+  const args: Record<string, string[]> = { filesystem: [dir] };
+  it.each(servers)('%s', async (name) => {
+    const out = join(dir, `modules-${name}.txt`);
+    const child = spawn(process.execPath, ['--require', probe, builtBin(name), ...(args[name] ?? [])], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PROBE_OUT: out, DATABASE_URL: 'postgres://127.0.0.1:9/none', API_BASE_URL: 'http://127.0.0.1:9/' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const answered = new Promise<string>((resolve, reject) => {
+      child.stdout.once('data', (d) => resolve(String(d)));
+      child.once('exit', (code) => reject(new Error(`${name} exited (${code}) before answering: ${stderr.slice(-500)}`)));
+    });
+    child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '0' } } })}\n`);
+    try {
+      expect(await answered).toContain('"serverInfo"');
+    } finally {
+      child.kill();
+    }
+    const loaded = readFileSync(out, 'utf8').split('\n');
+    expect(loaded.length).toBeGreaterThan(50); // the list was read
+    expect(loaded.filter((m) => /undici/.test(m))).toEqual([]);
   });
 });
