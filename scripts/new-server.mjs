@@ -60,12 +60,10 @@ import { serverBuild } from '../../scripts/tsup-preset.mjs';
 
 export default defineConfig(serverBuild());
 `,
-  'src/index.ts': `// The bin: Node's compile cache is turned on before the server's code is loaded (core's entry.ts).
-import { enableCodeCache } from '@bizmcp/core/entry';
+  'src/index.ts': `// The bin: Node's compile cache, then the server (core's entry.ts).
+import { runBin } from '@bizmcp/core/entry';
 
-enableCodeCache();
-const [{ runMain }, { default: server }] = await Promise.all([import('@bizmcp/core'), import('./server.js')]);
-void runMain(server);
+await runBin(() => import('./server.js'));
 `,
   'src/state.ts': `import { toolsFor } from '@bizmcp/core';
 

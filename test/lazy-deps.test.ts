@@ -9,13 +9,12 @@
 //   ioredis, rate-limiter-flexible        packages/core/test/stdio.test.ts (two processes, one Redis)
 //   the HTTP transport                    packages/core/test/http-attacks.test.ts
 //   stripe, @slack/web-api                packages/{stripe,slack}/test/e2e.test.ts
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { builtBin, spawnStdio, textOf } from '@bizmcp/core/testing';
+import { builtBin, jsonLines, rawStdio, spawnStdio, textOf } from '@bizmcp/core/testing';
 
 const dir = mkdtempSync(join(tmpdir(), 'bizmcp-lazy-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -130,22 +129,12 @@ process.stdout.write = function (...a) {
   const args: Record<string, string[]> = { filesystem: [dir] };
   it.each(servers)('%s', async (name) => {
     const out = join(dir, `modules-${name}.txt`);
-    const child = spawn(process.execPath, ['--require', probe, builtBin(name), ...(args[name] ?? [])], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PROBE_OUT: out, DATABASE_URL: 'postgres://127.0.0.1:9/none', API_BASE_URL: 'http://127.0.0.1:9/' },
-      stdio: ['pipe', 'pipe', 'pipe'],
+    const run = await rawStdio(builtBin(name), jsonLines([]), {
+      nodeArgs: ['--require', probe],
+      args: args[name] ?? [],
+      env: { PROBE_OUT: out, DATABASE_URL: 'postgres://127.0.0.1:9/none', API_BASE_URL: 'http://127.0.0.1:9/' },
     });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    const answered = new Promise<string>((resolve, reject) => {
-      child.stdout.once('data', (d) => resolve(String(d)));
-      child.once('exit', (code) => reject(new Error(`${name} exited (${code}) before answering: ${stderr.slice(-500)}`)));
-    });
-    child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '0' } } })}\n`);
-    try {
-      expect(await answered).toContain('"serverInfo"');
-    } finally {
-      child.kill();
-    }
+    expect(run.messages[0].result.serverInfo, run.stderr.slice(-500)).toBeDefined();
     const loaded = readFileSync(out, 'utf8').split('\n');
     expect(loaded.length).toBeGreaterThan(50); // the list was read
     expect(loaded.filter((m) => /undici/.test(m))).toEqual([]);

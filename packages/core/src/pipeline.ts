@@ -110,13 +110,19 @@ const metrics: PipelineStep = {
 const render: PipelineStep = {
   name: 'render',
   handle(call, next) {
-    return next(call)
-      .then((result) => {
-        const rendered = renderResult(call.tool, result);
+    return next(call).then(
+      (result) => {
+        let rendered: CallToolResult;
+        try {
+          rendered = renderResult(call.tool, result);
+        } catch (err) {
+          return renderError(err, call); // a result that could not be valid
+        }
         call.ok = true;
         return rendered;
-      })
-      .catch((err) => renderError(err, call));
+      },
+      (err) => renderError(err, call),
+    );
   },
 };
 

@@ -131,9 +131,9 @@ export interface RawRun {
 }
 
 /** Pipes `input` into a binary's stdin, closes stdin, and waits for it to exit. */
-export function rawStdio(bin: string, input: string, opts: { args?: string[]; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<RawRun> {
+export function rawStdio(bin: string, input: string, opts: { args?: string[]; env?: Record<string, string>; timeoutMs?: number; nodeArgs?: string[] } = {}): Promise<RawRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...(opts.args ?? [])], {
+    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), bin, ...(opts.args ?? [])], {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...(opts.env ?? {}) },
       stdio: ['pipe', 'pipe', 'pipe'],
     });

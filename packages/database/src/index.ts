@@ -1,8 +1,6 @@
-// The bin: Node's compile cache is turned on (core's entry.ts), then the embedded database's worker
-// starts, so it loads PGlite while the server (main.ts) loads.
-import { enableCodeCache } from '@bizmcp/core/entry';
+// The bin: Node's compile cache, then the embedded database's worker, which loads PGlite while the
+// server's code loads, then the server (core's entry.ts).
+import { runBin } from '@bizmcp/core/entry';
 import { prestartPglite } from './pglite-worker.js';
 
-enableCodeCache();
-prestartPglite();
-await import('./main.js');
+await runBin(() => import('./server.js'), prestartPglite);
