@@ -222,6 +222,8 @@ export function createPglite(dataDir: string, log: Logger): Backend {
     });
 
   const run = <T>(mode: 'read' | 'write', fn: (s: Session) => Promise<T>, opts: TxOptions): Promise<T> => {
+    // the session's reset, after the answer: the next job waits for it, the caller does not
+    let reset: Promise<unknown> | undefined;
     const job = queue.then(async () => {
       if (!worker) start();
       await ready;
@@ -255,13 +257,17 @@ export function createPglite(dataDir: string, log: Logger): Backend {
       } finally {
         clearTimeout(timer);
         opts.signal.removeEventListener('abort', stop);
-        if (!stopped && worker === w) {
-          await send('ROLLBACK', []).catch(() => {});
-          await send('DISCARD ALL', []).catch(() => {});
-        }
+        if (!stopped && worker === w)
+          reset = send('ROLLBACK', [])
+            .catch(() => {})
+            .then(() => send('DISCARD ALL', []))
+            .catch(() => {});
       }
     });
-    queue = job.catch(() => {});
+    queue = job.then(
+      () => reset,
+      () => reset,
+    );
     return job;
   };
 

@@ -11,14 +11,17 @@ let parser: Promise<Parser> | undefined;
 
 /**
  * Loads the WASM parser once (lazily: it is not needed to answer `initialize`), compiled without
- * V8's optimizing tier when no embedded database runs in the process (pglite-worker.ts says why).
+ * V8's optimizing tier (pglite-worker.ts says why and how).
  */
 export function loadParser(): Promise<Parser> {
-  parser ??= compileWithoutTierUp(async () => {
-    const mod = (await import('libpg-query')) as unknown as Parser & { loadModule(): Promise<void> };
-    await mod.loadModule();
-    return mod;
-  });
+  parser ??= compileWithoutTierUp(
+    async () => {
+      const mod = (await import('libpg-query')) as unknown as Parser & { loadModule(): Promise<void> };
+      await mod.loadModule();
+      return mod;
+    },
+    (p) => p.parseSync(';'),
+  );
   return parser;
 }
 

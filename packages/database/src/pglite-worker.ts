@@ -59,6 +59,10 @@ export function extractSnapshot(archive: Uint8Array, dir: string, m: { fs: typeo
   return files;
 }
 
+/** The flags that decide, as a WebAssembly function compiles, whether the optimizing tier may
+ * recompile it later (see compileGate). */
+const TIER_FLAGS = ['wasm-tier-up', 'wasm-dynamic-tiering'];
+
 // Kept as a string so it runs the same from the sources (tests) and from the bundle. It reads and
 // compiles PGlite's WASM module while it imports PGlite, opens the database on the first { open }
 // message, then runs one statement per message.
@@ -68,32 +72,61 @@ const fs = require('node:fs');
 const path = require('node:path');
 const extractSnapshot = ${extractSnapshot.toString()};
 const dist = path.dirname(require('node:url').fileURLToPath(workerData.pgliteUrl));
+const setFlags = require('node:v8').setFlagsFromString;
 // the files PGlite would read itself, read at once and compiled on the { compile } message, which
-// the server sends at once unless the SQL parser's module is being compiled (see compileGate)
+// the server sends at once unless the SQL parser's module is being compiled (see compileGate). The
+// 9 MB module is read in one call: read asynchronously, its 18 chunks each waited for this thread,
+// busy importing PGlite (the read ended 50-120 ms later).
 let compileNow;
 const allowed = new Promise((r) => (compileNow = r));
-const wasm = Promise.all([fs.promises.readFile(path.join(dist, 'pglite.wasm')), allowed]).then(([b]) => WebAssembly.compile(b)).catch(() => undefined);
+let wasmBytes;
+try { wasmBytes = fs.readFileSync(path.join(dist, 'pglite.wasm')); } catch {}
+const wasm = allowed.then(() => {
+  if (!wasmBytes) return undefined;
+  // each function is validated when it is first compiled instead of all of them now (66 -> 48 ms;
+  // most are never called)
+  setFlags('--wasm-lazy-validation');
+  return WebAssembly.compile(wasmBytes);
+}).catch(() => undefined);
 // handed over as its own ArrayBuffer: through a Blob (PGlite's type) the 6 MB took 60-90 ms to copy
 const bundle = fs.promises.readFile(path.join(dist, 'pglite.data')).then((b) =>
   b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b.buffer : b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)
 ).catch(() => undefined);
-const prepared = Promise.all([import(workerData.pgliteUrl), wasm, bundle]);
+// The SQL grammar compiles without V8's optimizing tier (see compileGate): the first statement
+// parsed, an empty one before PGlite's own first query, runs with the flags off.
+const tierFlags = ${JSON.stringify(TIER_FLAGS)};
+let grammarCompiled = false;
+const prepared = Promise.all([
+  import(workerData.pgliteUrl).then(({ PGlite }) => class extends PGlite {
+    async _initArrayTypes(...args) {
+      if (!grammarCompiled) {
+        grammarCompiled = true;
+        for (const f of tierFlags) setFlags('--no-' + f);
+        try { await this.exec(';'); } finally { for (const f of tierFlags) setFlags('--' + f); }
+      }
+      return super._initArrayTypes(...args);
+    }
+  }),
+  wasm,
+  bundle,
+]);
 prepared.catch(() => {});
 let db;
 parentPort.on('message', async (m) => {
   if (m.compile) return compileNow();
   if (m.open) {
     try {
-      const [{ PGlite }, wasm, bundle] = await prepared;
+      const [PGlite, wasm, bundle] = await prepared;
       const { dataDir, snapshot, settings } = m.open;
       // a new data directory starts from the initialised snapshot made at build time, when there is one
       const fresh = !!snapshot && !fs.existsSync(path.join(dataDir, 'PG_VERSION'));
       if (fresh) extractSnapshot(fs.readFileSync(snapshot), dataDir, { fs, path });
-      db = await PGlite.create(dataDir, {
+      db = new PGlite(dataDir, {
         startParams: [...PGlite.defaultStartParams, ...settings.flatMap((s) => ['-c', s])],
         ...(wasm ? { pgliteWasmModule: wasm } : {}),
         ...(bundle ? { fsBundle: { arrayBuffer: async () => bundle } } : {}),
       });
+      await db.waitReady;
       parentPort.postMessage({ ready: true, fromSnapshot: fresh });
     } catch (e) {
       parentPort.postMessage({ fatal: String((e && e.stack) || e) });
@@ -157,29 +190,50 @@ export const stoppedWhileOpening = 'stopped while opening';
 /**
  * V8 reads process-wide flags when it compiles a WebAssembly function (at a module's compilation, or
  * at the function's first call when compilation is lazy): whether that function may later be
- * recompiled by the optimizing tier when it runs hot. The SQL parser does not need that tier, and
- * V8's optimizing compiler took 450 ms and 200-600 MB of memory on the parser's largest function
- * (for parses that take microseconds): with a PostgreSQL URL, the parser's module is compiled whole
- * without it. PGlite needs it (its queries ran 1.7-2x slower without it), and its functions compile
- * at their first call, at any time: once a PGlite worker has been told to compile, the flags are no
- * longer touched and the parser compiles as usual. Making PGlite wait for the parser instead cost
- * 85-120 ms on the embedded database's first call (the parser's loading needs the main thread, busy
- * loading the server at that time).
+ * recompiled by the optimizing tier when it runs hot. PostgreSQL's SQL grammar is one function of
+ * some 100 kB, in the SQL parser's module and in PGlite's: V8's optimizing compiler took 450 ms to
+ * 2 s and 200-600 MB of memory on it (for parses that take microseconds), on a background thread
+ * during the first calls. Neither needs that tier for it:
+ * - With a PostgreSQL URL, the parser's module is compiled whole without it.
+ * - PGlite needs it elsewhere (its queries ran 1.7-2x slower without it), and its functions compile
+ *   at their first call, at any time: its worker parses an empty statement with these flags off
+ *   before its first query, so only the functions that parse compile without the tier. The
+ *   embedded case loads the parser's module as usual and makes its first call (a parse) the same way.
+ *   That call is short (the grammar's baseline compilation, some 20 ms), but a PGlite function that
+ *   compiles for the first time in those milliseconds on the worker's thread compiles without the
+ *   tier too (it stays correct, only slower). Making PGlite wait for the parser instead cost
+ *   85-120 ms on the embedded database's first call (the parser's loading needs the main thread,
+ *   busy loading the server at that time).
  */
 const compileGate = {
-  /** A worker has been told to compile PGlite: the flags are no longer touched. */
+  /** A worker has been told to compile PGlite: the parser's module compiles as usual. */
   pgliteStarted: false,
   /** Set while the parser's module compiles without the optimizing tier. */
   withoutTierUp: undefined as Promise<unknown> | undefined,
 };
 
+/** Runs `fn` with the optimizing tier off for the WebAssembly functions it compiles first. */
+function withoutTierUp(fn: () => void): void {
+  for (const f of TIER_FLAGS) setFlagsFromString(`--no-${f}`);
+  try {
+    fn();
+  } finally {
+    for (const f of TIER_FLAGS) setFlagsFromString(`--${f}`);
+  }
+}
+
 /**
  * Runs `load` (which compiles a WebAssembly module) with V8's optimizing tier turned off for what it
- * compiles, unless PGlite code may already be running; the flags are restored when it settles.
+ * compiles, the flags restored when it settles; once PGlite code may be running, only the functions
+ * that `firstCall` (synchronous) compiles are.
  */
-export function compileWithoutTierUp<T>(load: () => Promise<T>): Promise<T> {
-  if (compileGate.pgliteStarted) return load();
-  const flags = ['wasm-tier-up', 'wasm-dynamic-tiering', 'wasm-lazy-compilation'];
+export function compileWithoutTierUp<T>(load: () => Promise<T>, firstCall: (loaded: T) => void): Promise<T> {
+  if (compileGate.pgliteStarted)
+    return load().then((loaded) => {
+      withoutTierUp(() => firstCall(loaded));
+      return loaded;
+    });
+  const flags = [...TIER_FLAGS, 'wasm-lazy-compilation'];
   for (const f of flags) setFlagsFromString(`--no-${f}`);
   const loading = (async () => {
     try {

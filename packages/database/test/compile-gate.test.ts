@@ -13,7 +13,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 it('a PGlite worker started while the parser compiles opens only once that is done', { timeout: 120_000 }, async () => {
   let release!: () => void;
-  const loading = compileWithoutTierUp(() => new Promise<string>((resolve) => (release = () => resolve('parser'))));
+  const loading = compileWithoutTierUp(
+    () => new Promise<string>((resolve) => (release = () => resolve('parser'))),
+    () => {},
+  );
   const opening = openPgliteWorker(join(dir, 'db'));
   let opened = false;
   void opening.opened.then(() => (opened = true));
