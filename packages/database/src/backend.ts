@@ -281,7 +281,9 @@ export function createPglite(dataDir: string, log: Logger): Backend {
       if (!w) return;
       await Promise.race([
         new Promise<void>((resolve) => {
-          w.once('message', () => resolve());
+          // its answer, not a reset's still on its way: PostgreSQL shut down cleanly, so the next
+          // start needs no recovery
+          w.on('message', (m: { closed?: boolean }) => m.closed && resolve());
           w.postMessage({ close: true });
         }),
         new Promise((r) => setTimeout(r, 1500)),

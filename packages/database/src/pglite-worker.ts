@@ -3,6 +3,7 @@
 // module and reads its file-system bundle while the main thread is still loading, and opens an
 // existing data directory at once (a new one once the configuration is known).
 import { existsSync, readFileSync } from 'node:fs';
+import * as module from 'node:module';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -73,31 +74,47 @@ const path = require('node:path');
 const extractSnapshot = ${extractSnapshot.toString()};
 const dist = path.dirname(require('node:url').fileURLToPath(workerData.pgliteUrl));
 const setFlags = require('node:v8').setFlagsFromString;
-// the files PGlite would read itself, read at once and compiled on the { compile } message, which
-// the server sends at once unless the SQL parser's module is being compiled (see compileGate). The
-// 9 MB module is read in one call: read asynchronously, its 18 chunks each waited for this thread,
-// busy importing PGlite (the read ended 50-120 ms later).
+// the main thread's compile cache (core's entry.ts), for PGlite's JavaScript: importing it 21 ms sooner
+if (workerData.compileCache) require('node:module').enableCompileCache?.(workerData.compileCache);
+// The files PGlite would read itself, read at once, each in one read in the thread pool: that thread
+// takes their page faults (9 + 6 MB, some 40 ms here), and this one, busy importing PGlite, is not
+// waited for between chunks as fs.readFile does (the module's read ended 50-120 ms later). The
+// module is compiled once it is read and PGlite imported (compiling copies it on this thread), at
+// once (workerData.compile) or once the SQL parser's module has compiled ({ compile } message; see
+// compileGate).
+const readWhole = (file) =>
+  new Promise((resolve, reject) => {
+    const fd = fs.openSync(file, 'r');
+    const buf = Buffer.allocUnsafeSlow(fs.fstatSync(fd).size);
+    const from = (at) =>
+      fs.read(fd, buf, at, buf.length - at, at, (e, n) => {
+        if (!e && n > 0 && at + n < buf.length) return from(at + n);
+        fs.closeSync(fd);
+        if (e) reject(e);
+        else if (at + n < buf.length) reject(new Error(file + ' was cut short'));
+        else resolve(buf);
+      });
+    from(0);
+  });
+const imported = import(workerData.pgliteUrl);
 let compileNow;
-const allowed = new Promise((r) => (compileNow = r));
-let wasmBytes;
-try { wasmBytes = fs.readFileSync(path.join(dist, 'pglite.wasm')); } catch {}
-const wasm = allowed.then(() => {
-  if (!wasmBytes) return undefined;
+const allowed = workerData.compile ? undefined : new Promise((r) => (compileNow = r));
+const wasm = Promise.all([readWhole(path.join(dist, 'pglite.wasm')), allowed, imported]).then(([b]) => {
   // each function is validated when it is first compiled instead of all of them now (66 -> 48 ms;
   // most are never called)
   setFlags('--wasm-lazy-validation');
-  return WebAssembly.compile(wasmBytes);
+  return WebAssembly.compile(b);
 }).catch(() => undefined);
-// handed over as its own ArrayBuffer: through a Blob (PGlite's type) the 6 MB took 60-90 ms to copy
-const bundle = fs.promises.readFile(path.join(dist, 'pglite.data')).then((b) =>
-  b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b.buffer : b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)
-).catch(() => undefined);
+// Read once the module has compiled: read at once, its faults took CPU from the main thread, which
+// answered initialize 20-25 ms later. Handed over as its own ArrayBuffer: through a Blob (PGlite's
+// type) the 6 MB took 60-90 ms to copy.
+const bundle = wasm.then(() => readWhole(path.join(dist, 'pglite.data'))).then((b) => b.buffer).catch(() => undefined);
 // The SQL grammar compiles without V8's optimizing tier (see compileGate): the first statement
 // parsed, an empty one before PGlite's own first query, runs with the flags off.
 const tierFlags = ${JSON.stringify(TIER_FLAGS)};
 let grammarCompiled = false;
 const prepared = Promise.all([
-  import(workerData.pgliteUrl).then(({ PGlite }) => class extends PGlite {
+  imported.then(({ PGlite }) => class extends PGlite {
     async _initArrayTypes(...args) {
       if (!grammarCompiled) {
         grammarCompiled = true;
@@ -113,7 +130,7 @@ const prepared = Promise.all([
 prepared.catch(() => {});
 let db;
 parentPort.on('message', async (m) => {
-  if (m.compile) return compileNow();
+  if (m.compile) return compileNow?.();
   if (m.open) {
     try {
       const [PGlite, wasm, bundle] = await prepared;
@@ -248,14 +265,21 @@ export function compileWithoutTierUp<T>(load: () => Promise<T>, firstCall: (load
 }
 
 function spawn(): Worker {
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { pgliteUrl: pathToFileURL(pgliteEntry()).href } });
+  const pending = compileGate.withoutTierUp;
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: {
+      pgliteUrl: pathToFileURL(pgliteEntry()).href,
+      compile: !pending,
+      compileCache: (module as { getCompileCacheDir?: () => string | undefined }).getCompileCacheDir?.(),
+    },
+  });
   const go = () => {
     compileGate.pgliteStarted = true;
     worker.postMessage({ compile: true });
   };
-  const pending = compileGate.withoutTierUp;
   if (pending) void pending.then(go, go);
-  else go();
+  else compileGate.pgliteStarted = true;
   return worker;
 }
 

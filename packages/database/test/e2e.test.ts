@@ -1,6 +1,6 @@
 // The built binary end to end: PGlite with the sample data over the SDK client, the PostgreSQL
 // service with raw JSON-RPC lines on stdin, configuration errors.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -58,6 +58,19 @@ describe('bizmcp-database binary', () => {
     // without it: 10-20 MB
     expect(mb('VmHWM') - before).toBeLessThan(80);
     await s.close();
+  });
+
+  it('closing the server shuts the embedded database down cleanly: the next start needs no recovery', async () => {
+    const dir = join(dataDir, 'clean');
+    for (let i = 0; i < 2; i++) {
+      const s = await spawnStdio(bin, { env: { BIZMCP_DATA_DIR: dir } });
+      // a call whose session reset (ROLLBACK, DISCARD ALL) is still running as the server closes
+      await s.client.callTool({ name: 'list_tables', arguments: {} }, undefined, { timeout: 60_000 });
+      await s.close();
+      // pg_control's state (after the identifier and two versions): 1 is "shut down", 6 "in production"
+      expect(readFileSync(join(dir, 'global', 'pg_control')).readUInt32LE(16)).toBe(1);
+      expect(existsSync(join(dir, 'postmaster.pid'))).toBe(false);
+    }
   });
 
   it("the SQL grammar stays on V8's baseline tier with the embedded database too: parse-heavy queries grow the process by tens of MB, not hundreds", async () => {
