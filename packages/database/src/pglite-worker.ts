@@ -64,6 +64,28 @@ export function extractSnapshot(archive: Uint8Array, dir: string, m: { fs: typeo
  * recompile it later (see compileGate). */
 const TIER_FLAGS = ['wasm-tier-up', 'wasm-dynamic-tiering'];
 
+/**
+ * Turns the optimizing tier off for the WebAssembly functions compiled until `tierUpAgain`. The
+ * main thread and PGlite's worker may do so at the same time: `count` (shared between them) holds
+ * how many are in such a stretch, and only the last one out turns it back on. Parameters only: it
+ * also runs inside the worker, from its source text.
+ */
+export function tierUpOff(count: Int32Array, set: (flag: string) => void, flags: readonly string[]): void {
+  Atomics.add(count, 0, 1);
+  for (const f of flags) set(`--no-${f}`);
+}
+
+/** Ends a stretch begun by `tierUpOff`. */
+export function tierUpAgain(count: Int32Array, set: (flag: string) => void, flags: readonly string[]): void {
+  if (Atomics.sub(count, 0, 1) !== 1) return;
+  for (const f of flags) set(`--${f}`);
+  // a stretch begun by the other thread while these were turned back on
+  if (Atomics.load(count, 0) > 0) for (const f of flags) set(`--no-${f}`);
+}
+
+/** How many threads of this process are in a `tierUpOff` stretch (shared with PGlite's workers). */
+const tierStretches = new Int32Array(new SharedArrayBuffer(4));
+
 // Kept as a string so it runs the same from the sources (tests) and from the bundle. It reads and
 // compiles PGlite's WASM module while it imports PGlite, opens the database on the first { open }
 // message, then runs one statement per message.
@@ -112,14 +134,16 @@ const bundle = wasm.then(() => readWhole(path.join(dist, 'pglite.data'))).then((
 // The SQL grammar compiles without V8's optimizing tier (see compileGate): the first statement
 // parsed, an empty one before PGlite's own first query, runs with the flags off.
 const tierFlags = ${JSON.stringify(TIER_FLAGS)};
+const tierUpOff = ${tierUpOff.toString()};
+const tierUpAgain = ${tierUpAgain.toString()};
 let grammarCompiled = false;
 const prepared = Promise.all([
   imported.then(({ PGlite }) => class extends PGlite {
     async _initArrayTypes(...args) {
       if (!grammarCompiled) {
         grammarCompiled = true;
-        for (const f of tierFlags) setFlags('--no-' + f);
-        try { await this.exec(';'); } finally { for (const f of tierFlags) setFlags('--' + f); }
+        tierUpOff(workerData.tierStretches, setFlags, tierFlags);
+        try { await this.exec(';'); } finally { tierUpAgain(workerData.tierStretches, setFlags, tierFlags); }
       }
       return super._initArrayTypes(...args);
     }
@@ -231,11 +255,11 @@ const compileGate = {
 
 /** Runs `fn` with the optimizing tier off for the WebAssembly functions it compiles first. */
 function withoutTierUp(fn: () => void): void {
-  for (const f of TIER_FLAGS) setFlagsFromString(`--no-${f}`);
+  tierUpOff(tierStretches, setFlagsFromString, TIER_FLAGS);
   try {
     fn();
   } finally {
-    for (const f of TIER_FLAGS) setFlagsFromString(`--${f}`);
+    tierUpAgain(tierStretches, setFlagsFromString, TIER_FLAGS);
   }
 }
 
@@ -271,6 +295,7 @@ function spawn(): Worker {
     workerData: {
       pgliteUrl: pathToFileURL(pgliteEntry()).href,
       compile: !pending,
+      tierStretches,
       compileCache: (module as { getCompileCacheDir?: () => string | undefined }).getCompileCacheDir?.(),
     },
   });

@@ -96,10 +96,12 @@ describe('bizmcp-database binary', () => {
   it('--allow-write adds execute_statement; bad configuration is one line and exit 1', async () => {
     const run = await rawStdio(bin, jsonLines([{ method: 'tools/list' }]), { args: ['--allow-write'], env: { DATABASE_URL: PG_URL } });
     expect(run.messages.find((m) => m.id === 1).result.tools.map((t: { name: string }) => t.name)).toContain('execute_statement');
-    const bad = await rawStdio(bin, '', { args: ['mysql://x'] });
+    // a data directory of the test's own: the worker started early must not open the user's
+    const own = { BIZMCP_DATA_DIR: join(dataDir, 'config') };
+    const bad = await rawStdio(bin, '', { args: ['mysql://x'], env: own });
     expect(bad.code).toBe(1);
     expect(bad.stderr.trim()).toBe('bizmcp-database: the connection string must start with postgresql://');
-    const ddl = await rawStdio(bin, '', { args: ['--allow-ddl'] });
+    const ddl = await rawStdio(bin, '', { args: ['--allow-ddl'], env: own });
     expect(ddl.stderr.trim()).toBe('bizmcp-database: --allow-ddl needs --allow-write');
   });
 });
