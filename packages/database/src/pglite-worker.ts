@@ -271,7 +271,11 @@ function withoutTierUp(fn: () => void): void {
 export function compileWithoutTierUp<T>(load: () => Promise<T>, firstCall: (loaded: T) => void): Promise<T> {
   if (compileGate.pgliteStarted)
     return load().then((loaded) => {
-      withoutTierUp(() => firstCall(loaded));
+      try {
+        withoutTierUp(() => firstCall(loaded));
+      } catch {
+        // only a warm-up: the module works without it (its grammar may then be recompiled)
+      }
       return loaded;
     });
   const flags = [...TIER_FLAGS, 'wasm-lazy-compilation'];

@@ -52,3 +52,14 @@ it('the optimizing tier comes back on only when the last of two overlapping stre
   tierUpAgain(count, racing, flags);
   expect(off()).toBe(true);
 });
+
+it('once a PGlite worker has started, a first call that throws leaves the module usable', async () => {
+  // after the first test of this file, which started a worker
+  const loaded = await compileWithoutTierUp(
+    async () => 'parser',
+    () => {
+      throw new Error('not a statement');
+    },
+  );
+  expect(loaded).toBe('parser');
+});
