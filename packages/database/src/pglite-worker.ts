@@ -4,7 +4,6 @@
 // existing data directory at once (a new one once the configuration is known).
 import { existsSync, readFileSync } from 'node:fs';
 import * as module from 'node:module';
-import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -65,7 +64,8 @@ export function extractSnapshot(archive: Uint8Array, dir: string, m: { fs: typeo
 const TIER_FLAGS = ['wasm-tier-up', 'wasm-dynamic-tiering'];
 
 /**
- * Turns the optimizing tier off for the WebAssembly functions compiled until `tierUpAgain`. The
+ * Turns the optimizing tier off (`flags`: TIER_FLAGS, and more for a whole module) for the
+ * WebAssembly functions compiled until `tierUpAgain`. The
  * main thread and PGlite's worker may do so at the same time: `count` (shared between them) holds
  * how many are in such a stretch, and only the last one out turns it back on. Parameters only: it
  * also runs inside the worker, from its source text.
@@ -186,7 +186,7 @@ parentPort.on('message', async (m) => {
 
 /** PGlite's entry file, resolved once (each worker and each opening needs it). */
 let entry: string | undefined;
-const pgliteEntry = (): string => (entry ??= createRequire(import.meta.url).resolve('@electric-sql/pglite'));
+const pgliteEntry = (): string => (entry ??= module.createRequire(import.meta.url).resolve('@electric-sql/pglite'));
 
 /** The initialised empty data directory made at build time (scripts/pglite-snapshot.mjs), if any. */
 function snapshotFor(): string | undefined {
@@ -253,16 +253,6 @@ const compileGate = {
   withoutTierUp: undefined as Promise<unknown> | undefined,
 };
 
-/** Runs `fn` with the optimizing tier off for the WebAssembly functions it compiles first. */
-function withoutTierUp(fn: () => void): void {
-  tierUpOff(tierStretches, setFlagsFromString, TIER_FLAGS);
-  try {
-    fn();
-  } finally {
-    tierUpAgain(tierStretches, setFlagsFromString, TIER_FLAGS);
-  }
-}
-
 /**
  * Runs `load` (which compiles a WebAssembly module) with V8's optimizing tier turned off for what it
  * compiles, the flags restored when it settles; once PGlite code may be running, only the functions
@@ -271,20 +261,24 @@ function withoutTierUp(fn: () => void): void {
 export function compileWithoutTierUp<T>(load: () => Promise<T>, firstCall: (loaded: T) => void): Promise<T> {
   if (compileGate.pgliteStarted)
     return load().then((loaded) => {
+      tierUpOff(tierStretches, setFlagsFromString, TIER_FLAGS);
       try {
-        withoutTierUp(() => firstCall(loaded));
+        firstCall(loaded);
       } catch {
         // only a warm-up: the module works without it (its grammar may then be recompiled)
+      } finally {
+        tierUpAgain(tierStretches, setFlagsFromString, TIER_FLAGS);
       }
       return loaded;
     });
+  // the whole module, compiled at once (no function is left to compile at its first call)
   const flags = [...TIER_FLAGS, 'wasm-lazy-compilation'];
-  for (const f of flags) setFlagsFromString(`--no-${f}`);
+  tierUpOff(tierStretches, setFlagsFromString, flags);
   const loading = (async () => {
     try {
       return await load();
     } finally {
-      for (const f of flags) setFlagsFromString(`--${f}`);
+      tierUpAgain(tierStretches, setFlagsFromString, flags);
       compileGate.withoutTierUp = undefined;
     }
   })();

@@ -12,6 +12,9 @@ const dataDir = mkdtempSync(join(tmpdir(), 'bizmcp-db-e2e-'));
 
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
+/** A field of the process's /proc status (VmRSS, VmHWM), in MB. */
+const statusMb = (pid: number | undefined, field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+
 describe('bizmcp-database binary', () => {
   it('embedded PGlite with the sample business schema, over the SDK client', async () => {
     const s = await spawnStdio(bin, { args: ['--sample-data'], env: { BIZMCP_DATA_DIR: dataDir } });
@@ -47,16 +50,15 @@ describe('bizmcp-database binary', () => {
   it("the SQL parser stays on V8's baseline tier: 12 queries of 1000 rows grow the process by tens of MB, not hundreds", async () => {
     await requirePostgres();
     const s = await spawnStdio(bin, { args: [PG_URL] });
-    const mb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${s.pid}/status`, 'utf8'))?.[1]) / 1024;
     await s.client.callTool({ name: 'execute_query', arguments: { sql: 'SELECT 1' } });
-    const before = mb('VmRSS');
+    const before = statusMb(s.pid, 'VmRSS');
     for (let i = 0; i < 12; i++) {
       const r = await s.client.callTool({ name: 'execute_query', arguments: { sql: `SELECT g, md5(g::text) AS h FROM generate_series(1, 1000 + ${i}) g` } });
       expect((r.structuredContent as { rowCount: number }).rowCount).toBe(1000);
     }
     // the parser's largest function recompiled by the optimizing tier took 600 MB here; peak growth
     // without it: 10-20 MB
-    expect(mb('VmHWM') - before).toBeLessThan(80);
+    expect(statusMb(s.pid, 'VmHWM') - before).toBeLessThan(80);
     await s.close();
   });
 
@@ -75,9 +77,8 @@ describe('bizmcp-database binary', () => {
 
   it("the SQL grammar stays on V8's baseline tier with the embedded database too: parse-heavy queries grow the process by tens of MB, not hundreds", async () => {
     const s = await spawnStdio(bin, { env: { BIZMCP_DATA_DIR: join(dataDir, 'grammar') } });
-    const mb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${s.pid}/status`, 'utf8'))?.[1]) / 1024;
     await s.client.callTool({ name: 'list_tables', arguments: {} }, undefined, { timeout: 60_000 });
-    const before = mb('VmHWM');
+    const before = statusMb(s.pid, 'VmHWM');
     // 300 expressions per statement: both parsers (the read-only guard's and PGlite's) run hot
     const columns = Array.from({ length: 300 }, (_, i) => `CASE WHEN g % ${i + 2} = 0 THEN 'x${i}' ELSE upper('y${i}') END AS c${i}`);
     for (let i = 0; i < 40; i++) {
@@ -86,7 +87,7 @@ describe('bizmcp-database binary', () => {
     }
     // the optimizing compiler works on a background thread: its peak shows within a few seconds
     await new Promise((r) => setTimeout(r, 4000));
-    const growth = mb('VmHWM') - before;
+    const growth = statusMb(s.pid, 'VmHWM') - before;
     // measured: 600 MB for each grammar recompiled by the optimizing tier (1.25 GB peak in all);
     // without: some 80 MB
     expect(growth).toBeLessThan(200);
