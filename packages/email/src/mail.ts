@@ -65,13 +65,14 @@ const isoDate = (d: unknown) => {
   return date && !Number.isNaN(date.getTime()) ? date.toISOString() : undefined;
 };
 
-export async function summarize(mailbox: string, m: FetchMessageObject, withSnippet: boolean): Promise<Summary> {
+export function summarize(mailbox: string, m: FetchMessageObject): Summary {
   const env = m.envelope;
-  const s: Summary = {
+  const date = isoDate(env?.date ?? m.internalDate);
+  return {
     mailbox,
     uid: m.uid,
     ...(env?.messageId ? { messageId: clean(env.messageId) } : {}),
-    ...(isoDate(env?.date ?? m.internalDate) ? { date: isoDate(env?.date ?? m.internalDate) } : {}),
+    ...(date ? { date } : {}),
     from: people(env?.from),
     to: people(env?.to),
     subject: clean(env?.subject ?? ''),
@@ -79,16 +80,35 @@ export async function summarize(mailbox: string, m: FetchMessageObject, withSnip
     ...(m.size !== undefined ? { size: m.size } : {}),
     attachments: attachmentNames(m.bodyStructure),
   };
-  if (withSnippet && m.source) s.snippet = await snippetOf(m.source);
-  return s;
 }
 
 const PARSE_OPTIONS = { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true, skipHtmlToText: true } as const;
 
-async function snippetOf(partialSource: Buffer): Promise<string> {
+// loaded on first use and kept: an import() per message went through the module loader each time
+let mailparser: typeof import('mailparser') | undefined;
+let htmlText: typeof import('html-to-text') | undefined;
+const parse = async (source: Buffer) => (mailparser ??= await import('mailparser')).simpleParser(source, PARSE_OPTIONS);
+
+/** The top-level header fields that decide how the body reads; the others come from the envelope. */
+const BODY_FIELD = /^content-(?:type|transfer-encoding|disposition)[ \t]*:/i;
+
+/**
+ * The start of a message's text body, whitespace collapsed, at most 200 characters; '' when there
+ * is none or it cannot be read. Never rejects. Only the top-level fields that decide how the body
+ * reads are handed to the parser with the body: sender, subject and trace fields (often most of the
+ * bytes) are the envelope's business, and parsing them took half of each snippet's time.
+ */
+export async function snippetOf(partialSource: Buffer): Promise<string> {
   try {
-    const { simpleParser } = await import('mailparser');
-    const parsed = await simpleParser(partialSource, PARSE_OPTIONS);
+    const whole = partialSource.toString('latin1');
+    // a blank first line is an empty header block; otherwise the block ends at the first blank line
+    const end = /^\r?\n/.test(whole) ? 0 : whole.search(/\r?\n\r?\n/);
+    if (end < 0) return '';
+    const fields = whole
+      .slice(0, end)
+      .split(/\r?\n(?![ \t])/)
+      .filter((f) => BODY_FIELD.test(f));
+    const parsed = await parse(Buffer.concat([Buffer.from(fields.join('\r\n'), 'latin1'), partialSource.subarray(end)]));
     const { text } = await bodyText(parsed);
     return clean(text).replace(/\s+/g, ' ').trim().slice(0, 200);
   } catch {
@@ -130,12 +150,11 @@ const tooDeep = (depth: number) =>
   });
 
 export async function parseFull(source: Buffer): Promise<Full> {
-  const { simpleParser } = await import('mailparser');
   const depth = mimeDepth(source);
   if (depth > MAX_MIME_DEPTH) throw tooDeep(depth);
   let parsed: ParsedMail;
   try {
-    parsed = await simpleParser(source, PARSE_OPTIONS);
+    parsed = await parse(source);
   } catch (e) {
     if (e instanceof RangeError || /child nodes|nest|depth/i.test((e as Error).message)) throw tooDeep(depth);
     throw new ToolError(`The message could not be parsed: ${clean((e as Error).message)}`, { code: 'remote_error' });
@@ -165,8 +184,8 @@ async function bodyText(parsed: ParsedMail): Promise<{ text: string; htmlConvert
 }
 
 async function htmlToText(html: string): Promise<string> {
-  const { convert } = await import('html-to-text');
-  return convert(html, {
+  htmlText ??= await import('html-to-text');
+  return htmlText.convert(html, {
     wordwrap: false,
     limits: { maxDepth: 500 },
     selectors: ['img', 'head', 'script', 'style', 'noscript', 'template'].map((selector) => ({ selector, format: 'skip' })),

@@ -238,7 +238,7 @@ export const getThread = tool({
           uids.push(...r);
         }
         const unique = [...new Set(uids)].sort((a, b) => a - b).slice(-200);
-        if (unique.length) for await (const m of c.fetch(unique, SUMMARY_QUERY, { uid: true })) found.push(await summarize(box, m, false));
+        if (unique.length) for await (const m of c.fetch(unique, SUMMARY_QUERY, { uid: true })) found.push(summarize(box, m));
       });
     }
     found.sort((a, b) => (a.date ?? '').localeCompare(b.date ?? ''));

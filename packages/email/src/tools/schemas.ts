@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { decodeCursor, encodeCursor, ToolError } from '@bizmcp/core';
 import type { ImapFlow, SearchObject } from 'imapflow';
-import { summarize, SUMMARY_QUERY, SUMMARY_QUERY_SNIPPET, attachmentNames, type Summary } from '../mail.js';
+import { snippetOf, summarize, SUMMARY_QUERY, SUMMARY_QUERY_SNIPPET, attachmentNames, type Summary } from '../mail.js';
 
 /** Text that goes into an IMAP command: CR, LF and NUL would end or corrupt it, so they are refused by name. */
 export const imapString = (max: number) =>
@@ -91,7 +91,20 @@ export async function pageMessages(
   }
   const byUid = new Map<number, Summary>();
   if (pageUids.length) {
-    for await (const m of c.fetch(pageUids, opts.snippets ? SUMMARY_QUERY_SNIPPET : SUMMARY_QUERY, { uid: true })) byUid.set(m.uid, await summarize(mailbox, m, opts.snippets));
+    // snippets are parsed while the rest of the page arrives, all awaited once it has
+    const snippets: Promise<void>[] = [];
+    for await (const m of c.fetch(pageUids, opts.snippets ? SUMMARY_QUERY_SNIPPET : SUMMARY_QUERY, { uid: true })) {
+      const s = summarize(mailbox, m);
+      byUid.set(m.uid, s);
+      if (opts.snippets && m.source) {
+        snippets.push(
+          snippetOf(m.source).then((t) => {
+            s.snippet = t;
+          }),
+        );
+      }
+    }
+    await Promise.all(snippets);
   }
   const messages = pageUids.map((u) => byUid.get(u)).filter((m): m is Summary => Boolean(m));
   const last = pageUids[pageUids.length - 1];
