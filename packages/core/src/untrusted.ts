@@ -17,6 +17,7 @@
 //    rendered message or page does not see, and counts it.
 import type { CheerioAPI } from 'cheerio';
 import type { AnyNode, Element, Text } from 'domhandler';
+import { cjsExports } from './interop.js';
 
 // ---------------------------------------------------------------- invisible characters
 
@@ -101,6 +102,7 @@ export function cleanDeep<T>(value: T, depth = 0): T {
 type Postcss = typeof import('postcss');
 let postcss: Postcss | undefined;
 let cheerio: typeof import('cheerio') | undefined;
+let htmlToText: typeof import('html-to-text') | undefined;
 
 /** Properties the pass reads; everything else in a style sheet is ignored. */
 const PROPS = new Set([
@@ -590,6 +592,22 @@ export async function visibleHtml(html: string, opts: HiddenPassOptions = {}): P
   const $ = cheerio.load(html, { xml: { xmlMode: false, decodeEntities: true } });
   const hiddenRemoved = await removeHidden($, opts);
   return { html: serialize($.root().get(0)!), hiddenRemoved };
+}
+
+/**
+ * The text of an HTML body as its reader sees it: `visibleHtml`, then converted to plain text
+ * (no line wrapping; images, scripts, styles and templates skipped). For mail bodies that have only
+ * HTML. Throws RangeError on nesting too deep to walk.
+ */
+export async function visibleText(html: string): Promise<{ text: string; hiddenRemoved: number }> {
+  const visible = await visibleHtml(html);
+  htmlToText ??= cjsExports(await import('html-to-text'), 'convert');
+  const text = htmlToText.convert(visible.html, {
+    wordwrap: false,
+    limits: { maxDepth: 500 },
+    selectors: ['img', 'head', 'script', 'style', 'noscript', 'template'].map((selector) => ({ selector, format: 'skip' })),
+  });
+  return { text, hiddenRemoved: visible.hiddenRemoved };
 }
 
 const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr']);

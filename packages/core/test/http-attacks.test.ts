@@ -2,7 +2,7 @@
 // the allowed directory (never read, never created), which notifications each client receives, the
 // server's RSS, the open-session count. Also what already held (Host, Origin, tokens), so it stays held.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ListRootsRequestSchema, LoggingMessageNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { builtBin, textOf } from '../src/testing.js';
+import { builtBin, procStatusMb, textOf } from '../src/testing.js';
 
 const bin = builtBin('filesystem');
 const T1 = 'token-one-0123456789abcdef0123456789abcdef';
@@ -123,7 +123,7 @@ async function waitNoSessions(url: URL): Promise<number> {
   return open;
 }
 
-const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+const rssKb = (pid: number) => procStatusMb(pid, 'VmRSS') * 1024;
 const uri = (p: string) => pathToFileURL(p).href;
 
 describe('--http attacks on the filesystem server', () => {

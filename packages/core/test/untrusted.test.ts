@@ -2,7 +2,7 @@
 // pass, checked on the shared table (the same table runs through the email and scraping binaries).
 import { describe, expect, it } from 'vitest';
 import * as cheerio from 'cheerio';
-import { cleanDeep, countInvisible, stripInvisible, visibleHtml } from '../src/untrusted.js';
+import { cleanDeep, countInvisible, stripInvisible, visibleHtml, visibleText } from '../src/untrusted.js';
 import { caseDocument, UNTRUSTED_CASES } from './fixtures/untrusted-cases.js';
 
 const textOf = (html: string) => {
@@ -49,6 +49,11 @@ describe('removeHidden', () => {
     const r = await visibleHtml('<p>a</p><p style="display:none">b</p><p hidden>c</p><p style="color:#fff">d</p>');
     expect(r.hiddenRemoved).toBe(3);
     expect(textOf(r.html)).toBe('a');
+  });
+  it('visibleText: the text a reader sees, without hidden elements, scripts, styles or images', async () => {
+    const r = await visibleText('<style>p{}</style><script>run()</script><p>Hello <img alt="logo" src="x.png">team,</p><p style="display:none">HIDDEN</p><p>see you</p>');
+    expect(r.hiddenRemoved).toBe(1);
+    expect(r.text.replace(/\s+/g, ' ').trim()).toBe('Hello team, see you');
   });
   it('empty hidden spacers are removed but not counted; white text on a background image stays', async () => {
     const r = await visibleHtml(

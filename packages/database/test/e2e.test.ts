@@ -4,16 +4,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { builtBin, jsonLines, rawStdio, spawnStdio, textOf } from '@bizmcp/core/testing';
+import { builtBin, jsonLines, procStatusMb, rawStdio, spawnStdio, textOf } from '@bizmcp/core/testing';
 import { PG_URL, requirePostgres } from './helpers.js';
 
 const bin = builtBin('database');
 const dataDir = mkdtempSync(join(tmpdir(), 'bizmcp-db-e2e-'));
 
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
-
-/** A field of the process's /proc status (VmRSS, VmHWM), in MB. */
-const statusMb = (pid: number | undefined, field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
 
 describe('bizmcp-database binary', () => {
   it('embedded PGlite with the sample business schema, over the SDK client', async () => {
@@ -51,14 +48,14 @@ describe('bizmcp-database binary', () => {
     await requirePostgres();
     const s = await spawnStdio(bin, { args: [PG_URL] });
     await s.client.callTool({ name: 'execute_query', arguments: { sql: 'SELECT 1' } });
-    const before = statusMb(s.pid, 'VmRSS');
+    const before = procStatusMb(s.pid, 'VmRSS');
     for (let i = 0; i < 12; i++) {
       const r = await s.client.callTool({ name: 'execute_query', arguments: { sql: `SELECT g, md5(g::text) AS h FROM generate_series(1, 1000 + ${i}) g` } });
       expect((r.structuredContent as { rowCount: number }).rowCount).toBe(1000);
     }
     // the parser's largest function recompiled by the optimizing tier took 600 MB here; peak growth
     // without it: 10-20 MB
-    expect(statusMb(s.pid, 'VmHWM') - before).toBeLessThan(80);
+    expect(procStatusMb(s.pid, 'VmHWM') - before).toBeLessThan(80);
     await s.close();
   });
 
@@ -78,7 +75,7 @@ describe('bizmcp-database binary', () => {
   it("the SQL grammar stays on V8's baseline tier with the embedded database too: parse-heavy queries grow the process by tens of MB, not hundreds", async () => {
     const s = await spawnStdio(bin, { env: { BIZMCP_DATA_DIR: join(dataDir, 'grammar') } });
     await s.client.callTool({ name: 'list_tables', arguments: {} }, undefined, { timeout: 60_000 });
-    const before = statusMb(s.pid, 'VmHWM');
+    const before = procStatusMb(s.pid, 'VmHWM');
     // 300 expressions per statement: both parsers (the read-only guard's and PGlite's) run hot
     const columns = Array.from({ length: 300 }, (_, i) => `CASE WHEN g % ${i + 2} = 0 THEN 'x${i}' ELSE upper('y${i}') END AS c${i}`);
     for (let i = 0; i < 40; i++) {
@@ -87,7 +84,7 @@ describe('bizmcp-database binary', () => {
     }
     // the optimizing compiler works on a background thread: its peak shows within a few seconds
     await new Promise((r) => setTimeout(r, 4000));
-    const growth = statusMb(s.pid, 'VmHWM') - before;
+    const growth = procStatusMb(s.pid, 'VmHWM') - before;
     // measured: 600 MB for each grammar recompiled by the optimizing tier (1.25 GB peak in all);
     // without: some 80 MB
     expect(growth).toBeLessThan(200);

@@ -1,11 +1,11 @@
 // Reading and writing messages: summaries from IMAP FETCH data, full messages parsed with
 // mailparser, new messages built with nodemailer's MailComposer. Every piece of outside text that
 // reaches the model goes through core's untrusted-text layer: clean() for every string (invisible
-// characters removed), visibleHtml() for HTML bodies (what the reader does not see removed, counted).
+// characters removed), visibleText() for HTML bodies (what the reader does not see removed, counted).
 import { randomBytes } from 'node:crypto';
 import type { FetchMessageObject, MessageAddressObject, MessageStructureObject } from 'imapflow';
 import type { ParsedMail, AddressObject } from 'mailparser';
-import { cleanText, ToolError, visibleHtml, type Sandbox } from '@bizmcp/core';
+import { cleanText, ToolError, visibleText, type Sandbox } from '@bizmcp/core';
 import type { EmailConfig } from './config.js';
 
 export const clean = cleanText;
@@ -86,7 +86,6 @@ const PARSE_OPTIONS = { skipImageLinks: true, skipTextToHtml: true, skipTextLink
 
 // loaded on first use and kept: an import() per message went through the module loader each time
 let mailparser: typeof import('mailparser') | undefined;
-let htmlText: typeof import('html-to-text') | undefined;
 const parse = async (source: Buffer) => (mailparser ??= await import('mailparser')).simpleParser(source, PARSE_OPTIONS);
 
 /** The top-level header fields that decide how the body reads; the others come from the envelope. */
@@ -173,23 +172,12 @@ export async function parseFull(source: Buffer): Promise<Full> {
 async function bodyText(parsed: ParsedMail): Promise<{ text: string; htmlConverted: boolean; hiddenRemoved: number }> {
   const plain = typeof parsed.text === 'string' ? parsed.text : '';
   if (plain.trim() || typeof parsed.html !== 'string') return { text: plain, htmlConverted: false, hiddenRemoved: 0 };
-  let visible;
   try {
-    visible = await visibleHtml(parsed.html);
+    return { ...(await visibleText(parsed.html)), htmlConverted: true };
   } catch (e) {
     if (e instanceof RangeError) throw new ToolError('The HTML body of the message is nested too deeply to convert to text', { code: 'invalid_argument' });
     throw e;
   }
-  return { text: await htmlToText(visible.html), htmlConverted: true, hiddenRemoved: visible.hiddenRemoved };
-}
-
-async function htmlToText(html: string): Promise<string> {
-  htmlText ??= await import('html-to-text');
-  return htmlText.convert(html, {
-    wordwrap: false,
-    limits: { maxDepth: 500 },
-    selectors: ['img', 'head', 'script', 'style', 'noscript', 'template'].map((selector) => ({ selector, format: 'skip' })),
-  });
 }
 
 export const addrList = (a: AddressObject | AddressObject[] | undefined): Person[] =>

@@ -13,6 +13,7 @@ const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true,
 
 const limitArg = z.number().int().min(1).max(100).default(20).describe('Messages per page (1-100).');
 const cursorArg = z.string().max(2000).optional().describe('nextCursor from the previous page.');
+const snippetsArg = z.boolean().default(true).describe('Include the start of each body (a little slower on large pages).');
 
 export const readInbox = tool({
   name: 'read_inbox',
@@ -25,7 +26,7 @@ export const readInbox = tool({
     unread_only: z.boolean().default(false).describe('Only messages not marked as seen.'),
     limit: limitArg,
     cursor: cursorArg,
-    snippets: z.boolean().default(true).describe('Include the start of each body (a little slower on large pages).'),
+    snippets: snippetsArg,
   }),
   output: pageOutput,
   text: renderPage,
@@ -71,7 +72,7 @@ export const searchEmails = tool({
     has_attachment: z.boolean().optional().describe('true: only messages with attachments (checked from their structure).'),
     limit: limitArg,
     cursor: cursorArg,
-    snippets: z.boolean().default(true),
+    snippets: snippetsArg,
   }),
   output: pageOutput,
   text: renderPage,

@@ -1,7 +1,7 @@
 // Gmail: search, read messages and threads (bodies through the untrusted-text layer: invisible
 // characters stripped, hidden HTML removed before conversion to text), labels, drafts (threaded
 // replies) and sending (only with GMAIL_SEND_MODE=send). Recipients through the allow-list.
-import { type Address, annotations, AddressError, assertAllowed, cleanText, missingCredentials, pageText, parseAddress, type ToolContext, ToolError, visibleHtml } from '@bizmcp/core';
+import { type Address, annotations, AddressError, assertAllowed, cleanText, missingCredentials, pageText, parseAddress, type ToolContext, ToolError, visibleText } from '@bizmcp/core';
 import { z } from 'zod';
 import type { Obj } from '../google.js';
 import { type GoogleWorkspaceState, tool } from '../state.js';
@@ -34,18 +34,6 @@ function parts(p: Obj | undefined, depth = 0, out: Obj[] = []): Obj[] {
   return out;
 }
 
-async function htmlToText(html: string): Promise<{ text: string; hiddenRemoved: number }> {
-  const visible = await visibleHtml(html);
-  const mod = await import('html-to-text');
-  const { convert } = ((mod as { convert?: unknown }).convert ? mod : (mod as unknown as { default: typeof mod }).default) as typeof mod;
-  const text = convert(visible.html, {
-    wordwrap: false,
-    limits: { maxDepth: 500 },
-    selectors: ['img', 'head', 'script', 'style', 'noscript', 'template'].map((selector) => ({ selector, format: 'skip' })),
-  });
-  return { text, hiddenRemoved: visible.hiddenRemoved };
-}
-
 /** The text body (text/plain parts, else the HTML converted after the hidden-content pass) and the attachments. */
 async function bodyOf(payload: Obj | undefined) {
   const all = parts(payload);
@@ -57,7 +45,7 @@ async function bodyOf(payload: Obj | undefined) {
   if (!text.trim()) {
     const html = all.find((p) => p.mimeType === 'text/html' && !isAttachment(p));
     if (html) {
-      const r = await htmlToText(b64(html.body?.data));
+      const r = await visibleText(b64(html.body?.data));
       text = r.text;
       hiddenRemoved = r.hiddenRemoved;
       htmlConverted = true;
